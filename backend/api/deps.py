@@ -1,0 +1,103 @@
+"""Dependencies as `Annotated` aliases, so route signatures read as sentences."""
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from backend.core.config import Settings
+from backend.core.db import unit_of_work
+from backend.core.errors import AuthenticationError
+from backend.models import User
+from backend.services.auth import AuthService
+
+SESSION_COOKIE = "scenecraft_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+oauth2_scheme = OAuth2PasswordBearer(
+    tokenUrl="/api/auth/token",
+    auto_error=False,
+    description="Sign in with your email as the username. The browser app uses a cookie instead.",
+)
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session_factory(request: Request) -> async_sessionmaker[AsyncSession]:
+    factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
+    return factory
+
+
+def get_auth_service(request: Request) -> AuthService:
+    service: AuthService = request.app.state.auth_service
+    return service
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SessionFactoryDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_session_factory)]
+AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
+
+
+async def get_session(
+    request: Request, session_factory: SessionFactoryDep
+) -> AsyncIterator[AsyncSession]:
+    """The request's one transaction: committed when the route returns, before the response is
+    sent (so a failing commit is an error response, never a 200 for lost data)."""
+    async with unit_of_work(session_factory, write=request.method not in SAFE_METHODS) as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    user: User
+    session_id: uuid.UUID
+
+
+def _is_same_origin(request: Request) -> bool:
+    """Browsers label cross-site requests; non-browser clients send neither header."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    parts = urlsplit(origin)
+    return parts.scheme == request.url.scheme and parts.netloc == request.headers.get("host")
+
+
+async def get_principal(
+    request: Request,
+    session: SessionDep,
+    auth_service: AuthServiceDep,
+    bearer_token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal:
+    token = bearer_token or request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise AuthenticationError("Not authenticated")
+    if bearer_token is None and request.method not in SAFE_METHODS and not _is_same_origin(request):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "Cross-site request refused: send the request from the app"
+        )
+    user, session_id = await auth_service.authenticate(session, token)
+    return Principal(user=user, session_id=session_id)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+async def get_current_user(principal: PrincipalDep) -> User:
+    return principal.user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -1,0 +1,98 @@
+"""Sign-up, sign-in (JSON and the OAuth2 password form), sign-out."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response, status
+
+from backend.api.deps import (
+    SESSION_COOKIE,
+    AuthServiceDep,
+    PrincipalDep,
+    SessionDep,
+    SessionFactoryDep,
+    SettingsDep,
+)
+from backend.core.config import Settings
+from backend.schemas.user import LoginPassword, LoginRequest, Token, UserCreate, UserPublic
+from backend.services.auth import IssuedToken
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+_AUTH_ERRORS: dict[int | str, dict[str, str]] = {
+    401: {"description": "Incorrect email or password (the same answer for both)"},
+    429: {"description": "Too many failed attempts; see the Retry-After header"},
+}
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def set_session_cookie(
+    response: Response, request: Request, settings: Settings, issued: IssuedToken
+) -> Token:
+    secure = settings.COOKIE_SECURE
+    response.set_cookie(
+        SESSION_COOKIE,
+        issued.access_token,
+        max_age=issued.expires_in,
+        httponly=True,
+        samesite="lax",
+        path="/",
+        secure=request.url.scheme == "https" if secure is None else secure,
+    )
+    return Token(access_token=issued.access_token, expires_in=issued.expires_in)
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {"description": "An account with this email already exists"}},
+)
+async def register_user(
+    data: UserCreate, session: SessionDep, auth_service: AuthServiceDep
+) -> UserPublic:
+    """Create an account. Passwords are 8–128 characters; emails are case-insensitive."""
+    return await auth_service.register(session, data)
+
+
+@router.post("/login", responses=_AUTH_ERRORS)
+async def login(
+    data: LoginRequest,
+    request: Request,
+    response: Response,
+    session_factory: SessionFactoryDep,
+    auth_service: AuthServiceDep,
+    settings: SettingsDep,
+) -> Token:
+    """Sign in: returns a bearer token and also sets the browser session cookie."""
+    issued = await auth_service.login(
+        session_factory, data.email, data.password, _client_address(request)
+    )
+    return set_session_cookie(response, request, settings, issued)
+
+
+@router.post("/token", responses=_AUTH_ERRORS)
+async def login_for_access_token(
+    username: Annotated[str, Form(max_length=254, description="Your email")],
+    password: Annotated[LoginPassword, Form()],
+    request: Request,
+    response: Response,
+    session_factory: SessionFactoryDep,
+    auth_service: AuthServiceDep,
+    settings: SettingsDep,
+) -> Token:
+    """The OAuth2 password flow (Swagger's Authorize button, `curl -d`): `username` is the email."""
+    issued = await auth_service.login(session_factory, username, password, _client_address(request))
+    return set_session_cookie(response, request, settings, issued)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(
+    principal: PrincipalDep, session: SessionDep, auth_service: AuthServiceDep
+) -> Response:
+    """Revoke this token on the server (reusing it gives 401) and clear the cookie."""
+    await auth_service.logout(session, principal.session_id)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    return response

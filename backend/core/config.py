@@ -1,0 +1,104 @@
+"""Application settings: one class, read from the environment (and `.env`), failing closed."""
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset(
+    {"changeme", "change-me", "secret", "replace-me", "your-secret-key", "dev", "development"}
+)
+MIN_SECRET_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    """Every setting is an environment variable of the same name; `.env.example` documents them."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    ENVIRONMENT: Literal["development", "test", "production"] = "development"
+    DATA_DIR: Path = Path("data")
+    DATABASE_URL: str = ""
+    DB_POOL_SIZE: int = Field(10, ge=1, le=100)
+    SECRET_KEY: SecretStr | None = None
+    ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(60, ge=1, le=24 * 60)
+    CORS_ORIGINS: Annotated[list[str], NoDecode] = []
+    BCRYPT_ROUNDS: int = Field(12, ge=4, le=16)
+    PASSWORD_HASH_CONCURRENCY: int = Field(max(1, (os.cpu_count() or 2) - 1), ge=1, le=64)
+    LOGIN_MAX_FAILURES: int = Field(10, ge=1)
+    LOGIN_MAX_FAILURES_PER_ADDRESS: int = Field(50, ge=1)
+    LOGIN_WINDOW_SECONDS: int = Field(15 * 60, ge=1)
+    MAX_BODY_BYTES: int = Field(1024 * 1024, ge=1024)
+    COOKIE_SECURE: bool | None = None
+    LOG_LEVEL: str = "INFO"
+
+    @field_validator("CORS_ORIGINS", mode="before")
+    @classmethod
+    def split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def use_async_driver(cls, value: str) -> str:
+        """Accept the URLs people paste (`postgresql://`, `postgres://`): use the async drivers."""
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+asyncpg://" + value[len(prefix) :]
+        if value.startswith("sqlite://"):
+            return "sqlite+aiosqlite://" + value[len("sqlite://") :]
+        return value
+
+    @model_validator(mode="after")
+    def check_production(self) -> "Settings":
+        if self.ENVIRONMENT != "production":
+            return self
+        secret = self.SECRET_KEY.get_secret_value() if self.SECRET_KEY else ""
+        if len(secret) < MIN_SECRET_LENGTH or secret.lower() in PLACEHOLDER_SECRETS:
+            raise ValueError(
+                "SECRET_KEY must be set to a random value of at least "
+                f"{MIN_SECRET_LENGTH} characters in production "
+                '(python -c "import secrets; print(secrets.token_urlsafe(48))")'
+            )
+        if self.BCRYPT_ROUNDS < 10:
+            raise ValueError("BCRYPT_ROUNDS must be at least 10 in production")
+        return self
+
+    @property
+    def database_url(self) -> str:
+        return self.DATABASE_URL or f"sqlite+aiosqlite:///{self.DATA_DIR / 'scenecraft.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def secret_key(self) -> str:
+        """The signing key; outside production a missing one is generated once and kept on disk,
+        so tokens survive restarts and every local process agrees on it."""
+        if self.SECRET_KEY is not None:
+            return self.SECRET_KEY.get_secret_value()
+        key_file = self.DATA_DIR / "secret_key"
+        if not key_file.exists():
+            self.DATA_DIR.mkdir(parents=True, exist_ok=True)
+            draft = key_file.with_name(f"secret_key.{os.getpid()}")
+            descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+            # link() fails if another process won the race; everyone then reads the winner's key.
+            try:
+                os.link(draft, key_file)
+            except FileExistsError:
+                pass
+            finally:
+                draft.unlink()
+        return key_file.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,76 @@
+"""The async engine and session factory, with SQLite tuned to behave under concurrent requests."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from backend.core.config import Settings
+
+# Execution option a unit of work sets when it is going to write: on SQLite its transaction then
+# starts with BEGIN IMMEDIATE, so two writers queue on the busy timeout instead of one failing
+# with "database is locked" when it upgrades a read lock.
+SQLITE_WRITE_OPTION = "scenecraft_sqlite_write"
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    url = settings.database_url
+    if url.startswith("sqlite"):
+        if ":memory:" not in url and "///" in url:
+            settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+        _tune_sqlite(engine)
+        return engine
+    return create_async_engine(
+        url,
+        pool_size=settings.DB_POOL_SIZE,
+        max_overflow=settings.DB_POOL_SIZE,
+        pool_pre_ping=False,
+        pool_recycle=1800,
+    )
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself (see on_begin); pysqlite's own is deferred-only.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(connection: Any) -> None:
+        writes = connection.get_execution_options().get(SQLITE_WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+async def begin_write(session: AsyncSession) -> None:
+    """Open the session's transaction as a writer (BEGIN IMMEDIATE on SQLite; a no-op elsewhere)."""
+    await session.connection(execution_options={SQLITE_WRITE_OPTION: True})
+
+
+@asynccontextmanager
+async def unit_of_work(
+    session_factory: async_sessionmaker[AsyncSession], *, write: bool = False
+) -> AsyncIterator[AsyncSession]:
+    """One transaction: committed when the block ends normally, rolled back when it raises."""
+    async with session_factory() as session:
+        if write:
+            await begin_write(session)
+        yield session
+        await session.commit()

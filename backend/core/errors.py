@@ -1,0 +1,34 @@
+"""Domain errors raised by services; only `api/` turns them into HTTP responses."""
+
+
+class DomainError(Exception):
+    """Base class: the message is safe to show to the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFoundError(DomainError):
+    """Missing, or belonging to someone else: the two are indistinguishable on purpose."""
+
+    def __init__(self, resource: str) -> None:
+        super().__init__(f"{resource} not found")
+
+
+class ConflictError(DomainError):
+    pass
+
+
+class InvalidInputError(DomainError):
+    """Input that passed the schema but breaks a rule that needs the database to check."""
+
+
+class AuthenticationError(DomainError):
+    pass
+
+
+class ThrottledError(DomainError):
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds

@@ -1,0 +1,108 @@
+"""Password hashing and access tokens.
+
+Hashing is deliberately slow (bcrypt), so it runs in worker threads behind a small limiter: a login
+storm then queues for those threads instead of starving the event loop or the shared thread pool.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+
+import anyio
+from jose import JOSEError, jwt
+from passlib.context import CryptContext
+
+from backend.core.config import Settings
+
+TOKEN_ALGORITHM = "HS256"
+TOKEN_ISSUER = "scenecraft"
+TOKEN_AUDIENCE = "scenecraft-api"
+TOKEN_TYPE = "access"
+
+
+class PasswordHasher:
+    """bcrypt_sha256 for new hashes (no 72-byte limit); plain bcrypt hashes still verify."""
+
+    def __init__(self, rounds: int, concurrency: int) -> None:
+        self._context = CryptContext(
+            schemes=["bcrypt_sha256", "bcrypt"],
+            deprecated="auto",
+            bcrypt_sha256__rounds=rounds,
+        )
+        self._limiter = anyio.CapacityLimiter(concurrency)
+
+    async def hash(self, password: str) -> str:
+        return await anyio.to_thread.run_sync(self._context.hash, password, limiter=self._limiter)
+
+    async def verify(self, password: str, hashed: str) -> bool:
+        return await anyio.to_thread.run_sync(self._verify, password, hashed, limiter=self._limiter)
+
+    def needs_update(self, hashed: str) -> bool:
+        """True for hashes of a deprecated scheme or cost, re-hashed at the next sign-in."""
+        return bool(self._context.needs_update(hashed))
+
+    async def verify_dummy(self, password: str) -> None:
+        """Spend the time of a real verification, so an unknown email answers as slowly as a
+        wrong password."""
+        await self.verify(password, self._dummy_hash)
+
+    @cached_property
+    def _dummy_hash(self) -> str:
+        return str(self._context.hash("not-a-real-password"))
+
+    def _verify(self, password: str, hashed: str) -> bool:
+        try:
+            return bool(self._context.verify(password, hashed))
+        except (ValueError, TypeError):
+            # Malformed input (e.g. a NUL byte for legacy bcrypt) is a failed login, never a 500.
+            return False
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+    token_version: int
+
+
+class TokenService:
+    def __init__(self, settings: Settings) -> None:
+        self._key = settings.secret_key()
+        self.lifetime = timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES)
+
+    def issue(self, claims: TokenClaims, issued_at: datetime | None = None) -> str:
+        now = issued_at or datetime.now(UTC)
+        payload = {
+            "sub": str(claims.user_id),
+            "sid": str(claims.session_id),
+            "ver": claims.token_version,
+            "iat": int(now.timestamp()),
+            "nbf": int(now.timestamp()),
+            "exp": int((now + self.lifetime).timestamp()),
+            "iss": TOKEN_ISSUER,
+            "aud": TOKEN_AUDIENCE,
+            "typ": TOKEN_TYPE,
+        }
+        return str(jwt.encode(payload, self._key, algorithm=TOKEN_ALGORITHM))
+
+    def read(self, token: str) -> TokenClaims | None:
+        """The token's claims, or None for anything not issued by us and still valid."""
+        try:
+            payload = jwt.decode(
+                token,
+                self._key,
+                algorithms=[TOKEN_ALGORITHM],
+                audience=TOKEN_AUDIENCE,
+                issuer=TOKEN_ISSUER,
+                options={"require_exp": True, "require_iat": True, "require_sub": True},
+            )
+            if payload.get("typ") != TOKEN_TYPE or not isinstance(payload.get("ver"), int):
+                return None
+            return TokenClaims(
+                user_id=uuid.UUID(payload["sub"]),
+                session_id=uuid.UUID(str(payload["sid"])),
+                token_version=payload["ver"],
+            )
+        except (JOSEError, KeyError, ValueError, TypeError, AttributeError):
+            return None

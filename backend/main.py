@@ -1,0 +1,74 @@
+"""The application factory: `uvicorn backend.main:create_app --factory`."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp
+
+from backend.api.errors import register_error_handlers
+from backend.api.middleware import BodyLimitMiddleware, EdgeMiddleware
+from backend.api.router import api_router
+from backend.api.routes import docs, health
+from backend.core.config import Settings, get_settings
+from backend.core.db import create_engine, create_session_factory
+from backend.core.logging import configure_logging
+from backend.core.security import PasswordHasher, TokenService
+from backend.services.auth import AuthService
+
+FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
+
+API_DESCRIPTION = """
+Plan a video scene by scene. Authenticate with **Authorize** (OAuth2 password flow: your email
+as the username), or `POST /api/auth/login` and send `Authorization: Bearer <token>`.
+
+Errors are `{"detail": ...}`: 401 bad credentials, 404 missing *or not yours*, 409 conflict,
+413 body over 1 MiB, 422 invalid input (unknown fields included), 429 throttled (`Retry-After`).
+"""
+
+
+class ScenecraftApp(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside ServerErrorMiddleware, so its 500s get security headers and a log line too.
+        limit = self.state.settings.MAX_BODY_BYTES
+        return EdgeMiddleware(BodyLimitMiddleware(super().build_middleware_stack(), limit))
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.LOG_LEVEL)
+    engine = create_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = ScenecraftApp(
+        title="Scenecraft API",
+        version="0.1.0",
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = create_session_factory(engine)
+    app.state.auth_service = AuthService(
+        settings,
+        PasswordHasher(settings.BCRYPT_ROUNDS, settings.PASSWORD_HASH_CONCURRENCY),
+        TokenService(settings),
+    )
+    register_error_handlers(app)
+    app.include_router(api_router)
+    app.include_router(health.router)
+    app.include_router(docs.router)
+    app.mount("/vendor", StaticFiles(directory=FRONTEND_DIR / "vendor"), name="vendor")
+    app.mount(
+        "/docs-assets", StaticFiles(directory=FRONTEND_DIR / "docs-assets"), name="docs-assets"
+    )
+    return app

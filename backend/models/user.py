@@ -1,0 +1,45 @@
+"""Accounts, their sign-in sessions and the failed-login log used for throttling."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.models.base import Base, CreatedAtMixin, IdMixin
+
+
+class User(IdMixin, CreatedAtMixin, Base):
+    __tablename__ = "user_account"
+
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    hashed_password: Mapped[str] = mapped_column(String(255))
+    # Bumped to end every session at once (password change); tokens carry the version they saw.
+    token_version: Mapped[int] = mapped_column(default=0)
+
+
+class AuthSession(IdMixin, CreatedAtMixin, Base):
+    """One row per sign-in: a token names its row (`sid`), so logout revokes exactly that token,
+    on every app instance."""
+
+    __tablename__ = "auth_session"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class LoginFailure(IdMixin, CreatedAtMixin, Base):
+    """A failed sign-in; counted per (email, address) and per address to throttle brute force
+    across every app instance."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (
+        Index("ix_login_failure_email_address_created_at", "email", "client_address", "created_at"),
+        Index("ix_login_failure_client_address_created_at", "client_address", "created_at"),
+    )
+
+    email: Mapped[str] = mapped_column(String(254))
+    client_address: Mapped[str] = mapped_column(String(64))

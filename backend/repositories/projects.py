@@ -1,0 +1,59 @@
+"""Data access for projects; every query is scoped to the owner."""
+
+import uuid
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.models import Project, Scene
+
+
+async def list_projects_with_scene_counts(
+    session: AsyncSession, user_id: uuid.UUID
+) -> list[tuple[Project, int]]:
+    scene_counts = (
+        select(Scene.project_id, func.count().label("scene_count"))
+        .join(Project, Project.id == Scene.project_id)
+        .where(Project.user_id == user_id)
+        .group_by(Scene.project_id)
+        .subquery()
+    )
+    result = await session.execute(
+        select(Project, func.coalesce(scene_counts.c.scene_count, 0))
+        .outerjoin(scene_counts, scene_counts.c.project_id == Project.id)
+        .where(Project.user_id == user_id)
+        .order_by(Project.updated_at.desc(), Project.id)
+    )
+    return [(project, int(count)) for project, count in result.all()]
+
+
+async def get_owned_project(
+    session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID, *, lock: bool = False
+) -> Project | None:
+    """The user's project; with `lock`, its row is locked until commit (PostgreSQL), which
+    serialises every change to the project's scene order."""
+    query = select(Project).where(Project.id == project_id, Project.user_id == user_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    result = await session.execute(query)
+    return result.scalar_one_or_none()
+
+
+async def count_scenes(session: AsyncSession, project_id: uuid.UUID) -> int:
+    result = await session.execute(
+        select(func.count()).select_from(Scene).where(Scene.project_id == project_id)
+    )
+    return int(result.scalar_one())
+
+
+async def add_project(
+    session: AsyncSession, user_id: uuid.UUID, title: str, description: str
+) -> Project:
+    project = Project(user_id=user_id, title=title, description=description)
+    session.add(project)
+    await session.flush()
+    return project
+
+
+async def delete_project(session: AsyncSession, project_id: uuid.UUID) -> None:
+    await session.execute(delete(Project).where(Project.id == project_id))

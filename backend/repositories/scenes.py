@@ -1,0 +1,64 @@
+"""Data access for scenes. Positions are written only through `apply_order`."""
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from backend.models import Project, Scene
+
+
+async def list_scenes(session: AsyncSession, project_id: uuid.UUID) -> list[Scene]:
+    result = await session.execute(
+        select(Scene)
+        .where(Scene.project_id == project_id)
+        .order_by(Scene.position)
+        .execution_options(populate_existing=True)
+    )
+    return list(result.scalars())
+
+
+async def get_owned_scene_project_id(
+    session: AsyncSession, scene_id: uuid.UUID, user_id: uuid.UUID
+) -> uuid.UUID | None:
+    result = await session.execute(
+        select(Scene.project_id)
+        .join(Project, Project.id == Scene.project_id)
+        .where(Scene.id == scene_id, Project.user_id == user_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def add_scene(session: AsyncSession, scene: Scene) -> Scene:
+    session.add(scene)
+    await session.flush()
+    return scene
+
+
+async def delete_scene(session: AsyncSession, scene: Scene) -> None:
+    await session.delete(scene)
+    await session.flush()
+
+
+async def apply_order(session: AsyncSession, scenes_in_order: Sequence[Scene]) -> None:
+    """Write positions 0..n-1 in the given order, touching only the rows that move.
+
+    The unique (project_id, position) constraint is checked row by row, so moving rows are
+    first parked at distinct negative positions, then set to their final ones.
+    """
+    await session.flush()
+    moves = [
+        (scene, index) for index, scene in enumerate(scenes_in_order) if scene.position != index
+    ]
+    if not moves:
+        return
+    await session.execute(
+        update(Scene), [{"id": scene.id, "position": -1 - index} for scene, index in moves]
+    )
+    await session.execute(
+        update(Scene), [{"id": scene.id, "position": index} for scene, index in moves]
+    )
+    for scene, index in moves:
+        set_committed_value(scene, "position", index)

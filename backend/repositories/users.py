@@ -1,0 +1,123 @@
+"""Data access for accounts, sign-in sessions and failed logins."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.models import AuthSession, LoginFailure, User
+
+
+async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
+    result = await session.execute(select(User).where(User.email == email))
+    return result.scalar_one_or_none()
+
+
+async def add_user(session: AsyncSession, email: str, hashed_password: str) -> User:
+    user = User(email=email, hashed_password=hashed_password)
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def set_password(session: AsyncSession, user_id: uuid.UUID, hashed_password: str) -> None:
+    await session.execute(
+        update(User).where(User.id == user_id).values(hashed_password=hashed_password)
+    )
+
+
+async def end_all_sessions(session: AsyncSession, user_id: uuid.UUID) -> int:
+    """Bump the token version: every token issued so far stops working. Returns the new version."""
+    result = await session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(token_version=User.token_version + 1)
+        .returning(User.token_version)
+    )
+    return int(result.scalar_one())
+
+
+async def add_auth_session(
+    session: AsyncSession, user_id: uuid.UUID, expires_at: datetime
+) -> AuthSession:
+    auth_session = AuthSession(user_id=user_id, expires_at=expires_at)
+    session.add(auth_session)
+    await session.flush()
+    return auth_session
+
+
+async def delete_expired_auth_sessions(
+    session: AsyncSession, user_id: uuid.UUID, now: datetime
+) -> None:
+    await session.execute(
+        delete(AuthSession).where(AuthSession.user_id == user_id, AuthSession.expires_at <= now)
+    )
+
+
+async def get_user_for_session(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID,
+    token_version: int,
+    now: datetime,
+) -> User | None:
+    """The user behind a token, if its session is live and the account's version still matches."""
+    result = await session.execute(
+        select(User)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(
+            AuthSession.id == session_id,
+            User.id == user_id,
+            User.token_version == token_version,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now,
+        )
+    )
+    return result.scalar_one_or_none()
+
+
+async def revoke_auth_session(session: AsyncSession, session_id: uuid.UUID, now: datetime) -> None:
+    await session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def nth_latest_failure_at(
+    session: AsyncSession, *, client_address: str, email: str | None, since: datetime, n: int
+) -> datetime | None:
+    """When the n-th most recent failure since `since` happened (None if there are fewer):
+    the key stays throttled until that failure leaves the window."""
+    query = select(LoginFailure.created_at).where(
+        LoginFailure.client_address == client_address, LoginFailure.created_at > since
+    )
+    if email is not None:
+        query = query.where(LoginFailure.email == email)
+    result = await session.execute(
+        query.order_by(LoginFailure.created_at.desc()).offset(n - 1).limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def add_login_failure(
+    session: AsyncSession, *, email: str, client_address: str, expired_before: datetime
+) -> None:
+    await session.execute(
+        delete(LoginFailure).where(
+            LoginFailure.client_address == client_address,
+            LoginFailure.created_at <= expired_before,
+        )
+    )
+    session.add(LoginFailure(email=email, client_address=client_address))
+    await session.flush()
+
+
+async def clear_login_failures(session: AsyncSession, *, email: str, client_address: str) -> None:
+    await session.execute(
+        delete(LoginFailure).where(
+            LoginFailure.email == email, LoginFailure.client_address == client_address
+        )
+    )

@@ -1,0 +1,168 @@
+"""Accounts: registration, sign-in with throttling, token checks, sign-out, password change."""
+
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from backend.core.config import Settings
+from backend.core.db import unit_of_work
+from backend.core.errors import AuthenticationError, ConflictError, ThrottledError
+from backend.core.security import PasswordHasher, TokenClaims, TokenService
+from backend.models import User
+from backend.repositories import users as user_repository
+from backend.schemas.user import UserCreate, UserPublic
+
+INVALID_CREDENTIALS = "Incorrect email or password"
+EMAIL_TAKEN = "An account with this email already exists"
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    access_token: str
+    expires_in: int
+    user: User
+
+
+class AuthService:
+    def __init__(self, settings: Settings, hasher: PasswordHasher, tokens: TokenService) -> None:
+        self._settings = settings
+        self._hasher = hasher
+        self._tokens = tokens
+
+    async def register(self, session: AsyncSession, data: UserCreate) -> UserPublic:
+        # Hash before looking the email up: a taken email then costs the same time as a new one.
+        hashed = await self._hasher.hash(data.password)
+        if await user_repository.get_user_by_email(session, data.email) is not None:
+            raise ConflictError(EMAIL_TAKEN)
+        try:
+            async with session.begin_nested():
+                user = await user_repository.add_user(session, data.email, hashed)
+        except IntegrityError as error:  # a concurrent registration won the race
+            raise ConflictError(EMAIL_TAKEN) from error
+        return UserPublic.model_validate(user)
+
+    async def login(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        email: str,
+        password: str,
+        client_address: str,
+    ) -> IssuedToken:
+        """Check the throttle, verify, then record the outcome: two short transactions, with
+        the slow password check between them so no transaction waits on bcrypt."""
+        email = email.strip().lower()
+        now = datetime.now(UTC)
+        async with unit_of_work(session_factory) as session:
+            retry_after = await self._retry_after(session, email, client_address, now)
+            user = await user_repository.get_user_by_email(session, email)
+        if retry_after is not None:
+            minutes = math.ceil(retry_after / 60)
+            raise ThrottledError(
+                "Too many failed sign-in attempts. "
+                f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+                retry_after,
+            )
+
+        if user is None:
+            await self._hasher.verify_dummy(password)
+            verified = False
+        else:
+            verified = await self._hasher.verify(password, user.hashed_password)
+        upgraded_hash = (
+            await self._hasher.hash(password)
+            if verified and user is not None and self._hasher.needs_update(user.hashed_password)
+            else None
+        )
+
+        async with unit_of_work(session_factory, write=True) as session:
+            if not verified or user is None:
+                await user_repository.add_login_failure(
+                    session,
+                    email=email,
+                    client_address=client_address,
+                    expired_before=now - self._window,
+                )
+            else:
+                await user_repository.clear_login_failures(
+                    session, email=email, client_address=client_address
+                )
+                if upgraded_hash is not None:
+                    await user_repository.set_password(session, user.id, upgraded_hash)
+                issued = await self._start_session(session, user, now)
+        if not verified or user is None:
+            raise AuthenticationError(INVALID_CREDENTIALS)
+        return issued
+
+    async def authenticate(self, session: AsyncSession, token: str) -> tuple[User, uuid.UUID]:
+        """The user and session behind a bearer token; any invalid, expired or revoked token
+        is the same AuthenticationError."""
+        claims = self._tokens.read(token)
+        if claims is None:
+            raise AuthenticationError("Invalid or expired token")
+        user = await user_repository.get_user_for_session(
+            session,
+            user_id=claims.user_id,
+            session_id=claims.session_id,
+            token_version=claims.token_version,
+            now=datetime.now(UTC),
+        )
+        if user is None:
+            raise AuthenticationError("Invalid or expired token")
+        return user, claims.session_id
+
+    async def logout(self, session: AsyncSession, session_id: uuid.UUID) -> None:
+        await user_repository.revoke_auth_session(session, session_id, datetime.now(UTC))
+
+    async def change_password(
+        self, session: AsyncSession, user: User, current_password: str, new_password: str
+    ) -> IssuedToken:
+        """Requires the current password; ends every session and opens a fresh one for the
+        caller."""
+        if not await self._hasher.verify(current_password, user.hashed_password):
+            raise AuthenticationError("The current password is incorrect")
+        hashed = await self._hasher.hash(new_password)
+        await user_repository.set_password(session, user.id, hashed)
+        user.token_version = await user_repository.end_all_sessions(session, user.id)
+        return await self._start_session(session, user, datetime.now(UTC))
+
+    @property
+    def _window(self) -> timedelta:
+        return timedelta(seconds=self._settings.LOGIN_WINDOW_SECONDS)
+
+    async def _start_session(self, session: AsyncSession, user: User, now: datetime) -> IssuedToken:
+        await user_repository.delete_expired_auth_sessions(session, user.id, now)
+        auth_session = await user_repository.add_auth_session(
+            session, user.id, now + self._tokens.lifetime
+        )
+        token = self._tokens.issue(
+            TokenClaims(
+                user_id=user.id, session_id=auth_session.id, token_version=user.token_version
+            ),
+            issued_at=now,
+        )
+        return IssuedToken(
+            access_token=token, expires_in=int(self._tokens.lifetime.total_seconds()), user=user
+        )
+
+    async def _retry_after(
+        self, session: AsyncSession, email: str, client_address: str, now: datetime
+    ) -> int | None:
+        """Seconds until this (email, address) pair and this address are both under their
+        failure limits again; None when neither is throttled."""
+        since = now - self._window
+        limits: tuple[tuple[str | None, int], ...] = (
+            (email, self._settings.LOGIN_MAX_FAILURES),
+            (None, self._settings.LOGIN_MAX_FAILURES_PER_ADDRESS),
+        )
+        waits = []
+        for scoped_email, limit in limits:
+            nth_latest = await user_repository.nth_latest_failure_at(
+                session, client_address=client_address, email=scoped_email, since=since, n=limit
+            )
+            if nth_latest is not None:
+                waits.append(max(1, math.ceil((nth_latest + self._window - now).total_seconds())))
+        return max(waits) if waits else None

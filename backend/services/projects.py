@@ -1,0 +1,77 @@
+"""Project use-cases, shared by the REST routes and the assistant's tools."""
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.core.errors import NotFoundError
+from backend.models import Project
+from backend.repositories import projects as project_repository
+from backend.repositories import scenes as scene_repository
+from backend.schemas.project import (
+    ProjectCreate,
+    ProjectDetail,
+    ProjectPublic,
+    ProjectUpdate,
+    ScenePublic,
+)
+
+
+async def require_project(
+    session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID, *, lock: bool = False
+) -> Project:
+    """The user's project, or NotFoundError whether it is missing or someone else's."""
+    project = await project_repository.get_owned_project(session, project_id, user_id, lock=lock)
+    if project is None:
+        raise NotFoundError("Project")
+    return project
+
+
+def project_public(project: Project, scene_count: int) -> ProjectPublic:
+    return ProjectPublic(
+        id=project.id,
+        title=project.title,
+        description=project.description,
+        created_at=project.created_at,
+        updated_at=project.updated_at,
+        scene_count=scene_count,
+    )
+
+
+async def list_projects(session: AsyncSession, user_id: uuid.UUID) -> list[ProjectPublic]:
+    rows = await project_repository.list_projects_with_scene_counts(session, user_id)
+    return [project_public(project, count) for project, count in rows]
+
+
+async def create_project(
+    session: AsyncSession, user_id: uuid.UUID, data: ProjectCreate
+) -> ProjectPublic:
+    project = await project_repository.add_project(session, user_id, data.title, data.description)
+    return project_public(project, 0)
+
+
+async def get_project_detail(
+    session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID
+) -> ProjectDetail:
+    """The project with its scenes in order: two queries, whatever the number of scenes."""
+    project = await require_project(session, project_id, user_id)
+    scenes = await scene_repository.list_scenes(session, project.id)
+    return ProjectDetail(
+        **project_public(project, len(scenes)).model_dump(),
+        scenes=[ScenePublic.model_validate(scene) for scene in scenes],
+    )
+
+
+async def update_project(
+    session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID, data: ProjectUpdate
+) -> ProjectPublic:
+    project = await require_project(session, project_id, user_id, lock=True)
+    for field, value in data.model_dump(exclude_unset=True).items():
+        setattr(project, field, value)
+    await session.flush()
+    return project_public(project, await project_repository.count_scenes(session, project.id))
+
+
+async def delete_project(session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    project = await require_project(session, project_id, user_id)
+    await project_repository.delete_project(session, project.id)

@@ -1,0 +1,127 @@
+"""Scene use-cases, shared by the REST routes and the assistant's tools.
+
+The ordering rule lives here: a project's scene positions are always 0..n-1. Every change to them
+locks the project row first and rewrites positions through `apply_order`, in one transaction, so
+concurrent edits of one project queue instead of interleaving.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.core.errors import InvalidInputError, NotFoundError
+from backend.models import Project, Scene
+from backend.models.base import utc_now
+from backend.repositories import scenes as scene_repository
+from backend.schemas.project import SceneCreate, SceneOrderUpdate, ScenePublic, SceneUpdate
+from backend.services.projects import require_project
+
+
+@dataclass(slots=True)
+class _LockedProject:
+    project: Project
+    scenes: list[Scene]
+
+    def find(self, scene_id: uuid.UUID) -> Scene:
+        for scene in self.scenes:
+            if scene.id == scene_id:
+                return scene
+        raise NotFoundError("Scene")
+
+
+async def _lock_project(
+    session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID
+) -> _LockedProject:
+    project = await require_project(session, project_id, user_id, lock=True)
+    project.updated_at = utc_now()
+    return _LockedProject(project, await scene_repository.list_scenes(session, project.id))
+
+
+async def _lock_scene_project(
+    session: AsyncSession, scene_id: uuid.UUID, user_id: uuid.UUID
+) -> tuple[_LockedProject, Scene]:
+    project_id = await scene_repository.get_owned_scene_project_id(session, scene_id, user_id)
+    if project_id is None:
+        raise NotFoundError("Scene")
+    locked = await _lock_project(session, project_id, user_id)
+    return locked, locked.find(scene_id)
+
+
+def _clamp(position: int | None, length: int) -> int:
+    return length if position is None else min(position, length)
+
+
+async def _insert(session: AsyncSession, locked: _LockedProject, scene: Scene, at: int) -> None:
+    scene.position = len(locked.scenes)
+    await scene_repository.add_scene(session, scene)
+    locked.scenes.insert(at, scene)
+    await scene_repository.apply_order(session, locked.scenes)
+
+
+async def create_scene(
+    session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID, data: SceneCreate
+) -> ScenePublic:
+    """Append the scene, or insert it at `order` and shift the rest down."""
+    locked = await _lock_project(session, project_id, user_id)
+    scene = Scene(
+        project_id=locked.project.id, title=data.title, script=data.script, image_url=data.image_url
+    )
+    await _insert(session, locked, scene, _clamp(data.order, len(locked.scenes)))
+    return ScenePublic.model_validate(scene)
+
+
+async def update_scene(
+    session: AsyncSession, scene_id: uuid.UUID, user_id: uuid.UUID, data: SceneUpdate
+) -> ScenePublic:
+    """Apply the given fields; a new `order` moves the scene and renumbers the others."""
+    locked, scene = await _lock_scene_project(session, scene_id, user_id)
+    changes = data.model_dump(exclude_unset=True)
+    new_position = changes.pop("order", None)
+    for field, value in changes.items():
+        setattr(scene, field, value)
+    if new_position is not None:
+        locked.scenes.remove(scene)
+        locked.scenes.insert(_clamp(new_position, len(locked.scenes)), scene)
+        await scene_repository.apply_order(session, locked.scenes)
+    if changes:
+        scene.updated_at = utc_now()
+    await session.flush()
+    return ScenePublic.model_validate(scene)
+
+
+async def reorder_scenes(
+    session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID, data: SceneOrderUpdate
+) -> list[ScenePublic]:
+    locked = await _lock_project(session, project_id, user_id)
+    by_id = {scene.id: scene for scene in locked.scenes}
+    if len(data.scene_ids) != len(by_id) or set(data.scene_ids) != set(by_id):
+        raise InvalidInputError(
+            "scene_ids must list every scene of the project exactly once "
+            f"(the project has {len(by_id)} scenes)"
+        )
+    locked.scenes = [by_id[scene_id] for scene_id in data.scene_ids]
+    await scene_repository.apply_order(session, locked.scenes)
+    return [ScenePublic.model_validate(scene) for scene in locked.scenes]
+
+
+async def duplicate_scene(
+    session: AsyncSession, scene_id: uuid.UUID, user_id: uuid.UUID
+) -> ScenePublic:
+    """Insert a copy right after the original."""
+    locked, original = await _lock_scene_project(session, scene_id, user_id)
+    copy = Scene(
+        project_id=original.project_id,
+        title=original.title,
+        script=original.script,
+        image_url=original.image_url,
+    )
+    await _insert(session, locked, copy, locked.scenes.index(original) + 1)
+    return ScenePublic.model_validate(copy)
+
+
+async def delete_scene(session: AsyncSession, scene_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    locked, scene = await _lock_scene_project(session, scene_id, user_id)
+    locked.scenes.remove(scene)
+    await scene_repository.delete_scene(session, scene)
+    await scene_repository.apply_order(session, locked.scenes)

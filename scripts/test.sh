@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The whole check: lint, types, then the test suite on SQLite and PostgreSQL.
+# Extra arguments go to pytest (e.g. scripts/test.sh -k scenes -x).
+# TEST_DATABASES=sqlite skips PostgreSQL on a machine without it (never on CI).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh dev
+
+if [[ ",${TEST_DATABASES:-sqlite,postgresql}," == *",postgresql,"* ]]; then
+  bash scripts/ensure-postgres.sh
+fi
+
+echo "==> ruff"
+.venv/bin/ruff check backend tests bench alembic
+.venv/bin/ruff format --check backend tests bench alembic
+echo "==> mypy"
+.venv/bin/mypy
+echo "==> pytest"
+exec .venv/bin/pytest "$@"

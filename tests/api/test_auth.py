@@ -1,0 +1,358 @@
+"""Accounts: the contract's Authentication table, its error cases and the token attacks."""
+
+import base64
+import json
+import time
+import uuid
+from datetime import timedelta
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from jose import jwt
+from sqlalchemy import select
+
+from backend.core.config import Settings
+from backend.core.security import TOKEN_AUDIENCE, TOKEN_ISSUER
+from backend.main import create_app
+from backend.models import LoginFailure, User
+from tests.conftest import PASSWORD, TEST_SECRET, TestUser, UserFactory, asgi_client
+
+
+async def register(
+    client: httpx.AsyncClient, email: str, password: str = PASSWORD
+) -> httpx.Response:
+    return await client.post("/api/auth/register", json={"email": email, "password": password})
+
+
+async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
+    return await client.post("/api/auth/login", json={"email": email, "password": password})
+
+
+async def test_register_returns_the_public_user(client: httpx.AsyncClient) -> None:
+    response = await register(client, "Ada@Example.COM")
+    assert response.status_code == 201
+    body = response.json()
+    assert set(body) == {"id", "email", "created_at"}
+    assert body["email"] == "ada@example.com"
+    assert uuid.UUID(body["id"])
+    assert body["created_at"].endswith(("Z", "+00:00"))
+
+
+async def test_duplicate_email_is_409_whatever_its_case(client: httpx.AsyncClient) -> None:
+    assert (await register(client, "ada@example.com")).status_code == 201
+    duplicate = await register(client, "ADA@example.com", "another password")
+    assert duplicate.status_code == 409
+    assert duplicate.json() == {"detail": "An account with this email already exists"}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"email": "not-an-email", "password": PASSWORD}, "email"),
+        ({"email": "a@example.com", "password": "x" * 7}, "password"),
+        ({"email": "a@example.com", "password": "x" * 129}, "password"),
+        ({"email": "a@example.com", "password": "a\x00bcdefghij"}, "password"),
+        ({"email": "a@example.com"}, "password"),
+        ({"email": "a@example.com", "password": PASSWORD, "is_admin": True}, "is_admin"),
+    ],
+)
+async def test_invalid_registration_is_422_naming_the_field(
+    client: httpx.AsyncClient, body: dict[str, object], field: str
+) -> None:
+    response = await client.post("/api/auth/register", json=body)
+    assert response.status_code == 422
+    assert any(field in error["loc"] for error in response.json()["detail"])
+    assert PASSWORD not in response.text  # values are not echoed back
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["x" * 8, "x" * 128, "€" * 25, "€" * 64, "a" * 73, "pässwörd with spaces 🎬"],
+    ids=["8-chars", "128-chars", "75-bytes", "192-bytes", "73-ascii", "unicode"],
+)
+async def test_long_and_multibyte_passwords_work_end_to_end(
+    client: httpx.AsyncClient, password: str
+) -> None:
+    email = f"{uuid.uuid4().hex[:8]}@example.com"
+    assert (await register(client, email, password)).status_code == 201
+    assert (await login(client, email, password)).status_code == 200
+    # bcrypt would have compared only the first 72 bytes; bcrypt_sha256 sees them all.
+    assert (await login(client, email, password[:-1] + "y")).status_code == 401
+
+
+async def test_passwords_are_stored_as_bcrypt_sha256(app: FastAPI, user: TestUser) -> None:
+    async with app.state.session_factory() as session:
+        stored = await session.scalar(
+            select(User.hashed_password).where(User.id == uuid.UUID(user.id))
+        )
+    assert stored is not None
+    assert stored.startswith("$bcrypt-sha256$")
+    assert user.password not in stored
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["a" * 73, "€" * 25, "a\x00b", "x" * 1024, ""],
+    ids=["73", "75-bytes", "nul", "1024", "empty"],
+)
+async def test_odd_passwords_at_login_are_401_or_422_never_500(
+    client: httpx.AsyncClient, user: TestUser, password: str
+) -> None:
+    response = await login(client, user.email, password)
+    assert response.status_code in (401, 422)
+
+
+async def test_login_returns_a_bearer_token_and_sets_the_session_cookie(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    response = await login(client, user.email.upper())
+    assert response.status_code == 200
+    body = response.json()
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] == 3600
+    cookie = response.headers["set-cookie"].lower()
+    assert "scenecraft_session=" in cookie
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
+    assert "path=/" in cookie
+    assert "secure" not in cookie  # plain http in tests; https requests get Secure
+    me = await client.get(
+        "/api/users/me", headers={"Authorization": f"Bearer {body['access_token']}"}
+    )
+    assert me.json()["email"] == user.email
+
+
+async def test_unknown_email_and_wrong_password_get_the_same_401(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    wrong_password = await login(client, user.email, "wrong password")
+    unknown_email = await login(client, "nobody@example.com", "wrong password")
+    assert wrong_password.status_code == unknown_email.status_code == 401
+    assert (
+        wrong_password.json() == unknown_email.json() == {"detail": "Incorrect email or password"}
+    )
+    assert "set-cookie" not in wrong_password.headers
+
+
+async def test_oauth2_token_form_signs_in_with_the_email_as_username(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    response = await client.post(
+        "/api/auth/token", data={"username": user.email, "password": user.password}
+    )
+    assert response.status_code == 200
+    assert response.json()["token_type"] == "bearer"
+    bad = await client.post("/api/auth/token", data={"username": user.email, "password": "nope"})
+    assert bad.status_code == 401
+
+
+async def test_openapi_declares_the_password_flow_for_swagger(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    flows = schema["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]
+    assert flows["password"]["tokenUrl"] == "/api/auth/token"
+
+
+async def test_logout_revokes_the_token_on_the_server(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    other_session = (await login(client, user.email)).json()["access_token"]
+    client.cookies.clear()
+    response = await client.post("/api/auth/logout", headers=user.headers)
+    assert response.status_code == 204
+    assert 'scenecraft_session=""' in response.headers["set-cookie"]
+    assert (await client.get("/api/users/me", headers=user.headers)).status_code == 401
+    # Only that session ended: a token from another sign-in still works.
+    other = await client.get("/api/users/me", headers={"Authorization": f"Bearer {other_session}"})
+    assert other.status_code == 200
+
+
+async def test_me_requires_authentication(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/users/me")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def forge(claims: dict[str, object], key: str = TEST_SECRET, algorithm: str = "HS256") -> str:
+    return str(jwt.encode(claims, key, algorithm=algorithm))
+
+
+def unsigned(claims: dict[str, object]) -> str:
+    def part(value: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+
+
+def claims_of(token: str) -> dict[str, object]:
+    return dict(jwt.get_unverified_claims(token))
+
+
+@pytest.mark.parametrize(
+    "make_token",
+    [
+        pytest.param(lambda c: forge({**c, "exp": int(time.time()) - 1}), id="expired"),
+        pytest.param(
+            lambda c: forge(c, key="another-secret-key-of-the-same-length-000000"),
+            id="wrong-signature",
+        ),
+        pytest.param(lambda c: unsigned(c), id="alg-none"),
+        pytest.param(lambda c: forge(c, algorithm="HS512"), id="hs512"),
+        pytest.param(lambda c: forge({k: v for k, v in c.items() if k != "exp"}), id="no-exp"),
+        pytest.param(lambda c: forge({k: v for k, v in c.items() if k != "iat"}), id="no-iat"),
+        pytest.param(lambda c: forge({**c, "aud": "someone-else"}), id="wrong-audience"),
+        pytest.param(lambda c: forge({**c, "iss": "someone-else"}), id="wrong-issuer"),
+        pytest.param(lambda c: forge({**c, "nbf": int(time.time()) + 600}), id="not-yet-valid"),
+        pytest.param(lambda c: forge({**c, "sub": 12345}), id="integer-sub"),
+        pytest.param(lambda c: forge({**c, "sid": str(uuid.uuid4())}), id="unknown-session"),
+        pytest.param(lambda c: forge({**c, "ver": 1}), id="old-version"),
+        pytest.param(lambda c: forge({**c, "typ": "refresh"}), id="wrong-type"),
+        pytest.param(lambda c: "garbage", id="garbage"),
+        pytest.param(lambda c: "a.b.c", id="three-garbage-parts"),
+        pytest.param(lambda c: "", id="empty"),
+    ],
+)
+async def test_bad_tokens_are_401_never_500(
+    client: httpx.AsyncClient, user: TestUser, make_token: object
+) -> None:
+    valid = claims_of(user.token)
+    assert valid["aud"] == TOKEN_AUDIENCE
+    assert valid["iss"] == TOKEN_ISSUER
+    token = make_token(valid)  # type: ignore[operator]
+    response = await client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid or expired token"} or token == ""
+
+
+async def test_a_forged_token_with_the_real_key_and_claims_is_accepted(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    """The control for the table above: the forging helper itself produces valid tokens."""
+    token = forge(claims_of(user.token))
+    response = await client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+
+
+async def test_cookie_authenticates_browser_requests(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    assert (await login(client, user.email)).status_code == 200
+    assert (await client.get("/api/users/me")).status_code == 200
+    created = await client.post(
+        "/api/projects", json={"title": "From the browser"}, headers={"Origin": "http://testserver"}
+    )
+    assert created.status_code == 201
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+        {"Sec-Fetch-Site": "same-site"},
+    ],
+)
+async def test_cross_site_unsafe_requests_with_the_cookie_are_403(
+    client: httpx.AsyncClient, user: TestUser, headers: dict[str, str]
+) -> None:
+    assert (await login(client, user.email)).status_code == 200
+    response = await client.post("/api/projects", json={"title": "CSRF"}, headers=headers)
+    assert response.status_code == 403
+    assert (await client.get("/api/projects")).json() == []
+
+
+async def test_form_encoded_bodies_cannot_reach_json_routes(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    assert (await login(client, user.email)).status_code == 200
+    response = await client.post(
+        "/api/projects",
+        content=b'{"title": "text/plain CSRF"}',
+        headers={"Content-Type": "text/plain", "Origin": "http://testserver"},
+    )
+    assert response.status_code == 422
+    assert (await client.get("/api/projects")).json() == []
+
+
+async def test_bearer_requests_need_no_origin_check(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    response = await client.post(
+        "/api/projects",
+        json={"title": "curl"},
+        headers={**user.headers, "Origin": "https://elsewhere.example"},
+    )
+    assert response.status_code == 201
+
+
+async def test_password_change_ends_every_other_session(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    wrong = await client.put(
+        "/api/users/me/password",
+        json={"current_password": "nope nope", "new_password": "a brand new password"},
+        headers=user.headers,
+    )
+    assert wrong.status_code == 401
+    changed = await client.put(
+        "/api/users/me/password",
+        json={"current_password": user.password, "new_password": "a brand new password"},
+        headers=user.headers,
+    )
+    assert changed.status_code == 200
+    client.cookies.clear()
+    assert (await client.get("/api/users/me", headers=user.headers)).status_code == 401
+    fresh = {"Authorization": f"Bearer {changed.json()['access_token']}"}
+    assert (await client.get("/api/users/me", headers=fresh)).status_code == 200
+    assert (await login(client, user.email)).status_code == 401
+    assert (await login(client, user.email, "a brand new password")).status_code == 200
+
+
+async def test_login_throttles_after_ten_failures_and_recovers(
+    app: FastAPI, client: httpx.AsyncClient, user: TestUser
+) -> None:
+    for _ in range(10):
+        assert (await login(client, user.email, "wrong password")).status_code == 401
+    throttled = await login(client, user.email)  # even the right password waits
+    assert throttled.status_code == 429
+    assert 1 <= int(throttled.headers["retry-after"]) <= 15 * 60
+    assert "Too many failed sign-in attempts" in throttled.json()["detail"]
+
+    # Once the failures leave the 15-minute window, sign-in works again.
+    async with app.state.session_factory() as session, session.begin():
+        for failure in (await session.scalars(select(LoginFailure))).all():
+            failure.created_at -= timedelta(minutes=16)
+    assert (await login(client, user.email)).status_code == 200
+
+
+async def test_throttling_state_is_shared_by_every_app_instance(
+    settings: Settings, user: TestUser, app: FastAPI
+) -> None:
+    """Two app instances on one database: failures counted by one throttle the other."""
+    second = create_app(settings)
+    try:
+        async with asgi_client(app) as first_client, asgi_client(second) as second_client:
+            clients = [first_client, second_client]
+            for attempt in range(10):
+                response = await login(clients[attempt % 2], user.email, "wrong password")
+                assert response.status_code == 401
+            assert (await login(second_client, user.email, "wrong password")).status_code == 429
+            assert (await login(first_client, user.email)).status_code == 429
+    finally:
+        await second.state.engine.dispose()
+
+
+async def test_throttling_is_per_email_and_address(app: FastAPI, make_user: UserFactory) -> None:
+    """Failures from one address do not lock the account out for its owner elsewhere."""
+    victim = await make_user()
+    attacker_transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 4000))
+    owner_transport = httpx.ASGITransport(app=app, client=("198.51.100.2", 4000))
+    async with (
+        httpx.AsyncClient(transport=attacker_transport, base_url="http://testserver") as attacker,
+        httpx.AsyncClient(transport=owner_transport, base_url="http://testserver") as owner,
+    ):
+        for _ in range(10):
+            assert (await login(attacker, victim.email, "guess")).status_code == 401
+        assert (await login(attacker, victim.email)).status_code == 429
+        assert (await login(owner, victim.email)).status_code == 200

@@ -1,0 +1,166 @@
+"""Ownership matrix: walks every route of the OpenAPI schema, so a new route cannot be forgotten.
+
+For each route with an id, a second user gets 404 (never 403) and the owner's data is unchanged;
+without credentials every non-public route is 401.
+"""
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from tests.conftest import TestUser, UserFactory
+
+PUBLIC_ROUTES = {
+    ("POST", "/api/auth/register"),
+    ("POST", "/api/auth/login"),
+    ("POST", "/api/auth/token"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+}
+
+# A valid body for each route that takes one, so the 404 comes from ownership, not validation.
+BODIES: dict[tuple[str, str], Any] = {
+    ("PUT", "/api/projects/{project_id}"): {"title": "hijacked"},
+    ("POST", "/api/projects/{project_id}/scenes"): {"title": "intruder"},
+    ("PUT", "/api/scenes/{scene_id}"): {"title": "hijacked", "order": 0},
+}
+
+
+def api_routes(app: FastAPI) -> list[tuple[str, str]]:
+    return [
+        (method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+    ]
+
+
+async def owner_snapshot(client: httpx.AsyncClient, owner: TestUser) -> list[Any]:
+    projects = (await client.get("/api/projects", headers=owner.headers)).json()
+    details = [
+        (await client.get(f"/api/projects/{project['id']}", headers=owner.headers)).json()
+        for project in projects
+    ]
+    return [projects, details]
+
+
+@pytest.fixture
+async def owner_data(client: httpx.AsyncClient, make_user: UserFactory) -> dict[str, Any]:
+    owner = await make_user()
+    project = (
+        await client.post("/api/projects", json={"title": "Owner's"}, headers=owner.headers)
+    ).json()
+    scenes = []
+    for title in ("one", "two"):
+        response = await client.post(
+            f"/api/projects/{project['id']}/scenes", json={"title": title}, headers=owner.headers
+        )
+        scenes.append(response.json())
+    return {"owner": owner, "project": project, "scenes": scenes}
+
+
+def fill(path: str, ids: dict[str, str]) -> str:
+    return path.format(
+        **{name: ids[name] for name in ("project_id", "scene_id") if f"{{{name}}}" in path}
+    )
+
+
+def body_for(method: str, path: str, scene_ids: list[str]) -> Any:
+    if path.endswith("/scenes/order"):
+        return {"scene_ids": scene_ids}
+    return BODIES.get((method, path))
+
+
+async def test_every_route_with_an_id_is_404_for_another_user(
+    app: FastAPI, client: httpx.AsyncClient, make_user: UserFactory, owner_data: dict[str, Any]
+) -> None:
+    owner: TestUser = owner_data["owner"]
+    intruder = await make_user()
+    before = await owner_snapshot(client, owner)
+    ids = {"project_id": owner_data["project"]["id"], "scene_id": owner_data["scenes"][0]["id"]}
+    scene_ids = [scene["id"] for scene in owner_data["scenes"]]
+
+    checked = []
+    for method, path in api_routes(app):
+        if "{" not in path:
+            continue
+        response = await client.request(
+            method,
+            fill(path, ids),
+            json=body_for(method, path, scene_ids),
+            headers=intruder.headers,
+        )
+        assert response.status_code == 404, (method, path, response.status_code, response.text)
+        assert "not found" in response.json()["detail"].lower()
+        checked.append((method, path))
+
+    assert len(checked) >= 8  # the matrix really ran over the id routes
+    assert await owner_snapshot(client, owner) == before
+    assert (await client.get("/api/projects", headers=intruder.headers)).json() == []
+
+
+async def test_made_up_ids_are_404_like_foreign_ones(
+    app: FastAPI, client: httpx.AsyncClient, user: TestUser
+) -> None:
+    ids = {"project_id": str(uuid.uuid4()), "scene_id": str(uuid.uuid4())}
+    for method, path in api_routes(app):
+        if "{" in path:
+            response = await client.request(
+                method, fill(path, ids), json=body_for(method, path, []), headers=user.headers
+            )
+            assert response.status_code == 404, (method, path, response.text)
+
+
+async def test_mixed_ownership_cannot_reorder_foreign_scenes_into_a_project(
+    client: httpx.AsyncClient, make_user: UserFactory, owner_data: dict[str, Any]
+) -> None:
+    """The intruder's own project, listing the owner's scene ids, is refused and moves nothing."""
+    intruder = await make_user()
+    own = (
+        await client.post("/api/projects", json={"title": "mine"}, headers=intruder.headers)
+    ).json()
+    response = await client.put(
+        f"/api/projects/{own['id']}/scenes/order",
+        json={"scene_ids": [scene["id"] for scene in owner_data["scenes"]]},
+        headers=intruder.headers,
+    )
+    assert response.status_code == 422
+    detail = (
+        await client.get(
+            f"/api/projects/{owner_data['project']['id']}", headers=owner_data["owner"].headers
+        )
+    ).json()
+    assert [scene["title"] for scene in detail["scenes"]] == ["one", "two"]
+
+
+async def test_every_private_route_is_401_without_credentials(
+    app: FastAPI, client: httpx.AsyncClient, owner_data: dict[str, Any]
+) -> None:
+    ids = {"project_id": owner_data["project"]["id"], "scene_id": owner_data["scenes"][0]["id"]}
+    scene_ids = [scene["id"] for scene in owner_data["scenes"]]
+    private = [route for route in api_routes(app) if route not in PUBLIC_ROUTES]
+    assert len(private) >= 12
+    for method, path in private:
+        response = await client.request(
+            method, fill(path, ids), json=body_for(method, path, scene_ids)
+        )
+        assert response.status_code == 401, (method, path, response.status_code)
+    assert (await owner_snapshot(client, owner_data["owner"]))[0][0]["scene_count"] == 2
+
+
+async def test_no_response_leaks_a_password_hash(
+    client: httpx.AsyncClient, owner_data: dict[str, Any]
+) -> None:
+    owner: TestUser = owner_data["owner"]
+    bodies = [
+        (await client.get("/api/users/me", headers=owner.headers)).text,
+        (await client.get("/api/projects", headers=owner.headers)).text,
+        (
+            await client.get(f"/api/projects/{owner_data['project']['id']}", headers=owner.headers)
+        ).text,
+    ]
+    for body in bodies:
+        assert "hash" not in body.lower()
+        assert "password" not in body.lower()

@@ -1,0 +1,185 @@
+"""Fixtures: every test that touches the database runs once on SQLite and once on PostgreSQL.
+
+Each backend gets a throwaway database migrated once with the real `alembic upgrade head`; each
+test gets a fresh app on it, and its rows are deleted afterwards so tests never share data.
+"""
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from alembic.config import Config
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from alembic import command
+from backend.core.config import Settings
+from backend.main import create_app
+from backend.models import Base
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_DATABASES = [
+    name.strip() for name in os.environ.get("TEST_DATABASES", "sqlite,postgresql").split(",")
+]
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+PASSWORD = "correct horse battery"
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "alembic"))
+    config.set_main_option("sqlalchemy.url", database_url)
+    config.attributes["configure_logger"] = False
+    return config
+
+
+async def migrate(database_url: str, revision: str = "head") -> None:
+    # env.py runs its own event loop, so it goes to a thread.
+    await asyncio.to_thread(command.upgrade, alembic_config(database_url), revision)
+
+
+@dataclass
+class ThrowawayDatabase:
+    backend: str
+    url: str
+
+
+async def create_postgres_database() -> tuple[str, str]:
+    """A fresh database on the local server; returns (its async URL, its name)."""
+    name = f"scenecraft_test_{uuid.uuid4().hex[:12]}"
+    connection = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    return f"{base}/{name}", name
+
+
+async def drop_postgres_database(name: str) -> None:
+    connection = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session", params=TEST_DATABASES)
+async def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[ThrowawayDatabase]:
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'scenecraft.db'}"
+        await migrate(url)
+        yield ThrowawayDatabase("sqlite", url)
+        return
+    if request.param != "postgresql":
+        raise ValueError(f"unknown test database {request.param!r}")
+    url, name = await create_postgres_database()
+    try:
+        await migrate(url)
+        yield ThrowawayDatabase("postgresql", url)
+    finally:
+        await drop_postgres_database(name)
+
+
+def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": database_url,
+        "DATA_DIR": data_dir,
+        "SECRET_KEY": TEST_SECRET,
+        "BCRYPT_ROUNDS": 4,
+        "LOG_LEVEL": "WARNING",
+        "DB_POOL_SIZE": 5,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def settings(database: ThrowawayDatabase, tmp_path: Path) -> Settings:
+    return make_settings(database.url, tmp_path)
+
+
+async def delete_all_rows(app: FastAPI) -> None:
+    async with app.state.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+            await connection.execute(text(f"TRUNCATE {tables} CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                await connection.execute(table.delete())
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    yield application
+    await delete_all_rows(application)
+    await application.state.engine.dispose()
+
+
+def asgi_client(app: FastAPI, **kwargs: object) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver", **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with asgi_client(app) as http_client:
+        yield http_client
+
+
+@dataclass
+class TestUser:
+    __test__ = False
+
+    id: str
+    email: str
+    password: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+UserFactory = Callable[..., Awaitable[TestUser]]
+
+
+@pytest.fixture
+def make_user(client: httpx.AsyncClient) -> UserFactory:
+    async def create(email: str | None = None, password: str = PASSWORD) -> TestUser:
+        email = email or f"user-{uuid.uuid4().hex[:8]}@example.com"
+        registered = await client.post(
+            "/api/auth/register", json={"email": email, "password": password}
+        )
+        assert registered.status_code == 201, registered.text
+        login = await client.post("/api/auth/login", json={"email": email, "password": password})
+        assert login.status_code == 200, login.text
+        client.cookies.clear()
+        return TestUser(registered.json()["id"], email, password, login.json()["access_token"])
+
+    return create
+
+
+@pytest.fixture
+async def user(make_user: UserFactory) -> TestUser:
+    return await make_user()
+
+
+@pytest.fixture
+async def project(client: httpx.AsyncClient, user: TestUser) -> dict[str, object]:
+    response = await client.post("/api/projects", json={"title": "Teaser"}, headers=user.headers)
+    assert response.status_code == 201
+    return dict(response.json())
