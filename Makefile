@@ -7,5 +7,5 @@ test:  ## lint, types and the whole suite on SQLite and PostgreSQL
 	bash scripts/test.sh
 
 format:
-	.venv/bin/ruff format backend tests bench alembic
-	.venv/bin/ruff check --fix backend tests bench alembic
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .

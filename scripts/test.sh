@@ -11,8 +11,8 @@ if [[ ",${TEST_DATABASES:-sqlite,postgresql}," == *",postgresql,"* ]]; then
 fi
 
 echo "==> ruff"
-.venv/bin/ruff check backend tests bench alembic
-.venv/bin/ruff format --check backend tests bench alembic
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
 echo "==> mypy"
 .venv/bin/mypy
 echo "==> pytest"
