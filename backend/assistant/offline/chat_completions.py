@@ -1,0 +1,209 @@
+"""Chat Completions with tools, streamed (tool-call deltas) or not."""
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from backend.assistant.offline import sse
+from backend.assistant.offline.http import event_stream, read_body, require_model
+from backend.assistant.offline.knobs import Knobs, OfflineAPIError, base_model, knobs_for
+from backend.assistant.offline.model import (
+    CallTools,
+    Decision,
+    ModelInput,
+    ToolResult,
+    decide,
+    split_into_deltas,
+)
+from backend.assistant.offline.state import state_of
+from backend.assistant.offline.store import new_id, now
+
+router = APIRouter()
+
+
+def model_input_from_messages(messages: list[dict[str, Any]], tools: Any) -> ModelInput:
+    instructions = "\n".join(
+        sse.text_of(m.get("content")) for m in messages if m.get("role") in ("system", "developer")
+    )
+    last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=None)
+    user_text = sse.text_of(messages[last_user].get("content")) if last_user is not None else None
+    outputs = {
+        m.get("tool_call_id"): sse.text_of(m.get("content"))
+        for m in messages
+        if m.get("role") == "tool"
+    }
+    rounds = []
+    for message in messages[(last_user + 1 if last_user is not None else 0) :]:
+        if message.get("role") == "assistant" and message.get("tool_calls"):
+            round_results = []
+            for call in message["tool_calls"]:
+                function = call.get("function") or {}
+                try:
+                    arguments = json.loads(function.get("arguments") or "{}")
+                except ValueError:
+                    arguments = {}
+                round_results.append(
+                    ToolResult(str(function.get("name")), arguments, outputs.get(call.get("id")))
+                )
+            rounds.append(round_results)
+    names = frozenset(
+        tool["function"]["name"]
+        for tool in tools or []
+        if isinstance(tool, dict)
+        and isinstance(tool.get("function"), dict)
+        and "name" in tool["function"]
+    )
+    return ModelInput(instructions, user_text, rounds, names)
+
+
+def _tool_calls(decision: CallTools) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": new_id("call_"),
+            "type": "function",
+            "function": {"name": call.name, "arguments": json.dumps(call.arguments)},
+        }
+        for call in decision.calls
+    ]
+
+
+def _usage(messages: list[dict[str, Any]], decision: Decision) -> dict[str, int]:
+    prompt = sum(len(sse.text_of(m.get("content")).split()) for m in messages)
+    completion = (
+        len(decision.text.split())
+        if not isinstance(decision, CallTools)
+        else 10 * len(decision.calls)
+    )
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+
+
+@router.post("/chat/completions", response_model=None)
+async def create_chat_completion(request: Request) -> Response:
+    state = state_of(request)
+    body = await read_body(request)
+    messages = body.get("messages")
+    if (
+        not isinstance(messages, list)
+        or not messages
+        or not all(isinstance(m, dict) for m in messages)
+    ):
+        raise OfflineAPIError(
+            400, "messages must be a non-empty list of message objects", param="messages"
+        )
+    require_model(body)
+    knobs = knobs_for(request, state.settings, body["model"])
+    if knobs.fault == "run_failed":
+        raise OfflineAPIError(
+            500, "The offline model was told to fail this request.", error_type="server_error"
+        )
+    completion_id = new_id("chatcmpl-")
+    model = base_model(body["model"])
+    if body.get("stream"):
+        await knobs.before_stream()
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        return event_stream(
+            _stream(knobs, completion_id, model, messages, body.get("tools"), include_usage)
+        )
+    await knobs.before_answer()
+    if knobs.fault == "hang":
+        await knobs.hang()
+    decision = decide(model_input_from_messages(messages, body.get("tools")))
+    if isinstance(decision, CallTools):
+        message: dict[str, Any] = {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": _tool_calls(decision),
+        }
+        finish_reason = "tool_calls"
+    else:
+        message = {"role": "assistant", "content": decision.text}
+        finish_reason = "stop"
+    return JSONResponse(
+        {
+            "id": completion_id,
+            "object": "chat.completion",
+            "created": now(),
+            "model": model,
+            "choices": [
+                {"index": 0, "finish_reason": finish_reason, "message": message, "logprobs": None}
+            ],
+            "usage": _usage(messages, decision),
+        }
+    )
+
+
+async def _stream(
+    knobs: Knobs,
+    completion_id: str,
+    model: str,
+    messages: list[dict[str, Any]],
+    tools: Any,
+    include_usage: bool,
+) -> AsyncIterator[bytes]:
+    def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> bytes:
+        return sse.data_only(
+            {
+                "id": completion_id,
+                "object": "chat.completion.chunk",
+                "created": now(),
+                "model": model,
+                "choices": [
+                    {"index": 0, "delta": delta, "finish_reason": finish_reason, "logprobs": None}
+                ],
+            }
+        )
+
+    await knobs.pause(knobs.settings.latency_ms)
+    yield chunk(
+        {"role": "assistant", "content": None} if tools else {"role": "assistant", "content": ""}
+    )
+    if knobs.fault == "hang":
+        await knobs.hang()
+        return
+    decision = decide(model_input_from_messages(messages, tools))
+    if isinstance(decision, CallTools):
+        for index, call in enumerate(_tool_calls(decision)):
+            opening = {
+                **call,
+                "index": index,
+                "function": {"name": call["function"]["name"], "arguments": ""},
+            }
+            yield chunk({"tool_calls": [opening]})
+            if knobs.fault == "stream_cut":
+                return
+            arguments = call["function"]["arguments"]
+            middle = max(1, len(arguments) // 2)
+            for piece in (arguments[:middle], arguments[middle:]):
+                if piece:
+                    yield chunk(
+                        {"tool_calls": [{"index": index, "function": {"arguments": piece}}]}
+                    )
+        yield chunk({}, "tool_calls")
+    else:
+        deltas = split_into_deltas(decision.text)
+        for number, text in enumerate(deltas):
+            if number:
+                await knobs.pause(knobs.settings.delta_delay_ms)
+            if knobs.fault == "stream_cut" and number >= len(deltas) // 2:
+                return
+            yield chunk({"content": text})
+        yield chunk({}, "stop")
+    if include_usage:
+        yield sse.data_only(
+            {
+                "id": completion_id,
+                "object": "chat.completion.chunk",
+                "created": now(),
+                "model": model,
+                "choices": [],
+                "usage": _usage(messages, decision),
+            }
+        )
+    yield sse.CHAT_DONE

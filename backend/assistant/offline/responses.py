@@ -1,0 +1,279 @@
+"""The Responses API: function calling with `previous_response_id` or full stateless item lists,
+streamed or not."""
+
+import copy
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from backend.assistant.offline import sse
+from backend.assistant.offline.assistants import FAILED_RUN_ERROR
+from backend.assistant.offline.http import event_stream, read_body, require_model
+from backend.assistant.offline.knobs import Knobs, OfflineAPIError, base_model, knobs_for
+from backend.assistant.offline.model import (
+    CallTools,
+    ModelInput,
+    ToolResult,
+    decide,
+    split_into_deltas,
+)
+from backend.assistant.offline.state import state_of
+from backend.assistant.offline.store import new_id, now
+
+router = APIRouter()
+
+
+def _input_items(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, str):
+        return [{"type": "message", "role": "user", "content": value}]
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise OfflineAPIError(400, "input must be a string or a list of items", param="input")
+    return [
+        {**item, "type": "message"} if "role" in item and "type" not in item else dict(item)
+        for item in value
+    ]
+
+
+def model_input_from_items(
+    instructions: str, items: list[dict[str, Any]], tools: frozenset[str]
+) -> ModelInput:
+    """The last user message and the function-call rounds after it; a call that follows an
+    output starts a new round."""
+    last_user = max(
+        (
+            i
+            for i, item in enumerate(items)
+            if item.get("type") == "message" and item.get("role") == "user"
+        ),
+        default=None,
+    )
+    user_text = sse.text_of(items[last_user].get("content")) if last_user is not None else None
+    outputs = {
+        item.get("call_id"): sse.text_of(item.get("output"))
+        for item in items
+        if item.get("type") == "function_call_output"
+    }
+    rounds: list[list[ToolResult]] = []
+    previous_type = None
+    for item in items[(last_user + 1 if last_user is not None else 0) :]:
+        if item.get("type") == "function_call":
+            if previous_type != "function_call":
+                rounds.append([])
+            try:
+                arguments = json.loads(item.get("arguments") or "{}")
+            except ValueError:
+                arguments = {}
+            rounds[-1].append(
+                ToolResult(str(item.get("name")), arguments, outputs.get(item.get("call_id")))
+            )
+        previous_type = item.get("type")
+    return ModelInput(instructions, user_text, rounds, tools)
+
+
+def _tool_names(tools: Any) -> frozenset[str]:
+    names = set()
+    for tool in tools or []:
+        if isinstance(tool, dict) and tool.get("type") == "function":
+            name = tool.get("name") or (tool.get("function") or {}).get("name")
+            if isinstance(name, str):
+                names.add(name)
+    return frozenset(names)
+
+
+def _response_object(
+    response_id: str,
+    body: dict[str, Any],
+    status: str,
+    output: list[dict[str, Any]],
+    instructions: str,
+) -> dict[str, Any]:
+    return {
+        "id": response_id,
+        "object": "response",
+        "created_at": now(),
+        "model": body.get("model") or "offline-1",
+        "status": status,
+        "output": copy.deepcopy(output),
+        "parallel_tool_calls": bool(body.get("parallel_tool_calls", True)),
+        "tool_choice": body.get("tool_choice") or "auto",
+        "tools": copy.deepcopy(body.get("tools") or []),
+        "instructions": instructions or None,
+        "previous_response_id": body.get("previous_response_id"),
+        "error": dict(FAILED_RUN_ERROR) if status == "failed" else None,
+        "incomplete_details": None,
+        "metadata": dict(body.get("metadata") or {}),
+        "temperature": body.get("temperature"),
+        "top_p": body.get("top_p"),
+        "store": body.get("store", True),
+    }
+
+
+def _output_items(decision: Any) -> list[dict[str, Any]]:
+    if isinstance(decision, CallTools):
+        return [
+            {
+                "type": "function_call",
+                "id": new_id("fc_"),
+                "call_id": new_id("call_"),
+                "name": call.name,
+                "arguments": json.dumps(call.arguments),
+                "status": "completed",
+            }
+            for call in decision.calls
+        ]
+    return [
+        {
+            "type": "message",
+            "id": new_id("msg_"),
+            "role": "assistant",
+            "status": "completed",
+            "content": [{"type": "output_text", "text": decision.text, "annotations": []}],
+        }
+    ]
+
+
+@router.post("/responses", response_model=None)
+async def create_response(request: Request) -> Response:
+    state = state_of(request)
+    body = await read_body(request)
+    require_model(body)
+    history: list[dict[str, Any]] = []
+    instructions = body.get("instructions") or ""
+    if body.get("previous_response_id"):
+        previous = state.responses.get(str(body["previous_response_id"]))
+        history = previous["input_items"] + previous["response"]["output"]
+        instructions = instructions or previous["instructions"]
+    items = history + _input_items(body.get("input", []))
+    knobs = knobs_for(request, state.settings, body["model"])
+    body = {**body, "model": base_model(body["model"])}
+    response_id = new_id("resp_")
+
+    def finish(status: str, output: list[dict[str, Any]]) -> dict[str, Any]:
+        response = _response_object(response_id, body, status, output, instructions)
+        state.responses.put(
+            response_id, {"input_items": items, "response": response, "instructions": instructions}
+        )
+        return response
+
+    if body.get("stream"):
+        await knobs.before_stream()
+        events = _stream(knobs, body, items, instructions, response_id, finish)
+        return event_stream(events)
+    await knobs.before_answer()
+    if knobs.fault == "hang":
+        await knobs.hang()
+    if knobs.fault == "run_failed":
+        return JSONResponse(finish("failed", []))
+    decision = decide(model_input_from_items(instructions, items, _tool_names(body.get("tools"))))
+    return JSONResponse(finish("completed", _output_items(decision)))
+
+
+async def _stream(
+    knobs: Knobs,
+    body: dict[str, Any],
+    items: list[dict[str, Any]],
+    instructions: str,
+    response_id: str,
+    finish: Any,
+) -> AsyncIterator[bytes]:
+    sequence = 0
+
+    def emit(event_type: str, **fields: Any) -> bytes:
+        nonlocal sequence
+        sequence += 1
+        return sse.event(event_type, {"type": event_type, "sequence_number": sequence, **fields})
+
+    await knobs.pause(knobs.settings.latency_ms)
+    pending = _response_object(response_id, body, "in_progress", [], instructions)
+    yield emit("response.created", response=pending)
+    yield emit("response.in_progress", response=pending)
+    if knobs.fault == "hang":
+        await knobs.hang()
+        return
+    if knobs.fault == "run_failed":
+        yield emit("response.failed", response=finish("failed", []))
+        return
+    decision = decide(model_input_from_items(instructions, items, _tool_names(body.get("tools"))))
+    output = _output_items(decision)
+    for index, item in enumerate(output):
+        if item["type"] == "function_call":
+            yield emit(
+                "response.output_item.added",
+                output_index=index,
+                item={**item, "arguments": "", "status": "in_progress"},
+            )
+            if knobs.fault == "stream_cut":
+                return
+            yield emit(
+                "response.function_call_arguments.delta",
+                item_id=item["id"],
+                output_index=index,
+                delta=item["arguments"],
+            )
+            yield emit(
+                "response.function_call_arguments.done",
+                item_id=item["id"],
+                output_index=index,
+                arguments=item["arguments"],
+            )
+            yield emit("response.output_item.done", output_index=index, item=item)
+            continue
+        text = item["content"][0]["text"]
+        yield emit(
+            "response.output_item.added",
+            output_index=index,
+            item={**item, "status": "in_progress", "content": []},
+        )
+        part = {"type": "output_text", "text": "", "annotations": []}
+        yield emit(
+            "response.content_part.added",
+            item_id=item["id"],
+            output_index=index,
+            content_index=0,
+            part=part,
+        )
+        deltas = split_into_deltas(text)
+        for number, delta in enumerate(deltas):
+            if number:
+                await knobs.pause(knobs.settings.delta_delay_ms)
+            if knobs.fault == "stream_cut" and number >= len(deltas) // 2:
+                return
+            yield emit(
+                "response.output_text.delta",
+                item_id=item["id"],
+                output_index=index,
+                content_index=0,
+                delta=delta,
+                logprobs=[],
+            )
+        yield emit(
+            "response.output_text.done",
+            item_id=item["id"],
+            output_index=index,
+            content_index=0,
+            text=text,
+            logprobs=[],
+        )
+        yield emit(
+            "response.content_part.done",
+            item_id=item["id"],
+            output_index=index,
+            content_index=0,
+            part={**part, "text": text},
+        )
+        yield emit("response.output_item.done", output_index=index, item=item)
+    yield emit("response.completed", response=finish("completed", output))
+
+
+@router.get("/responses/{response_id}")
+async def retrieve_response(request: Request, response_id: str) -> JSONResponse:
+    return JSONResponse(state_of(request).responses.get(response_id)["response"])
+
+
+@router.delete("/responses/{response_id}")
+async def delete_response(request: Request, response_id: str) -> JSONResponse:
+    state_of(request).responses.pop(response_id)
+    return JSONResponse({"id": response_id, "object": "response.deleted", "deleted": True})

@@ -1,0 +1,239 @@
+"""The Responses API and Chat Completions through the unmodified SDK in strict mode."""
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+
+import openai
+import pytest
+from openai import AsyncOpenAI
+
+from tests.assistant.conftest import (
+    INSTRUCTIONS,
+    chat_tools,
+    flat_tools,
+    project_output,
+    scene_output,
+    socket_client,
+)
+from tests.conftest import ROOT
+
+
+async def test_responses_loop_with_previous_response_id(client: AsyncOpenAI) -> None:
+    first = await client.responses.create(
+        model="offline-1",
+        instructions=INSTRUCTIONS,
+        input="delete scene 2",
+        tools=flat_tools(),  # type: ignore[arg-type]
+    )
+    (lookup,) = first.output
+    assert lookup.type == "function_call"
+    assert lookup.name == "get_project_details"
+    second = await client.responses.create(
+        model="offline-1",
+        instructions=INSTRUCTIONS,
+        previous_response_id=first.id,
+        input=[
+            {
+                "type": "function_call_output",
+                "call_id": lookup.call_id,
+                "output": project_output("A", "B"),
+            }
+        ],
+        tools=flat_tools(),  # type: ignore[arg-type]
+    )
+    (delete,) = second.output
+    assert delete.type == "function_call"
+    assert delete.name == "delete_scene"
+    assert json.loads(delete.arguments) == {"scene_id": "s2"}
+    third = await client.responses.create(
+        model="offline-1",
+        previous_response_id=second.id,
+        input=[
+            {
+                "type": "function_call_output",
+                "call_id": delete.call_id,
+                "output": '{"ok": true, "deleted_scene_id": "s2"}',
+            }
+        ],
+    )
+    assert third.status == "completed"
+    assert third.output_text == "Deleted scene 2 “B”."
+    assert (await client.responses.retrieve(third.id)).output_text == third.output_text
+
+
+async def test_responses_stateless_full_item_list(client: AsyncOpenAI) -> None:
+    items: list[dict[str, object]] = [{"role": "user", "content": "add a scene called Dusk"}]
+    first = await client.responses.create(
+        model="offline-1", instructions=INSTRUCTIONS, input=items, tools=flat_tools(), store=False
+    )  # type: ignore[arg-type]
+    (call,) = first.output
+    assert call.type == "function_call"
+    items += [
+        {
+            "type": "function_call",
+            "call_id": call.call_id,
+            "name": call.name,
+            "arguments": call.arguments,
+        },
+        {
+            "type": "function_call_output",
+            "call_id": call.call_id,
+            "output": scene_output("Dusk", 0),
+        },
+    ]
+    second = await client.responses.create(
+        model="offline-1", instructions=INSTRUCTIONS, input=items, tools=flat_tools()
+    )  # type: ignore[arg-type]
+    assert second.output_text == "Added scene 1 “Dusk”."
+
+
+async def test_unknown_previous_response_is_404(client: AsyncOpenAI) -> None:
+    with pytest.raises(openai.NotFoundError):
+        await client.responses.create(
+            model="offline-1", previous_response_id="resp_missing", input="hi"
+        )
+
+
+async def test_responses_stream_helper_assembles_calls_and_text(client: AsyncOpenAI) -> None:
+    async with client.responses.stream(
+        model="offline-1",
+        instructions=INSTRUCTIONS,
+        input="add scenes A and B",
+        tools=flat_tools(),  # type: ignore[arg-type]
+    ) as stream:
+        events = [event.type async for event in stream]
+        response = await stream.get_final_response()
+    assert events[0] == "response.created"
+    assert events[-1] == "response.completed"
+    assert [item.name for item in response.output if item.type == "function_call"] == [
+        "create_scene",
+        "create_scene",
+    ]
+
+    async with client.responses.stream(
+        model="offline-1", instructions=INSTRUCTIONS, input="what can you do?"
+    ) as stream:
+        deltas = [
+            event.delta async for event in stream if event.type == "response.output_text.delta"
+        ]
+        final = await stream.get_final_response()
+    assert len(deltas) > 3
+    assert "".join(deltas) == final.output_text
+    assert final.output_text.startswith("I can plan this project with you")
+
+
+async def test_chat_completions_with_stored_history(client: AsyncOpenAI) -> None:
+    messages: list[dict[str, object]] = [
+        {"role": "system", "content": INSTRUCTIONS},
+        {"role": "user", "content": "set the script of scene 1 to Waves."},
+    ]
+    first = await client.chat.completions.create(
+        model="offline-1", messages=messages, tools=chat_tools()
+    )  # type: ignore[arg-type]
+    choice = first.choices[0]
+    assert choice.finish_reason == "tool_calls"
+    (lookup,) = choice.message.tool_calls or []
+    messages += [
+        {"role": "assistant", "content": None, "tool_calls": [lookup.model_dump()]},
+        {"role": "tool", "tool_call_id": lookup.id, "content": project_output("Intro")},
+    ]
+    second = await client.chat.completions.create(
+        model="offline-1", messages=messages, tools=chat_tools()
+    )  # type: ignore[arg-type]
+    (update,) = second.choices[0].message.tool_calls or []
+    assert update.function.name == "update_scene_script"  # type: ignore[union-attr]
+    assert json.loads(update.function.arguments) == {"scene_id": "s1", "script_content": "Waves."}  # type: ignore[union-attr]
+    messages += [
+        {"role": "assistant", "content": None, "tool_calls": [update.model_dump()]},
+        {
+            "role": "tool",
+            "tool_call_id": update.id,
+            "content": json.dumps({"ok": True, "scene": {"title": "Intro", "order": 0}}),
+        },
+    ]
+    third = await client.chat.completions.create(
+        model="offline-1", messages=messages, tools=chat_tools()
+    )  # type: ignore[arg-type]
+    assert third.choices[0].finish_reason == "stop"
+    assert third.choices[0].message.content == "Updated the script of scene 1 “Intro”."
+    assert third.usage is not None
+    assert third.usage.total_tokens > 0
+
+
+async def test_chat_stream_tool_call_deltas_are_assembled_by_the_sdk(client: AsyncOpenAI) -> None:
+    messages = [
+        {"role": "system", "content": INSTRUCTIONS},
+        {"role": "user", "content": "add scenes A, B"},
+    ]
+    async with client.chat.completions.stream(
+        model="offline-1", messages=messages, tools=chat_tools()
+    ) as stream:  # type: ignore[arg-type]
+        async for _ in stream:
+            pass
+        completion = await stream.get_final_completion()
+    calls = completion.choices[0].message.tool_calls or []
+    assert [json.loads(call.function.arguments)["title"] for call in calls] == ["A", "B"]  # type: ignore[union-attr]
+    assert completion.choices[0].finish_reason == "tool_calls"
+
+
+async def test_chat_stream_text_with_usage(client: AsyncOpenAI) -> None:
+    stream = await client.chat.completions.create(
+        model="offline-1",
+        messages=[{"role": "user", "content": "hello"}],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    chunks = [chunk async for chunk in stream]
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
+    assert text.startswith("Hi! I can plan this project with you")
+    assert chunks[-1].usage is not None
+    assert chunks[-1].choices == []
+
+
+async def test_invalid_requests_are_400_in_openai_shape(client: AsyncOpenAI) -> None:
+    with pytest.raises(openai.BadRequestError, match="messages must be a non-empty list"):
+        await client.chat.completions.create(model="offline-1", messages=[])
+    thread = await client.beta.threads.create()
+    with pytest.raises(openai.BadRequestError, match="limit"):
+        await client.beta.threads.messages.list(thread.id, limit=1000)
+
+
+async def test_standalone_server_works_with_a_plain_client(unused_port: int) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "backend.assistant.offline",
+        "--port",
+        str(unused_port),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    client = socket_client(f"http://127.0.0.1:{unused_port}")
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                models = await client.models.list()
+                break
+            except openai.APIConnectionError:
+                if time.monotonic() > deadline or process.returncode is not None:
+                    raise
+                await asyncio.sleep(0.1)
+        assert [model.id for model in models.data] == ["offline-1"]
+        completion = await client.chat.completions.create(
+            model="offline-1",
+            messages=[
+                {"role": "system", "content": INSTRUCTIONS},
+                {"role": "user", "content": "add a scene called Z"},
+            ],
+            tools=chat_tools(),  # type: ignore[arg-type]
+        )
+        assert completion.choices[0].finish_reason == "tool_calls"
+    finally:
+        await client.close()
+        process.terminate()
+        await process.wait()
