@@ -26,17 +26,21 @@ oauth2_scheme = OAuth2PasswordBearer(
 )
 
 
-def get_settings_dep(request: Request) -> Settings:
+# Dependencies are `async def` even when they do not await: FastAPI runs plain `def` ones in a
+# worker thread, a hop that costs more than the work.
+
+
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_session_factory(request: Request) -> async_sessionmaker[AsyncSession]:
+async def get_session_factory(request: Request) -> async_sessionmaker[AsyncSession]:
     factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
     return factory
 
 
-def get_auth_service(request: Request) -> AuthService:
+async def get_auth_service(request: Request) -> AuthService:
     service: AuthService = request.app.state.auth_service
     return service
 

@@ -2,7 +2,7 @@
 
 import uuid
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.models import Project, Scene
@@ -27,15 +27,19 @@ async def list_projects_with_scene_counts(
     return [(project, int(count)) for project, count in result.all()]
 
 
+_OWNED_PROJECT = select(Project).where(
+    Project.id == bindparam("project_id"), Project.user_id == bindparam("user_id")
+)
+_LOCKED_OWNED_PROJECT = _OWNED_PROJECT.with_for_update().execution_options(populate_existing=True)
+
+
 async def get_owned_project(
     session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID, *, lock: bool = False
 ) -> Project | None:
     """The user's project; with `lock`, its row is locked until commit (PostgreSQL), which
     serialises every change to the project's scene order."""
-    query = select(Project).where(Project.id == project_id, Project.user_id == user_id)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    result = await session.execute(query)
+    query = _LOCKED_OWNED_PROJECT if lock else _OWNED_PROJECT
+    result = await session.execute(query, {"project_id": project_id, "user_id": user_id})
     return result.scalar_one_or_none()
 
 

@@ -2,6 +2,7 @@
 
 import uuid
 
+from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.core.errors import NotFoundError
@@ -25,6 +26,9 @@ async def require_project(
     if project is None:
         raise NotFoundError("Project")
     return project
+
+
+_scene_list = TypeAdapter(list[ScenePublic])
 
 
 def project_public(project: Project, scene_count: int) -> ProjectPublic:
@@ -55,10 +59,10 @@ async def get_project_detail(
 ) -> ProjectDetail:
     """The project with its scenes in order: two queries, whatever the number of scenes."""
     project = await require_project(session, project_id, user_id)
-    scenes = await scene_repository.list_scenes(session, project.id)
+    scenes = await scene_repository.list_scene_rows(session, project.id)
     return ProjectDetail(
         **project_public(project, len(scenes)).model_dump(),
-        scenes=[ScenePublic.model_validate(scene) for scene in scenes],
+        scenes=_scene_list.validate_python(scenes, from_attributes=True),
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.core.errors import InvalidInputError, NotFoundError
 from backend.models import Project, Scene
 from backend.models.base import utc_now
+from backend.repositories import projects as project_repository
 from backend.repositories import scenes as scene_repository
 from backend.schemas.project import SceneCreate, SceneOrderUpdate, ScenePublic, SceneUpdate
 from backend.services.projects import require_project
@@ -30,11 +31,18 @@ class _LockedProject:
         raise NotFoundError("Scene")
 
 
+async def _lock_project_row(
+    session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID
+) -> Project:
+    project = await require_project(session, project_id, user_id, lock=True)
+    project.updated_at = utc_now()
+    return project
+
+
 async def _lock_project(
     session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID
 ) -> _LockedProject:
-    project = await require_project(session, project_id, user_id, lock=True)
-    project.updated_at = utc_now()
+    project = await _lock_project_row(session, project_id, user_id)
     return _LockedProject(project, await scene_repository.list_scenes(session, project.id))
 
 
@@ -63,11 +71,18 @@ async def create_scene(
     session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID, data: SceneCreate
 ) -> ScenePublic:
     """Append the scene, or insert it at `order` and shift the rest down."""
-    locked = await _lock_project(session, project_id, user_id)
+    project = await _lock_project_row(session, project_id, user_id)
     scene = Scene(
-        project_id=locked.project.id, title=data.title, script=data.script, image_url=data.image_url
+        project_id=project.id, title=data.title, script=data.script, image_url=data.image_url
     )
-    await _insert(session, locked, scene, _clamp(data.order, len(locked.scenes)))
+    count = await project_repository.count_scenes(session, project.id)
+    if data.order is None or data.order >= count:
+        # Appending moves nobody: no need to load the other scenes.
+        scene.position = count
+        await scene_repository.add_scene(session, scene)
+    else:
+        locked = _LockedProject(project, await scene_repository.list_scenes(session, project.id))
+        await _insert(session, locked, scene, data.order)
     return ScenePublic.model_validate(scene)
 
 

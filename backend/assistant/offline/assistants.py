@@ -1,5 +1,9 @@
 """Assistants v2: assistants, threads, messages, runs (polled or streamed) and run steps.
 
+Objects' `public()` views share their lists with the stored objects: every view is serialised
+at once (`sse.event`, `JSONResponse`), and stored objects are replaced, never mutated in place,
+after they have been shown.
+
 A run is a small state machine: queued → in_progress → requires_action | completed | failed,
 with submit_tool_outputs taking requires_action back to queued, and cancel ending any active
 run. Polled runs advance one state per retrieve; streamed runs emit the events of every
@@ -60,7 +64,7 @@ class Assistant:
             "description": self.description,
             "model": self.model,
             "instructions": self.instructions,
-            "tools": copy.deepcopy(self.tools),
+            "tools": self.tools,
             "metadata": dict(self.metadata),
             "temperature": self.temperature,
             "top_p": self.top_p,
@@ -140,7 +144,7 @@ class RunStep:
             "thread_id": self.thread_id,
             "type": self.type,
             "status": self.status,
-            "step_details": copy.deepcopy(self.step_details),
+            "step_details": self.step_details,
             "completed_at": self.created_at if self.status == "completed" else None,
             "last_error": None,
             "metadata": {},
@@ -180,12 +184,12 @@ class Run:
             "status": self.status,
             "model": self.model,
             "instructions": self.instructions,
-            "tools": copy.deepcopy(self.tools),
+            "tools": self.tools,
             "parallel_tool_calls": self.parallel_tool_calls,
             "required_action": (
                 {
                     "type": "submit_tool_outputs",
-                    "submit_tool_outputs": {"tool_calls": copy.deepcopy(self.calls)},
+                    "submit_tool_outputs": {"tool_calls": self.calls},
                 }
                 if self.status == "requires_action"
                 else None
@@ -409,7 +413,7 @@ def _tool_calls_step(run: Run, decision: CallTools) -> RunStep:
 
 def _stream_calls_of(run: Run) -> list[dict[str, Any]]:
     return [
-        {"index": index, **copy.deepcopy(call), "function": {**call["function"], "output": None}}
+        {"index": index, **call, "function": {**call["function"], "output": None}}
         for index, call in enumerate(run.calls)
     ]
 
@@ -422,7 +426,7 @@ def _finish_tool_step(run: Run) -> RunStep | None:
     step.step_details = {
         "type": "tool_calls",
         "tool_calls": [
-            {**copy.deepcopy(call), "function": {**call["function"], "output": result.output}}
+            {**call, "function": {**call["function"], "output": result.output}}
             for call, result in zip(run.calls, run.rounds[-1], strict=True)
         ],
     }
@@ -645,7 +649,7 @@ async def create_run(request: Request, thread_id: str) -> Response:
     state.runs.put(run.id, run)
     thread.run_ids.append(run.id)
     if body.get("stream"):
-        return event_stream(_stream(state, run, created=True))
+        return await event_stream(_stream(state, run, created=True), knobs)
     return _json(run.public())
 
 
@@ -702,7 +706,7 @@ async def submit_tool_outputs(request: Request, thread_id: str, run_id: str) -> 
     run.knobs = knobs_for(request, state.settings, run.model)
     if body.get("stream"):
         await run.knobs.before_stream()
-        return event_stream(_stream(state, run, created=False))
+        return await event_stream(_stream(state, run, created=False), run.knobs)
     await run.knobs.before_answer()
     run.status = "queued"
     return _json(run.public())

@@ -108,8 +108,8 @@ async def create_chat_completion(request: Request) -> Response:
     if body.get("stream"):
         await knobs.before_stream()
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        return event_stream(
-            _stream(knobs, completion_id, model, messages, body.get("tools"), include_usage)
+        return await event_stream(
+            _stream(knobs, completion_id, model, messages, body.get("tools"), include_usage), knobs
         )
     await knobs.before_answer()
     if knobs.fault == "hang":

@@ -3,10 +3,10 @@
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from starlette.requests import Request
 
-from backend.assistant.offline.knobs import OfflineAPIError
+from backend.assistant.offline.knobs import Knobs, OfflineAPIError
 
 
 async def read_body(request: Request) -> dict[str, Any]:
@@ -22,10 +22,14 @@ async def read_body(request: Request) -> dict[str, Any]:
     return body
 
 
-def event_stream(chunks: AsyncIterator[bytes]) -> StreamingResponse:
-    return StreamingResponse(
-        chunks, media_type="text/event-stream", headers={"cache-control": "no-cache"}
-    )
+async def event_stream(chunks: AsyncIterator[bytes], knobs: Knobs) -> Response:
+    """An SSE response. With no latency, delay or hang to show, the events are produced at once
+    and sent as one body (the same bytes, far fewer writes); otherwise they go out as made."""
+    headers = {"cache-control": "no-cache"}
+    if knobs.streams_instantly:
+        body = b"".join([chunk async for chunk in chunks])
+        return Response(body, media_type="text/event-stream", headers=headers)
+    return StreamingResponse(chunks, media_type="text/event-stream", headers=headers)
 
 
 def require_model(body: dict[str, Any]) -> str:

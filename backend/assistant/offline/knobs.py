@@ -79,6 +79,15 @@ class Knobs:
             return None
         return self.settings.fault
 
+    @property
+    def streams_instantly(self) -> bool:
+        """Nothing in the answer waits, so a stream can be produced whole before sending."""
+        return (
+            self.settings.latency_ms == 0
+            and self.settings.delta_delay_ms == 0
+            and self.fault != "hang"
+        )
+
     async def before_answer(self) -> None:
         """Apply the faults that happen before any answer, then the added latency."""
         fault = self.fault

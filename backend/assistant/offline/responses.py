@@ -1,7 +1,6 @@
 """The Responses API: function calling with `previous_response_id` or full stateless item lists,
 streamed or not."""
 
-import copy
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -96,10 +95,10 @@ def _response_object(
         "created_at": now(),
         "model": body.get("model") or "offline-1",
         "status": status,
-        "output": copy.deepcopy(output),
+        "output": output,
         "parallel_tool_calls": bool(body.get("parallel_tool_calls", True)),
         "tool_choice": body.get("tool_choice") or "auto",
-        "tools": copy.deepcopy(body.get("tools") or []),
+        "tools": body.get("tools") or [],
         "instructions": instructions or None,
         "previous_response_id": body.get("previous_response_id"),
         "error": dict(FAILED_RUN_ERROR) if status == "failed" else None,
@@ -161,7 +160,7 @@ async def create_response(request: Request) -> Response:
     if body.get("stream"):
         await knobs.before_stream()
         events = _stream(knobs, body, items, instructions, response_id, finish)
-        return event_stream(events)
+        return await event_stream(events, knobs)
     await knobs.before_answer()
     if knobs.fault == "hang":
         await knobs.hang()
