@@ -2,7 +2,6 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -11,14 +10,13 @@ from starlette.types import ASGIApp
 from backend.api.errors import register_error_handlers
 from backend.api.middleware import BodyLimitMiddleware, EdgeMiddleware
 from backend.api.router import api_router
-from backend.api.routes import docs, health
+from backend.api.routes import docs, health, pages
+from backend.api.routes.pages import FRONTEND_DIR
 from backend.core.config import Settings, get_settings
 from backend.core.db import create_engine, create_session_factory
 from backend.core.logging import configure_logging
 from backend.core.security import PasswordHasher, TokenService
 from backend.services.auth import AuthService
-
-FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
 
 API_DESCRIPTION = """
 Plan a video scene by scene. Authenticate with **Authorize** (OAuth2 password flow: your email
@@ -67,8 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router)
     app.include_router(health.router)
     app.include_router(docs.router)
-    app.mount("/vendor", StaticFiles(directory=FRONTEND_DIR / "vendor"), name="vendor")
-    app.mount(
-        "/docs-assets", StaticFiles(directory=FRONTEND_DIR / "docs-assets"), name="docs-assets"
-    )
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=FRONTEND_DIR), name="static")
+    # Last: any other path is the app's "not found" page.
+    app.include_router(pages.not_found_router)
     return app

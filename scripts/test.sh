@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole check: lint, types, then the test suite on SQLite and PostgreSQL.
+# The whole check: lint, types, then the test suite (API, assistant, browser) on SQLite and
+# PostgreSQL. Installs what it needs: .venv, Debian's chromium, a running PostgreSQL.
 # Extra arguments go to pytest (e.g. scripts/test.sh -k scenes -x).
 # TEST_DATABASES=sqlite skips PostgreSQL on a machine without it (never on CI).
 set -euo pipefail
@@ -9,6 +10,7 @@ bash scripts/bootstrap.sh dev
 if [[ ",${TEST_DATABASES:-sqlite,postgresql}," == *",postgresql,"* ]]; then
   bash scripts/ensure-postgres.sh
 fi
+bash scripts/ensure-chromium.sh
 
 echo "==> ruff"
 .venv/bin/ruff check .

@@ -100,6 +100,23 @@ async def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
+async def get_optional_principal(
+    request: Request, session: SessionDep, auth_service: AuthServiceDep
+) -> Principal | None:
+    """For pages: the signed-in browser (session cookie), or None instead of a 401."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        user, session_id = await auth_service.authenticate(session, token)
+    except AuthenticationError:
+        return None
+    return Principal(user=user, session_id=session_id)
+
+
+OptionalPrincipalDep = Annotated[Principal | None, Depends(get_optional_principal)]
+
+
 async def get_current_user(principal: PrincipalDep) -> User:
     return principal.user
 

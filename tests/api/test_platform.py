@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from passlib.context import CryptContext
 
 from backend.main import create_app
@@ -34,7 +35,7 @@ async def test_security_headers_on_success_errors_and_assets(
         await client.get("/api/users/me"),
         await client.get("/api/does-not-exist"),
         await client.post("/api/projects", json={}, headers=user.headers),
-        await client.get("/vendor/swagger-ui-5.35.0/swagger-ui.css"),
+        await client.get("/static/vendor/swagger-ui-5.35.0/swagger-ui.css"),
         await client.get("/healthz"),
     ]
     assert [r.status_code for r in responses] == [200, 401, 404, 422, 200, 200]
@@ -49,7 +50,7 @@ async def test_unhandled_errors_are_generic_500s_with_headers(
     async def explode() -> None:
         raise RuntimeError("secret internals: postgresql://user:pw@db")
 
-    app.add_api_route("/test-explode", explode)
+    app.router.routes.insert(0, APIRoute("/test-explode", explode))
     response = await client.get("/test-explode")
     assert response.status_code == 500
     assert response.json() == {"detail": "Internal server error"}

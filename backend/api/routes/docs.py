@@ -8,15 +8,15 @@ router = APIRouter(include_in_schema=False)
 
 SWAGGER_HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Scenecraft API — Swagger UI</title>
-<link rel="stylesheet" href="/vendor/swagger-ui-5.35.0/swagger-ui.css"></head>
+<link rel="stylesheet" href="/static/vendor/swagger-ui-5.35.0/swagger-ui.css"></head>
 <body><div id="swagger-ui"></div>
-<script src="/vendor/swagger-ui-5.35.0/swagger-ui-bundle.js"></script>
-<script src="/docs-assets/swagger-init.js"></script></body></html>"""
+<script src="/static/vendor/swagger-ui-5.35.0/swagger-ui-bundle.js"></script>
+<script src="/static/docs-assets/swagger-init.js"></script></body></html>"""
 
 REDOC_HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Scenecraft API — ReDoc</title></head>
 <body><redoc spec-url="/openapi.json"></redoc>
-<script src="/vendor/redoc-3.0.1/redoc.standalone.js"></script></body></html>"""
+<script src="/static/vendor/redoc-3.0.1/redoc.standalone.js"></script></body></html>"""
 
 
 @router.get("/docs")

@@ -1,0 +1,77 @@
+// Small DOM helpers. Text always goes in through textContent, never as HTML.
+
+/** el("button", { class: "button", onclick: fn, dataset: {testid: "x"} }, "Label", child) */
+export function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === "class") node.className = value;
+    else if (name === "dataset") Object.assign(node.dataset, value);
+    else if (name.startsWith("on") && typeof value === "function") node.addEventListener(name.slice(2), value);
+    else if (value === true) node.setAttribute(name, "");
+    else node.setAttribute(name, String(value));
+  }
+  append(node, children);
+  return node;
+}
+
+function append(node, children) {
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+export function clear(node) {
+  node.replaceChildren();
+  return node;
+}
+
+export function toast(message, kind = "info") {
+  const area = document.querySelector(".toasts");
+  const item = el("div", { class: `toast ${kind === "error" ? "error" : ""}`, dataset: { testid: "toast" } }, message);
+  area.append(item);
+  setTimeout(() => item.remove(), kind === "error" ? 7000 : 3500);
+}
+
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+
+export function timeAgo(isoDate) {
+  const seconds = (new Date(isoDate).getTime() - Date.now()) / 1000;
+  const steps = [
+    [60, "second"], [60, "minute"], [24, "hour"], [7, "day"], [4.35, "week"], [12, "month"], [Infinity, "year"],
+  ];
+  let value = seconds;
+  for (const [size, unit] of steps) {
+    if (Math.abs(value) < size) return relative.format(Math.round(value), unit);
+    value /= size;
+  }
+  return "";
+}
+
+export function formatDate(isoDate) {
+  return new Date(isoDate).toLocaleDateString(undefined, { year: "numeric", month: "long", day: "numeric" });
+}
+
+export function setTitle(...parts) {
+  document.title = [...parts.filter(Boolean), "Scenecraft"].join(" · ");
+}
+
+/** A visible error box inside a form (role=alert so screen readers announce it). */
+export function errorBox() {
+  const box = el("div", { class: "form-error", role: "alert", hidden: true, dataset: { testid: "form-error" } });
+  return {
+    node: box,
+    show(message) { box.textContent = message; box.hidden = false; },
+    hide() { box.textContent = ""; box.hidden = true; },
+  };
+}
+
+export function notFound(root, what = "page") {
+  clear(root).append(
+    el("div", { class: "empty", dataset: { testid: "not-found" } },
+      el("strong", {}, `This ${what} doesn't exist`),
+      `It may have been deleted, or it belongs to another account. `,
+      el("a", { href: "/projects" }, "Back to your projects")),
+  );
+}

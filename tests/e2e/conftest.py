@@ -1,0 +1,87 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright against a real uvicorn server."""
+
+import os
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import pytest
+from fastapi import FastAPI
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from tests.conftest import ROOT
+from tests.servers import serve
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    if not os.path.exists(CHROMIUM):  # noqa: ASYNC240 - once per session, before any I/O loop
+        raise RuntimeError(
+            f"{CHROMIUM} is missing: run scripts/test.sh, which installs Debian's chromium"
+        )
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture
+async def live_url(app: FastAPI) -> AsyncIterator[str]:
+    async with serve(app) as url:
+        yield url
+
+
+@dataclass
+class BrowserSession:
+    """A page plus what a reviewer wants afterwards: screenshots and the console's errors."""
+
+    page: Page
+    context: BrowserContext
+    base_url: str
+    name: str
+    console_errors: list[str] = field(default_factory=list)
+    shots: int = 0
+
+    async def shot(self, label: str) -> None:
+        self.shots += 1
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{self.name}-{self.shots:02d}-{label}.png"
+        await self.page.screenshot(path=str(path), full_page=True)
+
+    def unexpected_errors(self) -> list[str]:
+        """Console errors, less the image loads that fail because no image host resolves here."""
+        return [error for error in self.console_errors if "ERR_NAME_NOT_RESOLVED" not in error]
+
+    async def goto(self, path: str) -> None:
+        await self.page.goto(self.base_url + path)
+
+
+@pytest.fixture
+async def session(
+    browser: Browser, live_url: str, request: pytest.FixtureRequest
+) -> AsyncIterator[BrowserSession]:
+    context = await browser.new_context(viewport={"width": 1440, "height": 900}, base_url=live_url)
+    page = await context.new_page()
+    page.set_default_timeout(10_000)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name)
+    browser_session = BrowserSession(page, context, live_url, name)
+    page.on(
+        "console",
+        lambda message: (
+            browser_session.console_errors.append(message.text) if message.type == "error" else None
+        ),
+    )
+    page.on("pageerror", lambda error: browser_session.console_errors.append(str(error)))
+    yield browser_session
+    await context.close()
