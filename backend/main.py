@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from openai import AsyncOpenAI
 from starlette.types import ASGIApp
 
 from backend.api.errors import register_error_handlers
@@ -12,11 +13,14 @@ from backend.api.middleware import BodyLimitMiddleware, EdgeMiddleware
 from backend.api.router import api_router
 from backend.api.routes import docs, health, pages
 from backend.api.routes.pages import FRONTEND_DIR
+from backend.assistant.engines import create_engine as create_chat_engine
+from backend.assistant.engines import create_model_client
 from backend.core.config import Settings, get_settings
 from backend.core.db import create_engine, create_session_factory
 from backend.core.logging import configure_logging
 from backend.core.security import PasswordHasher, TokenService
 from backend.services.auth import AuthService
+from backend.services.chat import ChatService
 
 API_DESCRIPTION = """
 Plan a video scene by scene. Authenticate with **Authorize** (OAuth2 password flow: your email
@@ -34,14 +38,24 @@ class ScenecraftApp(FastAPI):
         return EdgeMiddleware(BodyLimitMiddleware(super().build_middleware_stack(), limit))
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, model_client: AsyncOpenAI | None = None
+) -> FastAPI:
+    """The app; `model_client` replaces the configured model provider (tests use it)."""
     settings = settings or get_settings()
     configure_logging(settings.LOG_LEVEL)
     engine = create_engine(settings)
+    session_factory = create_session_factory(engine)
+    model_client = model_client or create_model_client(settings)
+    chat_service = ChatService(
+        settings, session_factory, create_chat_engine(settings, model_client)
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        await chat_service.close()
+        await model_client.close()
         await engine.dispose()
 
     app = ScenecraftApp(
@@ -55,7 +69,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.session_factory = create_session_factory(engine)
+    app.state.session_factory = session_factory
+    app.state.model_client = model_client
+    app.state.chat_service = chat_service
     app.state.auth_service = AuthService(
         settings,
         PasswordHasher(settings.BCRYPT_ROUNDS, settings.PASSWORD_HASH_CONCURRENCY),

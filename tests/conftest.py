@@ -121,12 +121,40 @@ async def delete_all_rows(app: FastAPI) -> None:
                 await connection.execute(table.delete())
 
 
+async def close_app(application: FastAPI) -> None:
+    await application.state.chat_service.close()
+    await application.state.model_client.close()
+    await application.state.engine.dispose()
+
+
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
     yield application
     await delete_all_rows(application)
-    await application.state.engine.dispose()
+    await close_app(application)
+
+
+AppFactory = Callable[..., FastAPI]
+
+
+@pytest.fixture
+async def make_app(settings: Settings, app: FastAPI) -> AsyncIterator[AppFactory]:
+    """More app instances on the same database (settings overridden, a model client shared if
+    given); the `app` fixture's clean-up deletes their rows too."""
+    made: list[tuple[FastAPI, bool]] = []
+
+    def build(model_client: object = None, **overrides: object) -> FastAPI:
+        instance = create_app(settings.model_copy(update=overrides), model_client)  # type: ignore[arg-type]
+        made.append((instance, model_client is None))
+        return instance
+
+    yield build
+    for instance, owns_client in made:
+        await instance.state.chat_service.close()
+        if owns_client:
+            await instance.state.model_client.close()
+        await instance.state.engine.dispose()
 
 
 def asgi_client(app: FastAPI, **kwargs: object) -> httpx.AsyncClient:

@@ -15,6 +15,7 @@ from backend.core.db import unit_of_work
 from backend.core.errors import AuthenticationError
 from backend.models import User
 from backend.services.auth import AuthService
+from backend.services.chat import ChatService
 
 SESSION_COOKIE = "scenecraft_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -80,11 +81,8 @@ def _is_same_origin(request: Request) -> bool:
     return parts.scheme == request.url.scheme and parts.netloc == request.headers.get("host")
 
 
-async def get_principal(
-    request: Request,
-    session: SessionDep,
-    auth_service: AuthServiceDep,
-    bearer_token: Annotated[str | None, Depends(oauth2_scheme)],
+async def _authenticate(
+    request: Request, session: AsyncSession, auth_service: AuthService, bearer_token: str | None
 ) -> Principal:
     token = bearer_token or request.cookies.get(SESSION_COOKIE)
     if not token:
@@ -97,7 +95,40 @@ async def get_principal(
     return Principal(user=user, session_id=session_id)
 
 
+async def get_principal(
+    request: Request,
+    session: SessionDep,
+    auth_service: AuthServiceDep,
+    bearer_token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal:
+    return await _authenticate(request, session, auth_service, bearer_token)
+
+
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+async def get_detached_user(
+    request: Request,
+    session_factory: SessionFactoryDep,
+    auth_service: AuthServiceDep,
+    bearer_token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> User:
+    """The caller, checked in a transaction of its own that ends at once: for routes that wait
+    on the model, which must not hold a database connection meanwhile."""
+    async with unit_of_work(session_factory) as session:
+        principal = await _authenticate(request, session, auth_service, bearer_token)
+    return principal.user
+
+
+DetachedUser = Annotated[User, Depends(get_detached_user)]
+
+
+async def get_chat_service(request: Request) -> ChatService:
+    service: ChatService = request.app.state.chat_service
+    return service
+
+
+ChatServiceDep = Annotated[ChatService, Depends(get_chat_service)]
 
 
 async def get_optional_principal(

@@ -2,13 +2,14 @@
 
 from fastapi import APIRouter, HTTPException, status
 
-from backend.api.routes import auth, projects, scenes, users
+from backend.api.routes import auth, chat, projects, scenes, users
 
 api_router = APIRouter(prefix="/api")
 api_router.include_router(auth.router)
 api_router.include_router(users.router)
 api_router.include_router(projects.router)
 api_router.include_router(scenes.router)
+api_router.include_router(chat.router)
 
 
 @api_router.api_route(

@@ -36,6 +36,21 @@ class Settings(BaseSettings):
     COOKIE_SECURE: bool | None = None
     LOG_LEVEL: str = "INFO"
 
+    # The assistant. No key and no base URL: the built-in offline model, in process.
+    OPENAI_API_KEY: SecretStr | None = None
+    OPENAI_BASE_URL: str | None = None
+    OPENAI_MODEL: str = ""
+    CHAT_ENGINE: Literal["assistants", "responses", "chat_completions"] = "assistants"
+    CHAT_ASSISTANTS_MODE: Literal["stream", "poll"] = "stream"
+    OPENAI_ASSISTANT_ID: str | None = None
+    OPENAI_TIMEOUT_SECONDS: float = Field(60, gt=0, le=600)
+    OPENAI_MAX_RETRIES: int = Field(2, ge=0, le=10)
+    CHAT_TURN_TIMEOUT_SECONDS: float = Field(120, gt=0, le=1800)
+    CHAT_MAX_TOOL_ROUNDS: int = Field(8, ge=1, le=32)
+    CHAT_HISTORY_MESSAGES: int = Field(20, ge=0, le=200)
+    OFFLINE_MODEL_LATENCY_MS: int = Field(0, ge=0)
+    OFFLINE_MODEL_DELTA_DELAY_MS: int = Field(0, ge=0)
+
     @field_validator("CORS_ORIGINS", mode="before")
     @classmethod
     def split_origins(cls, value: object) -> object:
@@ -72,6 +87,14 @@ class Settings(BaseSettings):
     @property
     def database_url(self) -> str:
         return self.DATABASE_URL or f"sqlite+aiosqlite:///{self.DATA_DIR / 'scenecraft.db'}"
+
+    @property
+    def uses_offline_model(self) -> bool:
+        return self.OPENAI_API_KEY is None and not self.OPENAI_BASE_URL
+
+    @property
+    def model_name(self) -> str:
+        return self.OPENAI_MODEL or ("offline-1" if self.uses_offline_model else "gpt-4.1-mini")
 
     @property
     def is_sqlite(self) -> bool:

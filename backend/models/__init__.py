@@ -1,7 +1,18 @@
 """ORM models; importing this package registers every table on `Base.metadata`."""
 
 from backend.models.base import Base
+from backend.models.chat import ChatMessage, ChatSession, ChatTurn
 from backend.models.project import Project, Scene
 from backend.models.user import AuthSession, LoginFailure, User
 
-__all__ = ["AuthSession", "Base", "LoginFailure", "Project", "Scene", "User"]
+__all__ = [
+    "AuthSession",
+    "Base",
+    "ChatMessage",
+    "ChatSession",
+    "ChatTurn",
+    "LoginFailure",
+    "Project",
+    "Scene",
+    "User",
+]

@@ -26,6 +26,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/api/projects/{project_id}"): {"title": "hijacked"},
     ("POST", "/api/projects/{project_id}/scenes"): {"title": "intruder"},
     ("PUT", "/api/scenes/{scene_id}"): {"title": "hijacked", "order": 0},
+    ("POST", "/api/chat/{project_id}/send"): {"message": "delete scene 1"},
+    ("POST", "/api/chat/{project_id}/stream"): {"message": "delete scene 1"},
 }
 
 
@@ -96,7 +98,7 @@ async def test_every_route_with_an_id_is_404_for_another_user(
         assert "not found" in response.json()["detail"].lower()
         checked.append((method, path))
 
-    assert len(checked) >= 8  # the matrix really ran over the id routes
+    assert len(checked) >= 13  # the matrix really ran over the id routes, chat included
     assert await owner_snapshot(client, owner) == before
     assert (await client.get("/api/projects", headers=intruder.headers)).json() == []
 

@@ -1,0 +1,236 @@
+"""The Assistants run loop: assistant → thread → message → run → requires_action → tool outputs
+→ … → completed. Streamed by default, polled as a setting. OpenAI retired this API on
+2026-08-26; it runs against the offline model and any server that still speaks it."""
+
+import asyncio
+import hashlib
+import json
+from typing import Any
+
+import openai
+from openai import AsyncAssistantEventHandler, AsyncOpenAI
+from openai.types.beta.threads import Run, TextDelta
+
+from backend.assistant.engines.base import (
+    SYSTEM_PROMPT,
+    ProviderError,
+    TurnInput,
+    TurnOutput,
+    TurnSink,
+    provider_errors,
+    run_round,
+    too_many_rounds,
+)
+from backend.assistant.tools import TOOLS, ToolResult
+
+ASSISTANT_NAME = "Scenecraft planner"
+ACTIVE = ("queued", "in_progress", "requires_action", "cancelling")
+
+
+class _ForwardText(AsyncAssistantEventHandler):
+    def __init__(self, sink: TurnSink) -> None:
+        super().__init__()
+        self._sink = sink
+
+    async def on_text_delta(self, delta: TextDelta, snapshot: object) -> None:
+        if delta.value:
+            await self._sink.delta(delta.value)
+
+
+class AssistantsEngine:
+    name = "assistants"
+
+    def __init__(
+        self,
+        client: AsyncOpenAI,
+        model: str,
+        *,
+        stream: bool = True,
+        assistant_id: str | None = None,
+        max_rounds: int = 8,
+    ) -> None:
+        self._client = client
+        self._model = model
+        self._stream = stream
+        self._pinned_assistant_id = assistant_id
+        self._assistant_id: str | None = None
+        self._assistant_lock = asyncio.Lock()
+        self._max_rounds = max_rounds
+
+    async def run_turn(self, turn: TurnInput) -> TurnOutput:
+        async with provider_errors():
+            assistant_id = await self._ensure_assistant()
+            thread_id = await self._add_user_message(turn)
+            run, reply = await self._start(thread_id, assistant_id, turn)
+            results: list[ToolResult] = []
+            rounds = 0
+            while run.status == "requires_action" and run.required_action is not None:
+                rounds += 1
+                if rounds > self._max_rounds:
+                    await self._client.beta.threads.runs.cancel(run.id, thread_id=thread_id)
+                    raise too_many_rounds(self._max_rounds)
+                calls = run.required_action.submit_tool_outputs.tool_calls
+                round_results = await run_round(
+                    turn, [(call.function.name, call.function.arguments) for call in calls]
+                )
+                results += round_results
+                outputs = [
+                    {"tool_call_id": call.id, "output": result.output}
+                    for call, result in zip(calls, round_results, strict=True)
+                ]
+                run, reply = await self._submit(thread_id, run, outputs, turn.sink)
+            if run.status in ACTIVE:
+                # The stream stopped without a final event; the next turn cancels that run.
+                raise ProviderError(
+                    "The model provider's stream ended before the reply was complete."
+                )
+            if run.status != "completed":
+                reason = run.last_error.message if run.last_error else run.status
+                raise ProviderError(f"The assistant's run ended {run.status}: {reason}")
+            return TurnOutput(reply=reply, tool_results=results, thread_id=thread_id)
+
+    # --- the assistant ---------------------------------------------------------------------------
+
+    async def _ensure_assistant(self) -> str:
+        """Created once, found again by its metadata, updated when our tools or prompt change;
+        OPENAI_ASSISTANT_ID pins one instead."""
+        if self._pinned_assistant_id:
+            return self._pinned_assistant_id
+        async with self._assistant_lock:
+            if self._assistant_id is not None:
+                return self._assistant_id
+            tools: list[Any] = [tool.chat_definition() for tool in TOOLS.values()]
+            fingerprint = hashlib.sha256(
+                json.dumps([self._model, SYSTEM_PROMPT, tools], sort_keys=True).encode()
+            ).hexdigest()[:16]
+            metadata = {"app": "scenecraft", "fingerprint": fingerprint}
+            existing = None
+            async for assistant in self._client.beta.assistants.list(limit=100):
+                if (assistant.metadata or {}).get("app") == "scenecraft":
+                    existing = assistant
+                    break
+            if existing is None:
+                created = await self._client.beta.assistants.create(
+                    model=self._model,
+                    name=ASSISTANT_NAME,
+                    instructions=SYSTEM_PROMPT,
+                    tools=tools,
+                    metadata=metadata,
+                )
+                self._assistant_id = created.id
+            else:
+                if (existing.metadata or {}).get("fingerprint") != fingerprint:
+                    await self._client.beta.assistants.update(
+                        existing.id,
+                        model=self._model,
+                        instructions=SYSTEM_PROMPT,
+                        tools=tools,
+                        metadata=metadata,
+                    )
+                self._assistant_id = existing.id
+            return self._assistant_id
+
+    # --- the thread ------------------------------------------------------------------------------
+
+    async def _add_user_message(self, turn: TurnInput) -> str:
+        """Add the message to the conversation's thread; a thread that vanished is replaced
+        (seeded with the recent history), and a run left active on it is cancelled first."""
+        threads = self._client.beta.threads
+        if turn.thread_id is None:
+            return await self._new_thread(turn)
+        try:
+            await threads.messages.create(turn.thread_id, role="user", content=turn.user_text)
+        except openai.NotFoundError:
+            return await self._new_thread(turn)
+        except openai.BadRequestError as error:
+            if "active" not in error.message:
+                raise
+            await self._cancel_active_runs(turn.thread_id)
+            await threads.messages.create(turn.thread_id, role="user", content=turn.user_text)
+        return turn.thread_id
+
+    async def _new_thread(self, turn: TurnInput) -> str:
+        messages: list[Any] = [
+            {"role": role, "content": text} for role, text in turn.history if text
+        ]
+        messages.append({"role": "user", "content": turn.user_text})
+        thread = await self._client.beta.threads.create(messages=messages)
+        return thread.id
+
+    async def _cancel_active_runs(self, thread_id: str) -> None:
+        runs = self._client.beta.threads.runs
+        async for run in runs.list(thread_id, limit=10):
+            if run.status not in ACTIVE:
+                continue
+            if run.status != "cancelling":
+                await runs.cancel(run.id, thread_id=thread_id)
+            for _ in range(50):
+                if (await runs.retrieve(run.id, thread_id=thread_id)).status not in ACTIVE:
+                    break
+                await asyncio.sleep(0.1)
+
+    # --- runs ------------------------------------------------------------------------------------
+
+    async def _start(self, thread_id: str, assistant_id: str, turn: TurnInput) -> tuple[Run, str]:
+        runs = self._client.beta.threads.runs
+        if not self._stream:
+            run = await runs.create_and_poll(
+                thread_id=thread_id,
+                assistant_id=assistant_id,
+                additional_instructions=turn.instructions,
+            )
+            return run, await self._polled_reply(thread_id, run, turn.sink)
+        handler = _ForwardText(turn.sink)
+        async with runs.stream(
+            thread_id=thread_id,
+            assistant_id=assistant_id,
+            additional_instructions=turn.instructions,
+            event_handler=handler,
+        ) as stream:
+            await stream.until_done()
+        return await self._finished(handler)
+
+    async def _submit(
+        self, thread_id: str, run: Run, outputs: list[Any], sink: TurnSink
+    ) -> tuple[Run, str]:
+        runs = self._client.beta.threads.runs
+        if not self._stream:
+            run = await runs.submit_tool_outputs_and_poll(
+                thread_id=thread_id, run_id=run.id, tool_outputs=outputs
+            )
+            return run, await self._polled_reply(thread_id, run, sink)
+        handler = _ForwardText(sink)
+        async with runs.submit_tool_outputs_stream(
+            thread_id=thread_id, run_id=run.id, tool_outputs=outputs, event_handler=handler
+        ) as stream:
+            await stream.until_done()
+        return await self._finished(handler)
+
+    @staticmethod
+    async def _finished(handler: _ForwardText) -> tuple[Run, str]:
+        run = await handler.get_final_run()
+        if run.status != "completed":
+            return run, ""
+        texts = [
+            block.text.value
+            for message in await handler.get_final_messages()
+            for block in message.content
+            if block.type == "text"
+        ]
+        return run, "".join(texts)
+
+    async def _polled_reply(self, thread_id: str, run: Run, sink: TurnSink) -> str:
+        if run.status != "completed":
+            return ""
+        messages = await self._client.beta.threads.messages.list(
+            thread_id, run_id=run.id, order="asc"
+        )
+        reply = "".join(
+            block.text.value
+            for message in messages.data
+            if message.role == "assistant"
+            for block in message.content
+            if block.type == "text"
+        )
+        await sink.delta(reply)
+        return reply

@@ -1,0 +1,88 @@
+"""Conversations with the assistant: sessions, their messages, and the turns that answer them."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.models.base import Base, CreatedAtMixin, IdMixin, utc_now
+
+RUNNING = "running"
+
+
+class ChatSession(IdMixin, CreatedAtMixin, Base):
+    """One active conversation per (user, project); ended ones are deleted with their history."""
+
+    __tablename__ = "chat_session"
+    __table_args__ = (
+        Index(
+            "uq_chat_session_active",
+            "user_id",
+            "project_id",
+            unique=True,
+            postgresql_where=text("is_active"),
+            sqlite_where=text("is_active"),
+        ),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    engine: Mapped[str] = mapped_column(String(32))
+    openai_thread_id: Mapped[str | None] = mapped_column(String(128))
+    openai_response_id: Mapped[str | None] = mapped_column(String(128))
+    last_message_at: Mapped[datetime] = mapped_column(default=utc_now)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+
+class ChatMessage(IdMixin, CreatedAtMixin, Base):
+    __tablename__ = "chat_message"
+    __table_args__ = (
+        UniqueConstraint("session_id", "client_message_id"),
+        Index("ix_chat_message_session_id_created_at", "session_id", "created_at"),
+    )
+
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chat_session.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str] = mapped_column(Text)
+    tool_calls: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="complete")
+    client_message_id: Mapped[str | None] = mapped_column(String(100))
+
+
+class ChatTurn(IdMixin, CreatedAtMixin, Base):
+    """A reply being produced. The partial unique index lets the database itself refuse a second
+    running turn for a conversation, across every app instance; `lease_expires_at` lets a turn
+    whose process died be expired instead of locking the conversation forever."""
+
+    __tablename__ = "chat_turn"
+    __table_args__ = (
+        Index(
+            "uq_chat_turn_running",
+            "session_id",
+            unique=True,
+            postgresql_where=text("status = 'running'"),
+            sqlite_where=text("status = 'running'"),
+        ),
+    )
+
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("chat_session.id", ondelete="CASCADE"), index=True
+    )
+    user_message_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("chat_message.id", ondelete="CASCADE")
+    )
+    assistant_message_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("chat_message.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(String(16), default=RUNNING)
+    error: Mapped[str | None] = mapped_column(Text)
+    error_status: Mapped[int | None]
+    tool_calls: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    lease_expires_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]

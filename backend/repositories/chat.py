@@ -1,0 +1,127 @@
+"""Data access for conversations, their messages and their turns."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.models import ChatMessage, ChatSession, ChatTurn
+from backend.models.chat import RUNNING
+
+
+async def get_active_session(
+    session: AsyncSession, user_id: uuid.UUID, project_id: uuid.UUID
+) -> ChatSession | None:
+    result = await session.execute(
+        select(ChatSession).where(
+            ChatSession.user_id == user_id,
+            ChatSession.project_id == project_id,
+            ChatSession.is_active.is_(True),
+        )
+    )
+    return result.scalar_one_or_none()
+
+
+async def add_session(
+    session: AsyncSession, user_id: uuid.UUID, project_id: uuid.UUID, engine: str
+) -> ChatSession:
+    chat_session = ChatSession(user_id=user_id, project_id=project_id, engine=engine)
+    session.add(chat_session)
+    await session.flush()
+    return chat_session
+
+
+async def delete_session(session: AsyncSession, session_id: uuid.UUID) -> None:
+    await session.execute(delete(ChatSession).where(ChatSession.id == session_id))
+
+
+async def get_message_by_client_id(
+    session: AsyncSession, session_id: uuid.UUID, client_message_id: str
+) -> ChatMessage | None:
+    result = await session.execute(
+        select(ChatMessage).where(
+            ChatMessage.session_id == session_id,
+            ChatMessage.client_message_id == client_message_id,
+        )
+    )
+    return result.scalar_one_or_none()
+
+
+async def get_messages(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[ChatMessage]:
+    result = await session.execute(
+        select(ChatMessage).where(ChatMessage.id.in_(ids)).order_by(ChatMessage.created_at)
+    )
+    return list(result.scalars())
+
+
+async def add_message(session: AsyncSession, message: ChatMessage) -> ChatMessage:
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def list_messages(
+    session: AsyncSession, session_id: uuid.UUID, *, limit: int, before: datetime | None
+) -> list[ChatMessage]:
+    """The newest `limit` messages before `before`, returned oldest first."""
+    query = select(ChatMessage).where(ChatMessage.session_id == session_id)
+    if before is not None:
+        query = query.where(ChatMessage.created_at < before)
+    result = await session.execute(
+        query.order_by(ChatMessage.created_at.desc(), ChatMessage.id.desc()).limit(limit)
+    )
+    return list(reversed(result.scalars().all()))
+
+
+async def get_turn_for_message(session: AsyncSession, message_id: uuid.UUID) -> ChatTurn | None:
+    result = await session.execute(select(ChatTurn).where(ChatTurn.user_message_id == message_id))
+    return result.scalar_one_or_none()
+
+
+async def get_running_turn(session: AsyncSession, session_id: uuid.UUID) -> ChatTurn | None:
+    result = await session.execute(
+        select(ChatTurn).where(ChatTurn.session_id == session_id, ChatTurn.status == RUNNING)
+    )
+    return result.scalar_one_or_none()
+
+
+async def get_turn_status(session: AsyncSession, turn_id: uuid.UUID) -> str | None:
+    result = await session.execute(select(ChatTurn.status).where(ChatTurn.id == turn_id))
+    return result.scalar_one_or_none()
+
+
+async def add_turn(session: AsyncSession, turn: ChatTurn) -> ChatTurn:
+    session.add(turn)
+    await session.flush()
+    return turn
+
+
+async def expire_lapsed_turns(session: AsyncSession, session_id: uuid.UUID, now: datetime) -> None:
+    """A running turn whose lease ran out belongs to a process that died: it ends `expired`."""
+    await session.execute(
+        update(ChatTurn)
+        .where(
+            ChatTurn.session_id == session_id,
+            ChatTurn.status == RUNNING,
+            ChatTurn.lease_expires_at < now,
+        )
+        .values(status="expired", error="The reply was interrupted.", finished_at=now)
+    )
+
+
+async def finish_turn(session: AsyncSession, turn_id: uuid.UUID, **values: Any) -> bool:
+    """Move a running turn to its end state; False if it had already ended (e.g. cancelled)."""
+    result = await session.execute(
+        update(ChatTurn)
+        .where(ChatTurn.id == turn_id, ChatTurn.status == RUNNING)
+        .values(**values)
+        .returning(ChatTurn.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def touch_session(session: AsyncSession, session_id: uuid.UUID, **values: Any) -> None:
+    await session.execute(update(ChatSession).where(ChatSession.id == session_id).values(**values))

@@ -1,0 +1,57 @@
+"""Chat bodies."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints
+
+from backend.schemas.common import InputModel, PublicModel
+
+MESSAGE_MAX = 8_000
+
+
+class ChatSendRequest(InputModel):
+    message: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MESSAGE_MAX)
+    ] = Field(examples=["Add a scene called Opening"])
+    client_message_id: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = (
+        Field(
+            default=None,
+            description="Any unique id from the client: sending it again returns the original "
+            "turn instead of running a new one",
+        )
+    )
+
+
+class ToolCallPublic(PublicModel):
+    name: str
+    arguments: dict[str, Any]
+    output: str
+    ok: bool
+
+
+class ChatMessagePublic(PublicModel):
+    id: uuid.UUID
+    role: str
+    content: str
+    created_at: datetime
+    status: str = Field(description="complete, or failed for a message whose reply failed")
+    tool_calls: list[ToolCallPublic] | None = None
+
+
+class ChatTurnPublic(PublicModel):
+    session_id: uuid.UUID
+    reply: str
+    messages: list[ChatMessagePublic]
+    tool_calls: list[ToolCallPublic]
+    cancelled: bool = Field(default=False, description="True when the turn was stopped")
+
+
+class ChatHistory(PublicModel):
+    session_id: uuid.UUID | None
+    messages: list[ChatMessagePublic]
+
+
+class CancelResult(PublicModel):
+    cancelled: bool

@@ -1,0 +1,183 @@
+"""The tool registry: scoped to the conversation's user and project, and never raising."""
+
+import json
+import uuid
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from backend.assistant.tools import MAX_OUTPUT_CHARS, TOOLS, ToolContext, run_tool
+from tests.conftest import TestUser, UserFactory
+
+Json = dict[str, Any]
+
+
+async def new_project(client: httpx.AsyncClient, user: TestUser, *titles: str) -> Json:
+    project = (await client.post("/api/projects", json={"title": "P"}, headers=user.headers)).json()
+    for title in titles:
+        await client.post(
+            f"/api/projects/{project['id']}/scenes", json={"title": title}, headers=user.headers
+        )
+    return dict((await client.get(f"/api/projects/{project['id']}", headers=user.headers)).json())
+
+
+def context_for(app: FastAPI, user: TestUser, project: Json) -> ToolContext:
+    return ToolContext(app.state.session_factory, uuid.UUID(user.id), uuid.UUID(project["id"]))
+
+
+async def test_every_tool_refuses_ids_outside_the_conversation(
+    app: FastAPI, client: httpx.AsyncClient, make_user: UserFactory
+) -> None:
+    alice, bob = await make_user(), await make_user()
+    alice_project = await new_project(client, alice, "Alice's scene")
+    bob_project = await new_project(client, bob, "Bob's scene")
+    bob_other = await new_project(client, bob, "Bob's other scene")
+    before = [
+        await new_project_state(client, alice, alice_project),
+        await new_project_state(client, bob, bob_other),
+    ]
+    context = context_for(app, bob, bob_project)  # Bob chats about his first project
+    foreign_scenes = [
+        alice_project["scenes"][0]["id"],
+        bob_other["scenes"][0]["id"],
+        str(uuid.uuid4()),
+    ]
+    foreign_projects = [alice_project["id"], bob_other["id"], str(uuid.uuid4())]
+    calls: list[tuple[str, Json]] = []
+    for scene_id in foreign_scenes:
+        calls += [
+            ("update_scene_script", {"scene_id": scene_id, "script_content": "hijacked"}),
+            (
+                "update_scene_image_url",
+                {"scene_id": scene_id, "image_url": "https://evil.example/x.png"},
+            ),
+            ("update_scene_title", {"scene_id": scene_id, "title": "hijacked"}),
+            ("move_scene", {"scene_id": scene_id, "order": 0}),
+            ("delete_scene", {"scene_id": scene_id}),
+        ]
+    for project_id in foreign_projects:
+        calls += [
+            ("get_project_details", {"project_id": project_id}),
+            ("create_scene", {"project_id": project_id, "title": "intruder"}),
+            ("update_project", {"project_id": project_id, "title": "hijacked"}),
+        ]
+    assert {name for name, _ in calls} == set(TOOLS)
+    for name, arguments in calls:
+        result = await run_tool(context, name, json.dumps(arguments))
+        assert result.ok is False, (name, arguments)
+        assert "not found" in json.loads(result.output)["error"]
+    after = [
+        await new_project_state(client, alice, alice_project),
+        await new_project_state(client, bob, bob_other),
+    ]
+    assert after == before
+
+
+async def new_project_state(client: httpx.AsyncClient, user: TestUser, project: Json) -> Json:
+    return dict((await client.get(f"/api/projects/{project['id']}", headers=user.headers)).json())
+
+
+async def test_tools_work_inside_the_conversation(
+    app: FastAPI, client: httpx.AsyncClient, user: TestUser
+) -> None:
+    project = await new_project(client, user, "One", "Two")
+    context = context_for(app, user, project)
+    scene = project["scenes"][1]["id"]
+    moved = await run_tool(context, "move_scene", {"scene_id": scene, "order": 0})
+    assert moved.ok and json.loads(moved.output)["scene"]["order"] == 0
+    details = json.loads(
+        (await run_tool(context, "get_project_details", {"project_id": project["id"]})).output
+    )
+    assert [s["title"] for s in details["project"]["scenes"]] == ["Two", "One"]
+    deleted = await run_tool(context, "delete_scene", {"scene_id": scene})
+    assert json.loads(deleted.output) == {"ok": True, "deleted_scene_id": scene}
+
+
+async def test_bad_calls_become_error_outputs(
+    app: FastAPI, client: httpx.AsyncClient, user: TestUser
+) -> None:
+    project = await new_project(client, user, "One")
+    context = context_for(app, user, project)
+    cases = [
+        ("no_such_tool", "{}", "unknown tool"),
+        ("create_scene", "{not json", "not valid JSON"),
+        ("create_scene", "[1, 2]", "must be a JSON object"),
+        ("create_scene", json.dumps({"project_id": project["id"]}), "title"),
+        (
+            "create_scene",
+            json.dumps({"project_id": project["id"], "title": "x", "owner": 1}),
+            "owner",
+        ),
+        (
+            "update_scene_image_url",
+            json.dumps(
+                {"scene_id": project["scenes"][0]["id"], "image_url": "javascript:alert(1)"}
+            ),
+            "http",
+        ),
+        ("move_scene", json.dumps({"scene_id": "not-a-uuid", "order": 0}), "scene_id"),
+    ]
+    for name, arguments, fragment in cases:
+        result = await run_tool(context, name, arguments)
+        assert result.ok is False
+        assert fragment in json.loads(result.output)["error"], (name, result.output)
+    assert (await new_project_state(client, user, project))["scenes"][0]["image_url"] is None
+
+
+async def test_outputs_are_bounded(app: FastAPI, client: httpx.AsyncClient, user: TestUser) -> None:
+    project = await new_project(client, user)
+    for number in range(30):
+        await client.post(
+            f"/api/projects/{project['id']}/scenes",
+            json={"title": f"S{number}", "script": "word " * 3000},
+            headers=user.headers,
+        )
+    result = await run_tool(
+        context_for(app, user, project), "get_project_details", {"project_id": project["id"]}
+    )
+    assert result.ok
+    assert len(result.output) <= MAX_OUTPUT_CHARS
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=10,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    name=st.sampled_from([*TOOLS, "nope"]),
+    arguments=st.dictionaries(
+        st.sampled_from(
+            [
+                "project_id",
+                "scene_id",
+                "title",
+                "order",
+                "script_content",
+                "image_url",
+                "description",
+                "x",
+            ]
+        ),
+        json_values,
+        max_size=4,
+    )
+    | json_values,
+)
+async def test_garbage_arguments_never_raise(
+    app: FastAPI, user: TestUser, name: str, arguments: Any
+) -> None:
+    context = ToolContext(app.state.session_factory, uuid.UUID(user.id), uuid.uuid4())
+    result = await run_tool(context, name, json.dumps(arguments))
+    assert result.ok is False
+    assert "error" in json.loads(result.output)
