@@ -101,7 +101,8 @@ async def test_stream_events_come_in_order(
         ]
     assert events[0] == "message"
     assert events[1:3] == ["tool_call", "tool_result"]
-    assert set(events[3:-1]) == {"delta"} and len(events[3:-1]) >= 2
+    assert set(events[3:-1]) == {"delta"}
+    assert len(events[3:-1]) >= 2
     assert events[-1] == "done"
     renamed = await client.get(f"/api/projects/{project['id']}", headers=user.headers)
     assert renamed.json()["title"] == "Trip"
@@ -114,7 +115,8 @@ async def test_tool_errors_are_reported_and_the_turn_completes(
     response = await send(client, user, project, "set the image of scene 1 to javascript:alert(1)")
     assert response.status_code == 200
     calls = response.json()["tool_calls"]
-    assert calls[-1]["name"] == "update_scene_image_url" and calls[-1]["ok"] is False
+    assert calls[-1]["name"] == "update_scene_image_url"
+    assert calls[-1]["ok"] is False
     assert "image_url must be an absolute http:// or https:// URL" in calls[-1]["output"]
     assert response.json()["reply"].startswith("I couldn't set the image:")
     assert (await scenes_of(client, user, project))[0]["image_url"] is None

@@ -87,7 +87,8 @@ async def test_tools_work_inside_the_conversation(
     context = context_for(app, user, project)
     scene = project["scenes"][1]["id"]
     moved = await run_tool(context, "move_scene", {"scene_id": scene, "order": 0})
-    assert moved.ok and json.loads(moved.output)["scene"]["order"] == 0
+    assert moved.ok
+    assert json.loads(moved.output)["scene"]["order"] == 0
     details = json.loads(
         (await run_tool(context, "get_project_details", {"project_id": project["id"]})).output
     )
