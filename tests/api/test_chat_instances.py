@@ -1,0 +1,118 @@
+"""Two real app processes sharing one PostgreSQL database: the one-running-turn rule holds."""
+
+import asyncio
+import os
+import socket
+import sys
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from tests.conftest import (
+    PASSWORD,
+    ROOT,
+    TEST_DATABASES,
+    TEST_SECRET,
+    create_postgres_database,
+    drop_postgres_database,
+    migrate,
+)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(params=[name for name in TEST_DATABASES if name == "postgresql"])
+async def two_instances(
+    request: pytest.FixtureRequest, tmp_path: object
+) -> AsyncIterator[list[str]]:
+    url, name = await create_postgres_database()
+    await migrate(url)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": TEST_SECRET,
+        "ENVIRONMENT": "test",
+        "BCRYPT_ROUNDS": "4",
+        "LOG_LEVEL": "WARNING",
+        "OFFLINE_MODEL_LATENCY_MS": "800",
+        "DATA_DIR": str(tmp_path),
+    }
+    ports = [free_port(), free_port()]
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "backend.main:create_app",
+            "--factory",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            cwd=ROOT,
+            env=env,
+        )
+        for port in ports
+    ]
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        async with httpx.AsyncClient() as client:
+            for url_ in urls:
+                for _ in range(200):
+                    try:
+                        if (await client.get(url_ + "/readyz")).status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    await asyncio.sleep(0.05)
+        yield urls
+    finally:
+        for process in processes:
+            process.terminate()
+            await process.wait()
+        await drop_postgres_database(name)
+
+
+async def test_twenty_sends_across_two_processes_run_one_turn(two_instances: list[str]) -> None:
+    first, second = two_instances
+    async with httpx.AsyncClient(timeout=30) as client:
+        await client.post(
+            first + "/api/auth/register", json={"email": "two@example.com", "password": PASSWORD}
+        )
+        token = (
+            await client.post(
+                second + "/api/auth/login", json={"email": "two@example.com", "password": PASSWORD}
+            )
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        project = (
+            await client.post(first + "/api/projects", json={"title": "Shared"}, headers=headers)
+        ).json()
+        responses = await asyncio.gather(
+            *[
+                client.post(
+                    f"{two_instances[i % 2]}/api/chat/{project['id']}/send",
+                    json={"message": f"add a scene called S{i}"},
+                    headers=headers,
+                )
+                for i in range(20)
+            ]
+        )
+        statuses = sorted(response.status_code for response in responses)
+        assert statuses == [200] + [409] * 19, [
+            r.text for r in responses if r.status_code not in (200, 409)
+        ]
+        scenes = (
+            await client.get(f"{second}/api/projects/{project['id']}", headers=headers)
+        ).json()["scenes"]
+        assert len(scenes) == 1
+        history = (
+            await client.get(f"{first}/api/chat/{project['id']}/messages", headers=headers)
+        ).json()
+        assert [m["role"] for m in history["messages"]] == ["user", "assistant"]
