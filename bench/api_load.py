@@ -2,37 +2,26 @@
 
     .venv/bin/python bench/api_load.py [--duration 8] [--connections 16]
 
-Creates a throwaway database on 127.0.0.1:5432, starts the app on it (production settings,
-bcrypt cost 12), seeds a user with a 50-scene project, then prints req/s, p50 and p99 for the
-main routes, and a single connection's GET p50 idle and during a login storm. Needs `wrk`
-(apt-get install wrk). Prints figures only; it asserts nothing.
+Starts the app on a throwaway database (production settings, bcrypt cost 12), seeds a user with
+a 50-scene project, then prints req/s, p50 and p99 for the main routes, and a single
+connection's GET p50 idle and during a login storm. Needs `wrk` (apt-get install wrk). Prints
+figures only; it asserts nothing.
 """
 
 import argparse
-import asyncio
 import json
-import os
 import re
-import secrets
-import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-import asyncpg
 import httpx
-
-ROOT = Path(__file__).resolve().parent.parent
-ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-PORT = 8731
-BASE = f"http://127.0.0.1:{PORT}"
-PASSWORD = "benchmark password"
+from common import PASSWORD, app_server, project_with_scenes, signed_in, throwaway_database
 
 
 def wrk(
+    base: str,
     path: str,
     *,
     duration: int,
@@ -46,7 +35,7 @@ def wrk(
     if script:
         command += ["-s", script]
     output = subprocess.run(
-        [*command, BASE + path], capture_output=True, text=True, check=True
+        [*command, base + path], capture_output=True, text=True, check=True
     ).stdout
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
@@ -73,9 +62,9 @@ def lua_post(body: dict[str, object]) -> str:
     return handle.name
 
 
-def single_connection_p50(path: str, headers: dict[str, str], count: int) -> float:
+def single_connection_p50(base: str, path: str, headers: dict[str, str], count: int) -> float:
     timings = []
-    with httpx.Client(base_url=BASE, headers=headers) as client:
+    with httpx.Client(base_url=base, headers=headers) as client:
         for _ in range(count):
             started = time.perf_counter()
             client.get(path).raise_for_status()
@@ -83,115 +72,38 @@ def single_connection_p50(path: str, headers: dict[str, str], count: int) -> flo
     return statistics.median(timings)
 
 
-async def create_database() -> tuple[str, str]:
-    name = f"scenecraft_bench_{secrets.token_hex(4)}"
-    connection = await asyncpg.connect(ADMIN_URL)
-    await connection.execute(f'CREATE DATABASE "{name}"')
-    await connection.close()
-    return ADMIN_URL.rsplit("/", 1)[0] + "/" + name, name
-
-
-async def drop_database(name: str) -> None:
-    connection = await asyncpg.connect(ADMIN_URL)
-    await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await connection.close()
-
-
-def seed() -> tuple[dict[str, str], str, str]:
-    with httpx.Client(base_url=BASE, timeout=30) as client:
-        client.post(
-            "/api/auth/register", json={"email": "bench@example.com", "password": PASSWORD}
-        ).raise_for_status()
-        token = client.post(
-            "/api/auth/login", json={"email": "bench@example.com", "password": PASSWORD}
-        ).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
-        project = client.post("/api/projects", json={"title": "Benchmark"}, headers=headers).json()[
-            "id"
-        ]
-        for number in range(50):
-            client.post(
-                f"/api/projects/{project}/scenes",
-                json={
-                    "title": f"Scene {number + 1}",
-                    "script": f"Scene {number + 1}. A wide shot of the harbour at dawn; gulls circle. "
-                    * 3,
-                    "image_url": f"https://images.example.com/{number}.jpg",
-                },
-                headers=headers,
-            ).raise_for_status()
-        scratch = client.post("/api/projects", json={"title": "Writes"}, headers=headers).json()[
-            "id"
-        ]
-    return headers, project, scratch
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--connections", type=int, default=16)
     arguments = parser.parse_args()
-    database_url, name = asyncio.run(create_database())
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "ENVIRONMENT": "production",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "LOG_LEVEL": "INFO",
-    }
-    server = None
-    try:
-        subprocess.run(
-            [sys.executable, "-m", "alembic", "upgrade", "head"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "backend.main:create_app",
-                "--factory",
-                "--port",
-                str(PORT),
-                "--no-access-log",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(100):
-            try:
-                httpx.get(BASE + "/healthz").raise_for_status()
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        headers, project, scratch = seed()
+    with throwaway_database() as database_url, app_server(database_url) as base:
+        headers = signed_in(base)
+        project = project_with_scenes(base, headers, 50)
+        scratch = project_with_scenes(base, headers, 0, title="Writes")
         run = {
             "duration": arguments.duration,
             "connections": arguments.connections,
             "headers": headers,
         }
-        login_script = lua_post({"email": "bench@example.com", "password": PASSWORD})
+        login = lua_post({"email": "bench@example.com", "password": PASSWORD})
         results = {
-            "GET /healthz": wrk("/healthz", **run),
-            "GET /api/projects/{id} (50 scenes)": wrk(f"/api/projects/{project}", **run),
-            "GET /api/projects": wrk("/api/projects", **run),
+            "GET /healthz": wrk(base, "/healthz", **run),
+            "GET /api/projects/{id} (50 scenes)": wrk(base, f"/api/projects/{project}", **run),
+            "GET /api/projects": wrk(base, "/api/projects", **run),
             "POST /api/projects/{id}/scenes": wrk(
+                base,
                 f"/api/projects/{scratch}/scenes",
                 **run,
                 script=lua_post({"title": "Load", "script": "x" * 200}),
             ),
             "POST /api/auth/login": wrk(
+                base,
                 "/api/auth/login",
                 duration=arguments.duration,
                 connections=4,
                 headers={},
-                script=login_script,
+                script=login,
             ),
         }
         print(f"{'route':40s} {'req/s':>9s} {'p50 ms':>8s} {'p99 ms':>8s} {'non-2xx':>8s}")
@@ -205,7 +117,7 @@ def main() -> None:
         print(f"GET project / healthz: {ratio:.0%}")
 
         path = f"/api/projects/{project}"
-        idle = single_connection_p50(path, headers, 300)
+        idle = single_connection_p50(base, path, headers, 300)
         storm = subprocess.Popen(
             [
                 "wrk",
@@ -213,22 +125,17 @@ def main() -> None:
                 "-c16",
                 f"-d{arguments.duration + 5}s",
                 "-s",
-                login_script,
-                BASE + "/api/auth/login",
+                login,
+                base + "/api/auth/login",
             ],
             stdout=subprocess.DEVNULL,
         )
         time.sleep(1.5)
-        during = single_connection_p50(path, headers, 300)
+        during = single_connection_p50(base, path, headers, 300)
         storm.wait()
         print(
             f"single-connection GET project p50: idle {idle:.2f} ms, during a 16-connection login storm {during:.2f} ms ({during / idle:.2f}x)"
         )
-    finally:
-        if server is not None:
-            server.send_signal(signal.SIGINT)
-            server.wait(10)
-        asyncio.run(drop_database(name))
 
 
 if __name__ == "__main__":

@@ -361,4 +361,5 @@ export async function render(root, { params: [projectId] }) {
   editorForm.hidden = true;
   if (scenes.length) selectScene(scenes[0].id, { force: true });
   root.dataset.ready = "true";
+  performance.mark("canvas-ready");
 }
