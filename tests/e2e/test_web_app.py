@@ -22,6 +22,7 @@ async def register(session: BrowserSession, email: str | None = None) -> str:
     await session.page.get_by_test_id("submit").click()
     await session.page.wait_for_url("**/projects")
     await expect(session.page.get_by_test_id("user-email")).to_have_text(email)
+    await expect(session.page.locator("main[data-ready=true]")).to_be_attached()
     return email
 
 

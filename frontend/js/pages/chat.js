@@ -242,6 +242,7 @@ export async function render(root, { params: [projectId] }) {
       el("aside", { class: "card chat-side", "aria-label": "Scenes" }, el("h2", {}, "Scenes"), sceneList)),
   );
   log.append(emptyLog);
+  input.focus();
 
   const history = await api(`/api/chat/${project.id}/messages?limit=200`);
   for (const message of history.messages) {
@@ -254,5 +255,4 @@ export async function render(root, { params: [projectId] }) {
   }
   await refreshScenes();
   root.dataset.ready = "true";
-  input.focus();
 }

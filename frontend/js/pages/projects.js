@@ -109,8 +109,9 @@ export async function render(root) {
     emptyState,
     list,
   );
+  title.focus();
   const projects = await api("/api/projects");
   list.append(...projects.map(card));
   refreshEmpty();
-  title.focus();
+  root.dataset.ready = "true";
 }
