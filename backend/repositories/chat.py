@@ -76,6 +76,20 @@ async def list_messages(
     return list(reversed(result.scalars().all()))
 
 
+async def recent_history(
+    session: AsyncSession, session_id: uuid.UUID, limit: int
+) -> list[tuple[str, str]]:
+    """The last `limit` answered exchanges as (role, text), oldest first: what engines that keep
+    no state of their own need."""
+    result = await session.execute(
+        select(ChatMessage.role, ChatMessage.content)
+        .where(ChatMessage.session_id == session_id, ChatMessage.status == "complete")
+        .order_by(ChatMessage.created_at.desc(), ChatMessage.id.desc())
+        .limit(limit)
+    )
+    return [(role, content) for role, content in reversed(result.all())]
+
+
 async def get_turn_for_message(session: AsyncSession, message_id: uuid.UUID) -> ChatTurn | None:
     result = await session.execute(select(ChatTurn).where(ChatTurn.user_message_id == message_id))
     return result.scalar_one_or_none()

@@ -142,8 +142,8 @@ class ChatService:
                     return await self._replay(session, chat, original, data.message)
             now = utc_now()
             await chat_repository.expire_lapsed_turns(session, chat.id, now)
-            history = await chat_repository.list_messages(
-                session, chat.id, limit=self._settings.CHAT_HISTORY_MESSAGES, before=None
+            history = await chat_repository.recent_history(
+                session, chat.id, self._settings.CHAT_HISTORY_MESSAGES
             )
             message = ChatMessage(
                 session_id=chat.id,
@@ -152,17 +152,17 @@ class ChatService:
                 client_message_id=data.client_message_id,
             )
             try:
-                async with session.begin_nested():
-                    await chat_repository.add_message(session, message)
-                    turn = await chat_repository.add_turn(
-                        session,
-                        ChatTurn(
-                            session_id=chat.id,
-                            user_message_id=message.id,
-                            lease_expires_at=now + self._lease,
-                        ),
-                    )
+                await chat_repository.add_message(session, message)
+                turn = await chat_repository.add_turn(
+                    session,
+                    ChatTurn(
+                        session_id=chat.id,
+                        user_message_id=message.id,
+                        lease_expires_at=now + self._lease,
+                    ),
+                )
             except IntegrityError as error:
+                # The whole transaction rolls back: the refused message is not kept.
                 raise ConflictError(IN_PROGRESS) from error
             await chat_repository.touch_session(session, chat.id, last_message_at=now)
             return PreparedTurn(
@@ -172,7 +172,7 @@ class ChatService:
                 session_id=chat.id,
                 turn_id=turn.id,
                 user_message=_public(message),
-                history=[(m.role, m.content) for m in history if m.status == "complete"],
+                history=history,
                 thread_id=chat.openai_thread_id,
                 response_id=chat.openai_response_id,
             )

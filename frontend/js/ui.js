@@ -1,4 +1,5 @@
 // Small DOM helpers. Text always goes in through textContent, never as HTML.
+import { api, ApiError } from "./api.js";
 
 /** el("button", { class: "button", onclick: fn, dataset: {testid: "x"} }, "Label", child) */
 export function el(tag, attributes = {}, ...children) {
@@ -74,4 +75,17 @@ export function notFound(root, what = "page") {
       `It may have been deleted, or it belongs to another account. `,
       el("a", { href: "/projects" }, "Back to your projects")),
   );
+}
+
+/** The project with its scenes, or null after showing "not found" (missing or not yours). */
+export async function loadProject(root, projectId) {
+  try {
+    return await api(`/api/projects/${projectId}`);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      notFound(root, "project");
+      return null;
+    }
+    throw error;
+  }
 }

@@ -98,14 +98,17 @@ async def run_round(turn: TurnInput, calls: list[tuple[str, str]]) -> list[ToolR
     if await turn.is_cancelled():
         raise TurnCancelledError
     reads: list[Awaitable[None]] = []
+    checked = True  # the check above covers a write that comes first
     for index, (name, arguments) in enumerate(calls):
         if is_read_only(name):
             reads.append(run(index, name, arguments))
+            checked = False
             continue
         await asyncio.gather(*reads)
         reads = []
-        if await turn.is_cancelled():
+        if not checked and await turn.is_cancelled():
             raise TurnCancelledError
+        checked = False
         await run(index, name, arguments)
     await asyncio.gather(*reads)
     return [result for result in results if result is not None]

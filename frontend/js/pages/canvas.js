@@ -1,7 +1,7 @@
 // The canvas: the project's ordered scenes on the left, the selected scene's editor on the right.
 // One request loads it all; every change is saved explicitly and shows its state.
-import { api, ApiError } from "../api.js";
-import { clear, el, notFound, setTitle, toast } from "../ui.js";
+import { api } from "../api.js";
+import { clear, el, loadProject, setTitle, toast } from "../ui.js";
 
 const SCRIPT_LIMIT = 20000;
 
@@ -27,13 +27,8 @@ function image(url, { alt, fallback, testid }) {
 }
 
 export async function render(root, { params: [projectId] }) {
-  let project;
-  try {
-    project = await api(`/api/projects/${projectId}`);
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) return notFound(root, "project");
-    throw error;
-  }
+  let project = await loadProject(root, projectId);
+  if (!project) return;
   setTitle(project.title);
   let scenes = project.scenes;
   let selectedId = null;

@@ -2,7 +2,7 @@
 // project's scenes alongside, refreshed when a tool changed them.
 import { api, ApiError, describeError, signInUrl } from "../api.js";
 import { renderMarkdown } from "../markdown.js";
-import { clear, el, notFound, setTitle, toast } from "../ui.js";
+import { clear, el, loadProject, setTitle, toast } from "../ui.js";
 
 const WRITE_TOOLS = new Set(["create_scene", "update_scene_script", "update_scene_image_url", "update_scene_title", "move_scene", "delete_scene", "update_project"]);
 const VERBS = {
@@ -60,13 +60,8 @@ async function readEvents(response, onEvent) {
 }
 
 export async function render(root, { params: [projectId] }) {
-  let project;
-  try {
-    project = await api(`/api/projects/${projectId}`);
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) return notFound(root, "project");
-    throw error;
-  }
+  let project = await loadProject(root, projectId);
+  if (!project) return;
   setTitle("Chat", project.title);
   let running = false;
 
