@@ -268,7 +268,8 @@ async def test_cancel_mid_turn_writes_nothing_more(
 async def test_concurrent_sends_run_exactly_one_turn(
     make_app: AppFactory, user: TestUser, project: Json
 ) -> None:
-    app = make_app(OFFLINE_MODEL_LATENCY_MS=400)
+    # The first turn must outlast all twenty sends: a send after it ended would rightly run.
+    app = make_app(OFFLINE_MODEL_LATENCY_MS=1500)
     async with asgi_client(app) as client:
         responses = await asyncio.gather(
             *[send(client, user, project, f"hello {i}") for i in range(20)]
