@@ -39,7 +39,7 @@ async def two_instances(
         "ENVIRONMENT": "test",
         "BCRYPT_ROUNDS": "4",
         "LOG_LEVEL": "WARNING",
-        "OFFLINE_MODEL_LATENCY_MS": "800",
+        "OFFLINE_MODEL_LATENCY_MS": "1500",
         "DATA_DIR": str(tmp_path),
     }
     ports = [free_port(), free_port()]
