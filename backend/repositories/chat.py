@@ -77,13 +77,17 @@ async def list_messages(
 
 
 async def recent_history(
-    session: AsyncSession, session_id: uuid.UUID, limit: int
+    session: AsyncSession, session_id: uuid.UUID, limit: int, *, before: datetime
 ) -> list[tuple[str, str]]:
-    """The last `limit` answered exchanges as (role, text), oldest first: what engines that keep
-    no state of their own need."""
+    """The last `limit` answered messages before `before` as (role, text), oldest first: what
+    engines that keep no state of their own need."""
     result = await session.execute(
         select(ChatMessage.role, ChatMessage.content)
-        .where(ChatMessage.session_id == session_id, ChatMessage.status == "complete")
+        .where(
+            ChatMessage.session_id == session_id,
+            ChatMessage.status == "complete",
+            ChatMessage.created_at < before,
+        )
         .order_by(ChatMessage.created_at.desc(), ChatMessage.id.desc())
         .limit(limit)
     )

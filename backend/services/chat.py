@@ -72,7 +72,6 @@ class PreparedTurn:
     session_id: uuid.UUID
     turn_id: uuid.UUID
     user_message: ChatMessagePublic
-    history: list[tuple[str, str]]
     thread_id: str | None
     response_id: str | None
 
@@ -142,9 +141,6 @@ class ChatService:
                     return await self._replay(session, chat, original, data.message)
             now = utc_now()
             await chat_repository.expire_lapsed_turns(session, chat.id, now)
-            history = await chat_repository.recent_history(
-                session, chat.id, self._settings.CHAT_HISTORY_MESSAGES
-            )
             message = ChatMessage(
                 session_id=chat.id,
                 role="user",
@@ -164,7 +160,6 @@ class ChatService:
             except IntegrityError as error:
                 # The whole transaction rolls back: the refused message is not kept.
                 raise ConflictError(IN_PROGRESS) from error
-            await chat_repository.touch_session(session, chat.id, last_message_at=now)
             return PreparedTurn(
                 user_id=user_id,
                 project_id=project.id,
@@ -172,7 +167,6 @@ class ChatService:
                 session_id=chat.id,
                 turn_id=turn.id,
                 user_message=_public(message),
-                history=history,
                 thread_id=chat.openai_thread_id,
                 response_id=chat.openai_response_id,
             )
@@ -234,13 +228,22 @@ class ChatService:
             recorded.append(result)
             return result
 
+        async def load_history() -> list[tuple[str, str]]:
+            async with unit_of_work(self._sessions) as session:
+                return await chat_repository.recent_history(
+                    session,
+                    prepared.session_id,
+                    self._settings.CHAT_HISTORY_MESSAGES,
+                    before=prepared.user_message.created_at,
+                )
+
         turn = TurnInput(
             user_text=prepared.user_message.content,
             instructions=(
                 f"Current project id: {prepared.project_id}\n"
                 f"Current project title: {json.dumps(prepared.project_title)}"
             ),
-            history=prepared.history,
+            load_history=load_history,
             run_tool=record,
             is_cancelled=lambda: self._is_cancelled(prepared.turn_id),
             sink=sink,

@@ -3,6 +3,7 @@
 import asyncio
 import json
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -10,8 +11,12 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from backend.models import ChatMessage, ChatTurn
+from backend.api.routes.chat import _final_event
+from backend.models import ChatMessage, ChatSession, ChatTurn
+from backend.models.base import utc_now
+from backend.services.chat import TurnResult
 from tests.conftest import AppFactory, TestUser, asgi_client
+from tests.servers import serve
 
 Json = dict[str, Any]
 ENGINES = [
@@ -229,8 +234,6 @@ async def test_a_vanished_thread_is_replaced(
 ) -> None:
     await send(client, user, project, "add a scene called One")
     async with app.state.session_factory() as session:
-        from backend.models import ChatSession
-
         thread_id = await session.scalar(select(ChatSession.openai_thread_id))
     assert thread_id
     await app.state.model_client.beta.threads.delete(thread_id)
@@ -286,10 +289,6 @@ async def test_a_lapsed_turn_does_not_lock_the_conversation(
     app: FastAPI, client: httpx.AsyncClient, user: TestUser, project: Json
 ) -> None:
     """A turn whose process died (its lease ran out) is expired by the next send."""
-    from datetime import timedelta
-
-    from backend.models.base import utc_now
-
     await send(client, user, project, "hello")
     async with app.state.session_factory() as session, session.begin():
         turn = (await session.scalars(select(ChatTurn))).one()
@@ -303,8 +302,6 @@ async def test_a_lapsed_turn_does_not_lock_the_conversation(
 async def test_a_client_that_disconnects_does_not_lock_the_conversation(
     make_app: AppFactory, user: TestUser, project: Json
 ) -> None:
-    from tests.servers import serve
-
     app = make_app(OFFLINE_MODEL_LATENCY_MS=300)
     async with serve(app) as url, httpx.AsyncClient(base_url=url, headers=user.headers) as client:
         async with client.stream(
@@ -328,11 +325,35 @@ async def test_a_client_that_disconnects_does_not_lock_the_conversation(
 
 
 def test_streamed_error_event_shape() -> None:
-    from backend.api.routes.chat import _final_event
-    from backend.services.chat import TurnResult
-
     event = _final_event(
         TurnResult(session_id=uuid.uuid4(), messages=[], error="boom", error_status=502)
     )
     assert event.startswith(b"event: error\n")
     assert json.loads(event.split(b"data: ", 1)[1]) == {"detail": "boom", "status": 502}
+
+
+async def test_a_run_left_active_on_the_thread_is_cancelled_and_the_turn_goes_on(
+    make_app: AppFactory, user: TestUser, project: Json
+) -> None:
+    """A stream cut mid-way leaves the provider's run active on the conversation's thread; the
+    next turn cancels that run and carries on in the same thread."""
+    healthy = make_app(OPENAI_MODEL="offline-1")
+    cutting = make_app(
+        model_client=healthy.state.model_client,
+        OPENAI_MODEL="offline-1+fault=stream_cut",
+        OPENAI_MAX_RETRIES=0,
+    )
+    async with asgi_client(healthy) as working, asgi_client(cutting) as failing:
+        assert (await send(working, user, project, "add a scene called First")).status_code == 200
+        cut = await send(failing, user, project, "add a scene called Cut")
+        assert cut.status_code == 502
+        threads = healthy.state.model_client.beta.threads
+        async with healthy.state.session_factory() as session:
+            thread_id = await session.scalar(select(ChatSession.openai_thread_id))
+        latest = (await threads.runs.list(thread_id, limit=1)).data[0]
+        assert latest.status == "in_progress"
+        after = await send(working, user, project, "add a scene called After")
+        assert after.status_code == 200, after.text
+        assert after.json()["reply"] == "Added scene 2 “After”."
+        statuses = [run.status async for run in threads.runs.list(thread_id)]
+        assert statuses[:2] == ["completed", "cancelled"]

@@ -60,8 +60,7 @@ class AssistantsEngine:
     async def run_turn(self, turn: TurnInput) -> TurnOutput:
         async with provider_errors():
             assistant_id = await self._ensure_assistant()
-            thread_id = await self._add_user_message(turn)
-            run, reply = await self._start(thread_id, assistant_id, turn)
+            thread_id, (run, reply) = await self._begin(turn, assistant_id)
             results: list[ToolResult] = []
             rounds = 0
             while run.status == "requires_action" and run.required_action is not None:
@@ -132,26 +131,28 @@ class AssistantsEngine:
 
     # --- the thread ------------------------------------------------------------------------------
 
-    async def _add_user_message(self, turn: TurnInput) -> str:
-        """Add the message to the conversation's thread; a thread that vanished is replaced
-        (seeded with the recent history), and a run left active on it is cancelled first."""
-        threads = self._client.beta.threads
+    async def _begin(self, turn: TurnInput, assistant_id: str) -> tuple[str, tuple[Run, str]]:
+        """Start a run that adds the user's message to the conversation's thread, in one request.
+        A thread that vanished is replaced (seeded with the recent history); a run left active
+        on it is cancelled first."""
         if turn.thread_id is None:
-            return await self._new_thread(turn)
+            thread_id = await self._new_thread(turn)
+            return thread_id, await self._start(thread_id, assistant_id, turn, None)
+        message: list[Any] = [{"role": "user", "content": turn.user_text}]
         try:
-            await threads.messages.create(turn.thread_id, role="user", content=turn.user_text)
+            return turn.thread_id, await self._start(turn.thread_id, assistant_id, turn, message)
         except openai.NotFoundError:
-            return await self._new_thread(turn)
+            thread_id = await self._new_thread(turn)
+            return thread_id, await self._start(thread_id, assistant_id, turn, None)
         except openai.BadRequestError as error:
             if "active" not in error.message:
                 raise
             await self._cancel_active_runs(turn.thread_id)
-            await threads.messages.create(turn.thread_id, role="user", content=turn.user_text)
-        return turn.thread_id
+            return turn.thread_id, await self._start(turn.thread_id, assistant_id, turn, message)
 
     async def _new_thread(self, turn: TurnInput) -> str:
         messages: list[Any] = [
-            {"role": role, "content": text} for role, text in turn.history if text
+            {"role": role, "content": text} for role, text in await turn.load_history() if text
         ]
         messages.append({"role": "user", "content": turn.user_text})
         thread = await self._client.beta.threads.create(messages=messages)
@@ -171,13 +172,20 @@ class AssistantsEngine:
 
     # --- runs ------------------------------------------------------------------------------------
 
-    async def _start(self, thread_id: str, assistant_id: str, turn: TurnInput) -> tuple[Run, str]:
+    async def _start(
+        self, thread_id: str, assistant_id: str, turn: TurnInput, messages: list[Any] | None
+    ) -> tuple[Run, str]:
         runs = self._client.beta.threads.runs
+        # The configured model wins over the assistant's own (a pinned or shared assistant).
+        options: dict[str, Any] = {"model": self._model}
+        if messages:
+            options["additional_messages"] = messages
         if not self._stream:
             run = await runs.create_and_poll(
                 thread_id=thread_id,
                 assistant_id=assistant_id,
                 additional_instructions=turn.instructions,
+                **options,
             )
             return run, await self._polled_reply(thread_id, run, turn.sink)
         handler = _ForwardText(turn.sink)
@@ -186,6 +194,7 @@ class AssistantsEngine:
             assistant_id=assistant_id,
             additional_instructions=turn.instructions,
             event_handler=handler,
+            **options,
         ) as stream:
             await stream.until_done()
         return await self._finished(handler)

@@ -58,8 +58,9 @@ class TurnInput:
     user_text: str
     instructions: str
     """The per-project context: "Current project id: …" and its title."""
-    history: list[tuple[str, str]]
-    """Earlier (role, text) messages of this conversation, oldest first."""
+    load_history: Callable[[], Awaitable[list[tuple[str, str]]]]
+    """Earlier (role, text) messages of this conversation, oldest first; read only by the
+    engines that need them (it costs a query)."""
     run_tool: Callable[[str, str], Awaitable[ToolResult]]
     is_cancelled: Callable[[], Awaitable[bool]]
     sink: TurnSink

@@ -25,9 +25,10 @@ class ChatCompletionsEngine:
         self._max_rounds = max_rounds
 
     async def run_turn(self, turn: TurnInput) -> TurnOutput:
+        history = await turn.load_history()
         messages: list[Any] = [
             {"role": "system", "content": f"{SYSTEM_PROMPT}\n{turn.instructions}"},
-            *({"role": role, "content": text} for role, text in turn.history if text),
+            *({"role": role, "content": text} for role, text in history if text),
             {"role": "user", "content": turn.user_text},
         ]
         tools: list[Any] = [tool.chat_definition() for tool in TOOLS.values()]

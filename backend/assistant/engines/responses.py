@@ -33,7 +33,7 @@ class ResponsesEngine:
         tools: list[Any] = [tool.responses_definition() for tool in TOOLS.values()]
         user: list[Any] = [{"role": "user", "content": turn.user_text}]
         previous = turn.previous_response_id
-        items = user if previous else self._history(turn) + user
+        items = user if previous else await self._history(turn) + user
         results: list[ToolResult] = []
         async with provider_errors():
             for _ in range(self._max_rounds + 1):
@@ -43,7 +43,7 @@ class ResponsesEngine:
                     if previous is None:
                         raise
                     # The provider forgot the chain: start again from our own history.
-                    previous, items = None, self._history(turn) + user
+                    previous, items = None, await self._history(turn) + user
                     response = await self._stream(instructions, items, tools, None, turn.sink)
                 calls = [item for item in response.output if item.type == "function_call"]
                 if not calls:
@@ -62,8 +62,9 @@ class ResponsesEngine:
         raise too_many_rounds(self._max_rounds)
 
     @staticmethod
-    def _history(turn: TurnInput) -> list[Any]:
-        return [{"role": role, "content": text} for role, text in turn.history if text]
+    async def _history(turn: TurnInput) -> list[Any]:
+        history = await turn.load_history()
+        return [{"role": role, "content": text} for role, text in history if text]
 
     async def _stream(
         self,
