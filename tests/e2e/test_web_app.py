@@ -124,8 +124,16 @@ async def test_storyboard_from_sign_up_to_sign_out(session: BrowserSession) -> N
     assert await scene_titles(page) == ["Opening", "Beach", "Sunset"]
     await session.shot("canvas-final")
 
+    cookie = next(c for c in await session.context.cookies() if c["name"] == "scenecraft_session")
     await page.get_by_test_id("sign-out").click()
     await page.wait_for_url("**/login")
+    assert await page.evaluate("localStorage.length + sessionStorage.length") == 0
+    assert "scenecraft_session" not in [c["name"] for c in await session.context.cookies()]
+    async with httpx.AsyncClient(base_url=session.base_url) as replay:
+        revoked = await replay.get(
+            "/api/users/me", headers={"Authorization": f"Bearer {cookie['value']}"}
+        )
+    assert revoked.status_code == 401  # the token was revoked on the server, not just forgotten
     for path in PROTECTED:
         await session.goto(path.format(id=project_id))
         assert re.search(r"/login\?next=", page.url), page.url
