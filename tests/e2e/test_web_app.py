@@ -298,3 +298,17 @@ async def test_profile_billing_and_small_screens(session: BrowserSession) -> Non
     async with httpx.AsyncClient(base_url=session.base_url) as client:
         response = await client.get(f"/canvas/{project_id}")
     assert response.status_code == 303
+
+
+async def test_api_docs_render_offline(session: BrowserSession) -> None:
+    """Swagger UI and ReDoc run from our own copies, under their CSP, with no internet."""
+    page = session.page
+    await session.goto("/docs")
+    await expect(page.locator(".opblock").first).to_be_visible()
+    assert await page.locator(".opblock").count() >= 20
+    await expect(page.get_by_role("button", name="Authorize")).to_be_visible()
+    await session.shot("swagger")
+    await session.goto("/redoc")
+    await expect(page.get_by_text("Plan a video scene by scene").first).to_be_visible()
+    await session.shot("redoc")
+    assert [e for e in session.unexpected_errors() if "cdn.redoc.ly" not in e] == []

@@ -8,15 +8,18 @@ router = APIRouter(include_in_schema=False)
 
 SWAGGER_HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Scenecraft API — Swagger UI</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/vendor/swagger-ui-5.35.0/swagger-ui.css"></head>
 <body><div id="swagger-ui"></div>
 <script src="/static/vendor/swagger-ui-5.35.0/swagger-ui-bundle.js"></script>
 <script src="/static/docs-assets/swagger-init.js"></script></body></html>"""
 
 REDOC_HTML = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Scenecraft API — ReDoc</title></head>
+<html lang="en"><head><meta charset="utf-8"><title>Scenecraft API — ReDoc</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml"></head>
 <body><redoc spec-url="/openapi.json"></redoc>
-<script src="/static/vendor/redoc-3.0.1/redoc.standalone.js"></script></body></html>"""
+<script type="module" src="/static/vendor/redoc-3.0.1/redoc.standalone.js"></script>
+</body></html>"""
 
 
 @router.get("/docs")
