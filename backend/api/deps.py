@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from backend.core.config import Settings
 from backend.core.db import unit_of_work
 from backend.core.errors import AuthenticationError
-from backend.models import User
-from backend.services.auth import AuthService
+from backend.services.auth import Account, AuthService
 from backend.services.chat import ChatService
 
 SESSION_COOKIE = "scenecraft_session"
@@ -65,7 +64,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    user: User
+    user: Account
     session_id: uuid.UUID
 
 
@@ -112,7 +111,7 @@ async def get_detached_user(
     session_factory: SessionFactoryDep,
     auth_service: AuthServiceDep,
     bearer_token: Annotated[str | None, Depends(oauth2_scheme)],
-) -> User:
+) -> Account:
     """The caller, checked in a transaction of its own that ends at once: for routes that wait
     on the model, which must not hold a database connection meanwhile."""
     async with unit_of_work(session_factory) as session:
@@ -120,7 +119,7 @@ async def get_detached_user(
     return principal.user
 
 
-DetachedUser = Annotated[User, Depends(get_detached_user)]
+DetachedUser = Annotated[Account, Depends(get_detached_user)]
 
 
 async def get_chat_service(request: Request) -> ChatService:
@@ -148,8 +147,8 @@ async def get_optional_principal(
 OptionalPrincipalDep = Annotated[Principal | None, Depends(get_optional_principal)]
 
 
-async def get_current_user(principal: PrincipalDep) -> User:
+async def get_current_user(principal: PrincipalDep) -> Account:
     return principal.user
 
 
-CurrentUser = Annotated[User, Depends(get_current_user)]
+CurrentUser = Annotated[Account, Depends(get_current_user)]

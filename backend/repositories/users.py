@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Row, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.models import AuthSession, LoginFailure, User
@@ -55,10 +55,10 @@ async def delete_expired_auth_sessions(
     )
 
 
-# Built once: every authenticated request runs it, and building a statement costs about as
-# much as executing it.
-_USER_FOR_SESSION = (
-    select(User)
+# Built once, and plain columns rather than an ORM entity: every authenticated request runs it,
+# and building a statement or an entity costs about as much as the query itself.
+_ACCOUNT_FOR_SESSION = (
+    select(User.id, User.email, User.created_at, User.token_version)
     .join(AuthSession, AuthSession.user_id == User.id)
     .where(
         AuthSession.id == bindparam("session_id"),
@@ -70,20 +70,25 @@ _USER_FOR_SESSION = (
 )
 
 
-async def get_user_for_session(
+async def get_account_for_session(
     session: AsyncSession,
     *,
     user_id: uuid.UUID,
     session_id: uuid.UUID,
     token_version: int,
     now: datetime,
-) -> User | None:
-    """The user behind a token, if its session is live and the account's version still matches."""
+) -> Row[uuid.UUID, str, datetime, int] | None:
+    """(id, email, created_at, token_version) of the account behind a token, if its session is
+    live and the account's version still matches."""
     result = await session.execute(
-        _USER_FOR_SESSION,
+        _ACCOUNT_FOR_SESSION,
         {"session_id": session_id, "user_id": user_id, "token_version": token_version, "now": now},
     )
-    return result.scalar_one_or_none()
+    return result.one_or_none()
+
+
+async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await session.get(User, user_id)
 
 
 async def revoke_auth_session(session: AsyncSession, session_id: uuid.UUID, now: datetime) -> None:

@@ -12,7 +12,6 @@ from backend.core.config import Settings
 from backend.core.db import unit_of_work
 from backend.core.errors import AuthenticationError, ConflictError, ThrottledError
 from backend.core.security import PasswordHasher, TokenClaims, TokenService
-from backend.models import User
 from backend.repositories import users as user_repository
 from backend.schemas.user import UserCreate, UserPublic
 
@@ -21,10 +20,19 @@ EMAIL_TAKEN = "An account with this email already exists"
 
 
 @dataclass(frozen=True, slots=True)
+class Account:
+    """The signed-in user as every request sees it (no password hash)."""
+
+    id: uuid.UUID
+    email: str
+    created_at: datetime
+    token_version: int
+
+
+@dataclass(frozen=True, slots=True)
 class IssuedToken:
     access_token: str
     expires_in: int
-    user: User
 
 
 class AuthService:
@@ -92,60 +100,61 @@ class AuthService:
                 )
                 if upgraded_hash is not None:
                     await user_repository.set_password(session, user.id, upgraded_hash)
-                issued = await self._start_session(session, user, now)
+                issued = await self._start_session(session, user.id, user.token_version, now)
         if not verified or user is None:
             raise AuthenticationError(INVALID_CREDENTIALS)
         return issued
 
-    async def authenticate(self, session: AsyncSession, token: str) -> tuple[User, uuid.UUID]:
-        """The user and session behind a bearer token; any invalid, expired or revoked token
-        is the same AuthenticationError."""
+    async def authenticate(self, session: AsyncSession, token: str) -> tuple[Account, uuid.UUID]:
+        """The account and session behind a bearer token; any invalid, expired or revoked
+        token is the same AuthenticationError."""
         claims = self._tokens.read(token)
         if claims is None:
             raise AuthenticationError("Invalid or expired token")
-        user = await user_repository.get_user_for_session(
+        row = await user_repository.get_account_for_session(
             session,
             user_id=claims.user_id,
             session_id=claims.session_id,
             token_version=claims.token_version,
             now=datetime.now(UTC),
         )
-        if user is None:
+        if row is None:
             raise AuthenticationError("Invalid or expired token")
-        return user, claims.session_id
+        return Account(*row), claims.session_id
 
     async def logout(self, session: AsyncSession, session_id: uuid.UUID) -> None:
         await user_repository.revoke_auth_session(session, session_id, datetime.now(UTC))
 
     async def change_password(
-        self, session: AsyncSession, user: User, current_password: str, new_password: str
+        self, session: AsyncSession, account: Account, current_password: str, new_password: str
     ) -> IssuedToken:
         """Requires the current password; ends every session and opens a fresh one for the
         caller."""
-        if not await self._hasher.verify(current_password, user.hashed_password):
+        user = await user_repository.get_user(session, account.id)
+        if user is None or not await self._hasher.verify(current_password, user.hashed_password):
             raise AuthenticationError("The current password is incorrect")
         hashed = await self._hasher.hash(new_password)
         await user_repository.set_password(session, user.id, hashed)
-        user.token_version = await user_repository.end_all_sessions(session, user.id)
-        return await self._start_session(session, user, datetime.now(UTC))
+        version = await user_repository.end_all_sessions(session, user.id)
+        return await self._start_session(session, user.id, version, datetime.now(UTC))
 
     @property
     def _window(self) -> timedelta:
         return timedelta(seconds=self._settings.LOGIN_WINDOW_SECONDS)
 
-    async def _start_session(self, session: AsyncSession, user: User, now: datetime) -> IssuedToken:
-        await user_repository.delete_expired_auth_sessions(session, user.id, now)
+    async def _start_session(
+        self, session: AsyncSession, user_id: uuid.UUID, token_version: int, now: datetime
+    ) -> IssuedToken:
+        await user_repository.delete_expired_auth_sessions(session, user_id, now)
         auth_session = await user_repository.add_auth_session(
-            session, user.id, now + self._tokens.lifetime
+            session, user_id, now + self._tokens.lifetime
         )
         token = self._tokens.issue(
-            TokenClaims(
-                user_id=user.id, session_id=auth_session.id, token_version=user.token_version
-            ),
+            TokenClaims(user_id=user_id, session_id=auth_session.id, token_version=token_version),
             issued_at=now,
         )
         return IssuedToken(
-            access_token=token, expires_in=int(self._tokens.lifetime.total_seconds()), user=user
+            access_token=token, expires_in=int(self._tokens.lifetime.total_seconds())
         )
 
     async def _retry_after(
