@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from openai import AsyncOpenAI
 from starlette.types import ASGIApp
@@ -78,6 +79,15 @@ def create_app(
         TokenService(settings),
     )
     register_error_handlers(app)
+    if settings.CORS_ORIGINS:
+        # Only for a front end served from another origin; never "*" with credentials.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.CORS_ORIGINS,
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
     app.include_router(api_router)
     app.include_router(health.router)
     app.include_router(docs.router)

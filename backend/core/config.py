@@ -58,6 +58,13 @@ class Settings(BaseSettings):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
 
+    @field_validator("CORS_ORIGINS")
+    @classmethod
+    def no_wildcard(cls, origins: list[str]) -> list[str]:
+        if "*" in origins:
+            raise ValueError("CORS_ORIGINS must list origins; '*' would let any site use cookies")
+        return origins
+
     @field_validator("DATABASE_URL")
     @classmethod
     def use_async_driver(cls, value: str) -> str:

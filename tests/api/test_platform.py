@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 from passlib.context import CryptContext
 
 from backend.main import create_app
-from tests.conftest import ROOT, TestUser, asgi_client, make_settings
+from tests.conftest import ROOT, AppFactory, TestUser, asgi_client, make_settings
 
 
 def assert_security_headers(response: httpx.Response) -> None:
@@ -189,3 +189,29 @@ def test_dependency_floors(package: str, floor: str) -> None:
 def test_plain_bcrypt_hashing_works_with_the_installed_bcrypt() -> None:
     context = CryptContext(["bcrypt"], bcrypt__rounds=4)
     assert context.verify("x", context.hash("x"))
+
+
+async def test_no_cors_by_default(client: httpx.AsyncClient) -> None:
+    for origin in ("https://evil.example", "null"):
+        response = await client.options(
+            "/api/projects", headers={"Origin": origin, "Access-Control-Request-Method": "POST"}
+        )
+        assert "access-control-allow-origin" not in response.headers
+
+
+async def test_cors_allows_only_the_listed_origins(make_app: AppFactory) -> None:
+    app = make_app(CORS_ORIGINS=["https://studio.example"])
+    async with asgi_client(app) as client:
+        allowed = await client.options(
+            "/api/projects",
+            headers={"Origin": "https://studio.example", "Access-Control-Request-Method": "POST"},
+        )
+        assert allowed.headers["access-control-allow-origin"] == "https://studio.example"
+        assert allowed.headers["access-control-allow-credentials"] == "true"
+        refused = await client.get("/healthz", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in refused.headers
+
+
+def test_a_wildcard_cors_origin_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="CORS_ORIGINS must list origins"):
+        make_settings("sqlite+aiosqlite://", tmp_path, CORS_ORIGINS=["*"])
