@@ -43,6 +43,13 @@ async def get_owned_project(
     return result.scalar_one_or_none()
 
 
+async def count_projects(session: AsyncSession, user_id: uuid.UUID) -> int:
+    result = await session.execute(
+        select(func.count()).select_from(Project).where(Project.user_id == user_id)
+    )
+    return int(result.scalar_one())
+
+
 async def count_scenes(session: AsyncSession, project_id: uuid.UUID) -> int:
     result = await session.execute(
         select(func.count()).select_from(Scene).where(Scene.project_id == project_id)

@@ -9,6 +9,10 @@ TITLE_MAX = 200
 DESCRIPTION_MAX = 2_000
 SCRIPT_MAX = 20_000
 IMAGE_URL_MAX = 2_048
+# Quotas, so one account cannot grow without bound (the project list and a project's scenes
+# are returned whole).
+PROJECTS_PER_USER_MAX = 500
+SCENES_PER_PROJECT_MAX = 1_000
 
 
 class InputModel(BaseModel):

@@ -5,10 +5,11 @@ import uuid
 from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.core.errors import NotFoundError
+from backend.core.errors import ConflictError, NotFoundError
 from backend.models import Project
 from backend.repositories import projects as project_repository
 from backend.repositories import scenes as scene_repository
+from backend.schemas import common
 from backend.schemas.project import (
     ProjectCreate,
     ProjectDetail,
@@ -50,6 +51,11 @@ async def list_projects(session: AsyncSession, user_id: uuid.UUID) -> list[Proje
 async def create_project(
     session: AsyncSession, user_id: uuid.UUID, data: ProjectCreate
 ) -> ProjectPublic:
+    if await project_repository.count_projects(session, user_id) >= common.PROJECTS_PER_USER_MAX:
+        raise ConflictError(
+            f"You have reached the limit of {common.PROJECTS_PER_USER_MAX} projects: "
+            "delete one to make room."
+        )
     project = await project_repository.add_project(session, user_id, data.title, data.description)
     return project_public(project, 0)
 

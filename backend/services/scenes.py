@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.core.errors import InvalidInputError, NotFoundError
+from backend.core.errors import ConflictError, InvalidInputError, NotFoundError
 from backend.models import Project, Scene
 from backend.models.base import utc_now
 from backend.repositories import projects as project_repository
 from backend.repositories import scenes as scene_repository
+from backend.schemas import common
 from backend.schemas.project import SceneCreate, SceneOrderUpdate, ScenePublic, SceneUpdate
 from backend.services.projects import require_project
 
@@ -60,7 +61,15 @@ def _clamp(position: int | None, length: int) -> int:
     return length if position is None else min(position, length)
 
 
+def _check_room(scene_count: int) -> None:
+    if scene_count >= common.SCENES_PER_PROJECT_MAX:
+        raise ConflictError(
+            f"A project holds at most {common.SCENES_PER_PROJECT_MAX} scenes: delete one first."
+        )
+
+
 async def _insert(session: AsyncSession, locked: _LockedProject, scene: Scene, at: int) -> None:
+    _check_room(len(locked.scenes))
     scene.position = len(locked.scenes)
     await scene_repository.add_scene(session, scene)
     locked.scenes.insert(at, scene)
@@ -78,6 +87,7 @@ async def create_scene(
     count = await project_repository.count_scenes(session, project.id)
     if data.order is None or data.order >= count:
         # Appending moves nobody: no need to load the other scenes.
+        _check_room(count)
         scene.position = count
         await scene_repository.add_scene(session, scene)
     else:

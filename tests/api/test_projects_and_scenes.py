@@ -11,6 +11,7 @@ from sqlalchemy import event
 
 from backend.core.db import unit_of_work
 from backend.repositories import scenes as scene_repository
+from backend.schemas import common
 from tests.conftest import TestUser
 
 Json = dict[str, Any]
@@ -414,3 +415,31 @@ async def test_project_detail_uses_a_constant_number_of_queries(
     finally:
         event.remove(app.state.engine.sync_engine, "before_cursor_execute", record)
     assert with_one == with_many <= 3
+
+
+async def test_quotas_give_a_clear_409(
+    client: httpx.AsyncClient, user: TestUser, project: Json, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(common, "SCENES_PER_PROJECT_MAX", 2)
+    monkeypatch.setattr(common, "PROJECTS_PER_USER_MAX", 2)
+    a, _ = await add_scenes(client, user, project["id"], "A", "B")
+    for response in (
+        await client.post(
+            f"/api/projects/{project['id']}/scenes", json={"title": "C"}, headers=user.headers
+        ),
+        await client.post(
+            f"/api/projects/{project['id']}/scenes",
+            json={"title": "C", "order": 0},
+            headers=user.headers,
+        ),
+        await client.post(f"/api/scenes/{a['id']}/duplicate", headers=user.headers),
+    ):
+        assert response.status_code == 409
+        assert "at most 2 scenes" in response.json()["detail"]
+    assert await titles_in_order(client, user, project["id"]) == ["A", "B"]
+    assert (
+        await client.post("/api/projects", json={"title": "second"}, headers=user.headers)
+    ).status_code == 201
+    third = await client.post("/api/projects", json={"title": "third"}, headers=user.headers)
+    assert third.status_code == 409
+    assert "limit of 2 projects" in third.json()["detail"]
