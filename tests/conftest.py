@@ -101,6 +101,11 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "BCRYPT_ROUNDS": 4,
         "LOG_LEVEL": "WARNING",
         "DB_POOL_SIZE": 5,
+        # Always the offline model, whatever the machine's environment says.
+        "OPENAI_API_KEY": None,
+        "OPENAI_BASE_URL": None,
+        "OPENAI_MODEL": "",
+        "CHAT_ENGINE": "assistants",
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -9,6 +9,12 @@ import uvicorn
 from starlette.types import ASGIApp
 
 
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @asynccontextmanager
 async def serve(app: ASGIApp) -> AsyncIterator[str]:
     """Run `app` under uvicorn on 127.0.0.1 (a free port) in this event loop; yields its URL."""

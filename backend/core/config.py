@@ -18,7 +18,11 @@ MIN_SECRET_LENGTH = 32
 class Settings(BaseSettings):
     """Every setting is an environment variable of the same name; `.env.example` documents them."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+    # Empty values count as unset, so a copied .env.example (every line present, most empty)
+    # means the defaults, not an empty secret or key.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_ignore_empty=True, extra="ignore", frozen=True
+    )
 
     ENVIRONMENT: Literal["development", "test", "production"] = "development"
     DATA_DIR: Path = Path("data")
@@ -102,10 +106,6 @@ class Settings(BaseSettings):
     @property
     def model_name(self) -> str:
         return self.OPENAI_MODEL or ("offline-1" if self.uses_offline_model else "gpt-4.1-mini")
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
     def secret_key(self) -> str:
         """The signing key; outside production a missing one is generated once and kept on disk,

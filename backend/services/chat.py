@@ -93,10 +93,6 @@ class ChatService:
         self._lease = timedelta(seconds=settings.CHAT_TURN_TIMEOUT_SECONDS + 30)
         self._tasks: dict[uuid.UUID, asyncio.Task[TurnResult]] = {}
 
-    @property
-    def engine(self) -> Engine:
-        return self._engine
-
     # --- reading ---------------------------------------------------------------------------------
 
     async def history(

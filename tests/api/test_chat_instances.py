@@ -2,7 +2,6 @@
 
 import asyncio
 import os
-import socket
 import sys
 from collections.abc import AsyncIterator
 
@@ -18,12 +17,7 @@ from tests.conftest import (
     drop_postgres_database,
     migrate,
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.servers import free_port
 
 
 @pytest.fixture(params=[name for name in TEST_DATABASES if name == "postgresql"])

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from passlib.context import CryptContext
 
+from backend.core.config import Settings
 from backend.main import create_app
 from tests.conftest import ROOT, AppFactory, TestUser, asgi_client, make_settings
 
@@ -215,3 +216,24 @@ async def test_cors_allows_only_the_listed_origins(make_app: AppFactory) -> None
 def test_a_wildcard_cors_origin_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="CORS_ORIGINS must list origins"):
         make_settings("sqlite+aiosqlite://", tmp_path, CORS_ORIGINS=["*"])
+
+
+def test_a_copied_env_example_means_the_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every line of .env.example present, most of them empty: no empty secret, no empty key."""
+    for name in (
+        "SECRET_KEY",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "COOKIE_SECURE",
+        "PASSWORD_HASH_CONCURRENCY",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(_env_file=ROOT / ".env.example", DATA_DIR=tmp_path)  # type: ignore[call-arg]
+    assert settings.SECRET_KEY is None
+    assert settings.OPENAI_API_KEY is None
+    assert settings.uses_offline_model
+    assert settings.COOKIE_SECURE is None
+    assert settings.PASSWORD_HASH_CONCURRENCY >= 1
+    assert len(settings.secret_key()) >= 32

@@ -1,7 +1,6 @@
 """Fixtures for driving the offline server through the unmodified openai SDK (strict mode)."""
 
 import json
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,7 +11,7 @@ from openai import AsyncOpenAI
 
 from backend.assistant.offline.app import create_offline_app
 from backend.assistant.offline.client import create_offline_client
-from tests.servers import serve
+from tests.servers import free_port, serve
 
 PROJECT_ID = "6f1c2a3b-0000-4000-8000-000000000001"
 INSTRUCTIONS = f"You plan videos.\nCurrent project id: {PROJECT_ID}"
@@ -112,6 +111,4 @@ def counting_client(app: FastAPI, counter: AttemptCounter, max_retries: int = 2)
 
 @pytest.fixture
 def unused_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return free_port()

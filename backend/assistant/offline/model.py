@@ -29,7 +29,6 @@ from backend.assistant.offline.grammar import (
 
 PROJECT_ID = re.compile(r"Current project id:\s*([0-9a-fA-F-]{36})")
 GREETING = re.compile(r"^\s*(?:hi|hello|hey|good\s+(?:morning|afternoon|evening))\b", re.IGNORECASE)
-MAX_ROUNDS = 2
 
 HELP_TEXT = (
     "I can plan this project with you. Try, for example:\n"
@@ -97,7 +96,7 @@ def decide(model_input: ModelInput) -> Decision:
         project = _project_from(rounds[0][0])
         if project is not None and planner.actions:
             decision = planner.act(project)
-            if isinstance(decision, CallTools) and len(rounds) < MAX_ROUNDS:
+            if isinstance(decision, CallTools):
                 return decision
     return Answer(planner.answer(rounds))
 
