@@ -17,11 +17,12 @@ from backend.api.routes.pages import FRONTEND_DIR
 from backend.assistant.engines import create_engine as create_chat_engine
 from backend.assistant.engines import create_model_client
 from backend.core.config import Settings, get_settings
-from backend.core.db import create_engine, create_session_factory
+from backend.core.db import RowReader, create_engine, create_session_factory
 from backend.core.logging import configure_logging
 from backend.core.security import PasswordHasher, TokenService
 from backend.services.auth import AuthService
 from backend.services.chat import ChatService
+from backend.services.project_documents import ProjectDocuments
 
 API_DESCRIPTION = """
 Plan a video scene by scene. Authenticate with **Authorize** (OAuth2 password flow: your email
@@ -47,6 +48,7 @@ def create_app(
     configure_logging(settings.LOG_LEVEL)
     engine = create_engine(settings)
     session_factory = create_session_factory(engine)
+    row_reader = RowReader(engine, settings.DB_POOL_SIZE)
     model_client = model_client or create_model_client(settings)
     chat_service = ChatService(
         settings, session_factory, create_chat_engine(settings, model_client)
@@ -57,6 +59,7 @@ def create_app(
         yield
         await chat_service.close()
         await model_client.close()
+        await row_reader.close()
         await engine.dispose()
 
     app = ScenecraftApp(
@@ -73,6 +76,10 @@ def create_app(
     app.state.session_factory = session_factory
     app.state.model_client = model_client
     app.state.chat_service = chat_service
+    app.state.row_reader = row_reader
+    app.state.project_documents = ProjectDocuments(
+        row_reader, session_factory, settings.PROJECT_CACHE_MB * 1024 * 1024
+    )
     app.state.auth_service = AuthService(
         settings,
         PasswordHasher(settings.BCRYPT_ROUNDS, settings.PASSWORD_HASH_CONCURRENCY),

@@ -129,6 +129,7 @@ async def delete_all_rows(app: FastAPI) -> None:
 async def close_app(application: FastAPI) -> None:
     await application.state.chat_service.close()
     await application.state.model_client.close()
+    await application.state.row_reader.close()
     await application.state.engine.dispose()
 
 
@@ -159,6 +160,7 @@ async def make_app(settings: Settings, app: FastAPI) -> AsyncIterator[AppFactory
         await instance.state.chat_service.close()
         if owns_client:
             await instance.state.model_client.close()
+        await instance.state.row_reader.close()
         await instance.state.engine.dispose()
 
 

@@ -13,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from backend.core.config import Settings
 from backend.core.db import unit_of_work
 from backend.core.errors import AuthenticationError
+from backend.core.security import TokenClaims
 from backend.services.auth import Account, AuthService
 from backend.services.chat import ChatService
+from backend.services.project_documents import ProjectDocuments
 
 SESSION_COOKIE = "scenecraft_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -80,9 +82,9 @@ def _is_same_origin(request: Request) -> bool:
     return parts.scheme == request.url.scheme and parts.netloc == request.headers.get("host")
 
 
-async def _authenticate(
-    request: Request, session: AsyncSession, auth_service: AuthService, bearer_token: str | None
-) -> Principal:
+def _credential(request: Request, bearer_token: str | None) -> str:
+    """The bearer token, or else the session cookie, which unsafe requests may only send from
+    our own pages."""
     token = bearer_token or request.cookies.get(SESSION_COOKIE)
     if not token:
         raise AuthenticationError("Not authenticated")
@@ -90,7 +92,13 @@ async def _authenticate(
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, "Cross-site request refused: send the request from the app"
         )
-    user, session_id = await auth_service.authenticate(session, token)
+    return token
+
+
+async def _authenticate(
+    request: Request, session: AsyncSession, auth_service: AuthService, bearer_token: str | None
+) -> Principal:
+    user, session_id = await auth_service.authenticate(session, _credential(request, bearer_token))
     return Principal(user=user, session_id=session_id)
 
 
@@ -120,6 +128,27 @@ async def get_detached_user(
 
 
 DetachedUser = Annotated[Account, Depends(get_detached_user)]
+
+
+async def get_unchecked_claims(
+    request: Request, bearer_token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> TokenClaims:
+    """A valid token's claims, its session NOT yet checked: only for services that check the
+    session in the same query as their data (ProjectDocuments.read). It is on the busiest
+    route, so it reads the auth service itself rather than through one more dependency."""
+    auth_service: AuthService = request.app.state.auth_service
+    return auth_service.read_claims(_credential(request, bearer_token))
+
+
+UncheckedClaims = Annotated[TokenClaims, Depends(get_unchecked_claims)]
+
+
+async def get_project_documents(request: Request) -> ProjectDocuments:
+    documents: ProjectDocuments = request.app.state.project_documents
+    return documents
+
+
+ProjectDocumentsDep = Annotated[ProjectDocuments, Depends(get_project_documents)]
 
 
 async def get_chat_service(request: Request) -> ChatService:

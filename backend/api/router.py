@@ -5,10 +5,11 @@ from fastapi import APIRouter, HTTPException, status
 from backend.api.routes import auth, chat, projects, scenes, users
 
 api_router = APIRouter(prefix="/api")
-api_router.include_router(auth.router)
-api_router.include_router(users.router)
+# Routes are matched in this order, one by one: the busiest (project reads) go first.
 api_router.include_router(projects.router)
 api_router.include_router(scenes.router)
+api_router.include_router(auth.router)
+api_router.include_router(users.router)
 api_router.include_router(chat.router)
 
 

@@ -27,7 +27,8 @@ class Settings(BaseSettings):
     ENVIRONMENT: Literal["development", "test", "production"] = "development"
     DATA_DIR: Path = Path("data")
     DATABASE_URL: str = ""
-    DB_POOL_SIZE: int = Field(10, ge=1, le=100)
+    DB_POOL_SIZE: int = Field(20, ge=1, le=100)
+    PROJECT_CACHE_MB: int = Field(64, ge=0, le=4096)
     SECRET_KEY: SecretStr | None = None
     ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(60, ge=1, le=24 * 60)
     CORS_ORIGINS: Annotated[list[str], NoDecode] = []

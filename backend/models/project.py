@@ -2,19 +2,26 @@
 
 import uuid
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base, IdMixin, TimestampsMixin
 
 
 class Project(IdMixin, TimestampsMixin, Base):
+    """`revision` is counted up by SQLAlchemy on every UPDATE of the row (its version counter),
+    and every scene change updates the project row too: one number names one state of the
+    project with its scenes, which is what cached copies of it are checked against."""
+
     __tablename__ = "project"
     __table_args__ = (Index("ix_project_user_id_updated_at", "user_id", "updated_at"),)
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    revision: Mapped[int] = mapped_column(server_default=text("1"))
+
+    __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012 - read once by the mapper
 
 
 class Scene(IdMixin, TimestampsMixin, Base):

@@ -1,11 +1,15 @@
 """Data access for projects; every query is scoped to the owner."""
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import and_, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.models import Project, Scene
+from backend.core.db import RowReader
+from backend.core.security import TokenClaims
+from backend.models import AuthSession, Project, Scene, User
+from backend.repositories.users import LIVE_SESSION, session_parameters
 
 
 async def list_projects_with_scene_counts(
@@ -41,6 +45,28 @@ async def get_owned_project(
     query = _LOCKED_OWNED_PROJECT if lock else _OWNED_PROJECT
     result = await session.execute(query, {"project_id": project_id, "user_id": user_id})
     return result.scalar_one_or_none()
+
+
+# The token's session and the project's revision in one round trip: no row means the session is
+# not live; a NULL revision means no such project of this user.
+_REVISION_FOR_SESSION = (
+    select(Project.revision)
+    .select_from(AuthSession)
+    .join(User, User.id == AuthSession.user_id)
+    .outerjoin(Project, and_(Project.id == bindparam("project_id"), Project.user_id == User.id))
+    .where(*LIVE_SESSION)
+)
+
+
+async def get_revision_for_session(
+    reader: RowReader, project_id: uuid.UUID, claims: TokenClaims, now: datetime
+) -> tuple[int | None] | None:
+    """(revision,) of the claims' user's project, (None,) when the user has no such project, or
+    None when the token's session is not live."""
+    row = await reader.first_row(
+        _REVISION_FOR_SESSION, {"project_id": project_id, **session_parameters(claims, now)}
+    )
+    return None if row is None else (row[0],)
 
 
 async def count_projects(session: AsyncSession, user_id: uuid.UUID) -> int:

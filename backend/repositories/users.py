@@ -2,10 +2,12 @@
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Row, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.core.security import TokenClaims
 from backend.models import AuthSession, LoginFailure, User
 
 
@@ -55,35 +57,41 @@ async def delete_expired_auth_sessions(
     )
 
 
+# What makes a token's session live, over user_account joined with auth_session; the parameters
+# are named after TokenClaims' fields (see `session_parameters`), plus `now`.
+LIVE_SESSION = (
+    AuthSession.id == bindparam("session_id"),
+    User.id == bindparam("user_id"),
+    User.token_version == bindparam("token_version"),
+    AuthSession.revoked_at.is_(None),
+    AuthSession.expires_at > bindparam("now"),
+)
+
+
+def session_parameters(claims: TokenClaims, now: datetime) -> dict[str, Any]:
+    return {
+        "session_id": claims.session_id,
+        "user_id": claims.user_id,
+        "token_version": claims.token_version,
+        "now": now,
+    }
+
+
 # Built once, and plain columns rather than an ORM entity: every authenticated request runs it,
 # and building a statement or an entity costs about as much as the query itself.
 _ACCOUNT_FOR_SESSION = (
     select(User.id, User.email, User.created_at, User.token_version)
     .join(AuthSession, AuthSession.user_id == User.id)
-    .where(
-        AuthSession.id == bindparam("session_id"),
-        User.id == bindparam("user_id"),
-        User.token_version == bindparam("token_version"),
-        AuthSession.revoked_at.is_(None),
-        AuthSession.expires_at > bindparam("now"),
-    )
+    .where(*LIVE_SESSION)
 )
 
 
 async def get_account_for_session(
-    session: AsyncSession,
-    *,
-    user_id: uuid.UUID,
-    session_id: uuid.UUID,
-    token_version: int,
-    now: datetime,
+    session: AsyncSession, claims: TokenClaims, now: datetime
 ) -> Row[uuid.UUID, str, datetime, int] | None:
     """(id, email, created_at, token_version) of the account behind a token, if its session is
     live and the account's version still matches."""
-    result = await session.execute(
-        _ACCOUNT_FOR_SESSION,
-        {"session_id": session_id, "user_id": user_id, "token_version": token_version, "now": now},
-    )
+    result = await session.execute(_ACCOUNT_FOR_SESSION, session_parameters(claims, now))
     return result.one_or_none()
 
 

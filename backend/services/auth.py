@@ -17,6 +17,7 @@ from backend.schemas.user import UserCreate, UserPublic
 
 INVALID_CREDENTIALS = "Incorrect email or password"
 EMAIL_TAKEN = "An account with this email already exists"
+INVALID_TOKEN = "Invalid or expired token"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,21 +106,21 @@ class AuthService:
             raise AuthenticationError(INVALID_CREDENTIALS)
         return issued
 
+    def read_claims(self, token: str) -> TokenClaims:
+        """The claims of a token we issued that has not expired; whether its session is still
+        live is for the database to say."""
+        claims = self._tokens.read(token)
+        if claims is None:
+            raise AuthenticationError(INVALID_TOKEN)
+        return claims
+
     async def authenticate(self, session: AsyncSession, token: str) -> tuple[Account, uuid.UUID]:
         """The account and session behind a bearer token; any invalid, expired or revoked
         token is the same AuthenticationError."""
-        claims = self._tokens.read(token)
-        if claims is None:
-            raise AuthenticationError("Invalid or expired token")
-        row = await user_repository.get_account_for_session(
-            session,
-            user_id=claims.user_id,
-            session_id=claims.session_id,
-            token_version=claims.token_version,
-            now=datetime.now(UTC),
-        )
+        claims = self.read_claims(token)
+        row = await user_repository.get_account_for_session(session, claims, datetime.now(UTC))
         if row is None:
-            raise AuthenticationError("Invalid or expired token")
+            raise AuthenticationError(INVALID_TOKEN)
         return Account(*row), claims.session_id
 
     async def logout(self, session: AsyncSession, session_id: uuid.UUID) -> None:

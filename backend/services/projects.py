@@ -63,8 +63,11 @@ async def create_project(
 async def get_project_detail(
     session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID
 ) -> ProjectDetail:
-    """The project with its scenes in order: two queries, whatever the number of scenes."""
-    project = await require_project(session, project_id, user_id)
+    return await project_detail(session, await require_project(session, project_id, user_id))
+
+
+async def project_detail(session: AsyncSession, project: Project) -> ProjectDetail:
+    """The project with its scenes in order: one more query, whatever the number of scenes."""
     scenes = await scene_repository.list_scene_rows(session, project.id)
     return ProjectDetail(
         **project_public(project, len(scenes)).model_dump(),

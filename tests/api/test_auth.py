@@ -19,6 +19,21 @@ from backend.models import LoginFailure, User
 from tests.conftest import PASSWORD, TEST_SECRET, TestUser, UserFactory, asgi_client
 
 
+# Two ways the session behind a token is checked: the shared dependency (/users/me stands for
+# every route) and the project read, which checks it in the same query as the project's revision.
+@pytest.fixture(params=["me", "project"])
+async def protected_path(
+    request: pytest.FixtureRequest, client: httpx.AsyncClient, user: TestUser
+) -> str:
+    if request.param == "me":
+        return "/api/users/me"
+    created = await client.post("/api/projects", json={"title": "Mine"}, headers=user.headers)
+    path = f"/api/projects/{created.json()['id']}"
+    # Read once, so a cached copy exists that a dead session must still not reach.
+    assert (await client.get(path, headers=user.headers)).status_code == 200
+    return path
+
+
 async def register(
     client: httpx.AsyncClient, email: str, password: str = PASSWORD
 ) -> httpx.Response:
@@ -154,21 +169,21 @@ async def test_openapi_declares_the_password_flow_for_swagger(client: httpx.Asyn
 
 
 async def test_logout_revokes_the_token_on_the_server(
-    client: httpx.AsyncClient, user: TestUser
+    client: httpx.AsyncClient, user: TestUser, protected_path: str
 ) -> None:
     other_session = (await login(client, user.email)).json()["access_token"]
     client.cookies.clear()
     response = await client.post("/api/auth/logout", headers=user.headers)
     assert response.status_code == 204
     assert 'scenecraft_session=""' in response.headers["set-cookie"]
-    assert (await client.get("/api/users/me", headers=user.headers)).status_code == 401
+    assert (await client.get(protected_path, headers=user.headers)).status_code == 401
     # Only that session ended: a token from another sign-in still works.
-    other = await client.get("/api/users/me", headers={"Authorization": f"Bearer {other_session}"})
+    other = await client.get(protected_path, headers={"Authorization": f"Bearer {other_session}"})
     assert other.status_code == 200
 
 
-async def test_me_requires_authentication(client: httpx.AsyncClient) -> None:
-    response = await client.get("/api/users/me")
+async def test_reads_require_authentication(client: httpx.AsyncClient, protected_path: str) -> None:
+    response = await client.get(protected_path)
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
 
@@ -213,31 +228,31 @@ def claims_of(token: str) -> dict[str, object]:
     ],
 )
 async def test_bad_tokens_are_401_never_500(
-    client: httpx.AsyncClient, user: TestUser, make_token: object
+    client: httpx.AsyncClient, user: TestUser, make_token: object, protected_path: str
 ) -> None:
     valid = claims_of(user.token)
     assert valid["aud"] == TOKEN_AUDIENCE
     assert valid["iss"] == TOKEN_ISSUER
     token = make_token(valid)  # type: ignore[operator]
-    response = await client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"})
+    response = await client.get(protected_path, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
     assert response.json() == {"detail": "Invalid or expired token"} or token == ""
 
 
 async def test_a_forged_token_with_the_real_key_and_claims_is_accepted(
-    client: httpx.AsyncClient, user: TestUser
+    client: httpx.AsyncClient, user: TestUser, protected_path: str
 ) -> None:
     """The control for the table above: the forging helper itself produces valid tokens."""
     token = forge(claims_of(user.token))
-    response = await client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"})
+    response = await client.get(protected_path, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
 
 
 async def test_cookie_authenticates_browser_requests(
-    client: httpx.AsyncClient, user: TestUser
+    client: httpx.AsyncClient, user: TestUser, protected_path: str
 ) -> None:
     assert (await login(client, user.email)).status_code == 200
-    assert (await client.get("/api/users/me")).status_code == 200
+    assert (await client.get(protected_path)).status_code == 200
     created = await client.post(
         "/api/projects", json={"title": "From the browser"}, headers={"Origin": "http://testserver"}
     )
@@ -287,7 +302,7 @@ async def test_bearer_requests_need_no_origin_check(
 
 
 async def test_password_change_ends_every_other_session(
-    client: httpx.AsyncClient, user: TestUser
+    client: httpx.AsyncClient, user: TestUser, protected_path: str
 ) -> None:
     wrong = await client.put(
         "/api/users/me/password",
@@ -302,9 +317,9 @@ async def test_password_change_ends_every_other_session(
     )
     assert changed.status_code == 200
     client.cookies.clear()
-    assert (await client.get("/api/users/me", headers=user.headers)).status_code == 401
+    assert (await client.get(protected_path, headers=user.headers)).status_code == 401
     fresh = {"Authorization": f"Bearer {changed.json()['access_token']}"}
-    assert (await client.get("/api/users/me", headers=fresh)).status_code == 200
+    assert (await client.get(protected_path, headers=fresh)).status_code == 200
     assert (await login(client, user.email)).status_code == 401
     assert (await login(client, user.email, "a brand new password")).status_code == 200
 

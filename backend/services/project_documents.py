@@ -1,0 +1,108 @@
+"""Reading a project with its scenes, the request that canvases and scripts repeat most.
+
+The JSON is kept in memory per project and served again while the project's revision is
+unchanged, so a repeated read costs one small query: it checks the token's session and reads
+the revision together. The revision lives in the database, so several app instances never serve
+each other's stale copies.
+"""
+
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pydantic import TypeAdapter
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from backend.core.db import RowReader, begin_snapshot
+from backend.core.errors import AuthenticationError, NotFoundError
+from backend.core.security import TokenClaims
+from backend.repositories import projects as project_repository
+from backend.schemas.project import ProjectDetail
+from backend.services.auth import INVALID_TOKEN
+from backend.services.projects import project_detail, require_project
+
+_detail_json = TypeAdapter(ProjectDetail)
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectDocument:
+    """The project as the API returns it, at one revision."""
+
+    revision: int
+    body: bytes
+
+    @property
+    def etag(self) -> str:
+        return f'"r{self.revision}"'
+
+
+class DocumentCache:
+    """The most recently read documents, within a byte budget."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self._max_bytes = max_bytes
+        self._entries: OrderedDict[uuid.UUID, ProjectDocument] = OrderedDict()
+        self._size = 0
+
+    def get(self, project_id: uuid.UUID, revision: int) -> ProjectDocument | None:
+        document = self._entries.get(project_id)
+        if document is None or document.revision != revision:
+            return None
+        self._entries.move_to_end(project_id)
+        return document
+
+    def put(self, project_id: uuid.UUID, document: ProjectDocument) -> None:
+        """Keep the document unless a newer one is already kept; one document may take at most
+        a quarter of the budget, so a huge project cannot push every other one out."""
+        if len(document.body) > self._max_bytes // 4:
+            return
+        kept = self._entries.pop(project_id, None)
+        if kept is not None:
+            self._size -= len(kept.body)
+            if kept.revision > document.revision:
+                document = kept
+        self._entries[project_id] = document
+        self._size += len(document.body)
+        while self._size > self._max_bytes:
+            _, evicted = self._entries.popitem(last=False)
+            self._size -= len(evicted.body)
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+
+class ProjectDocuments:
+    def __init__(
+        self,
+        reader: RowReader,
+        session_factory: async_sessionmaker[AsyncSession],
+        max_bytes: int,
+    ) -> None:
+        self._reader = reader
+        self._session_factory = session_factory
+        self.cache = DocumentCache(max_bytes)
+
+    async def read(self, claims: TokenClaims, project_id: uuid.UUID) -> ProjectDocument:
+        """The caller's project; AuthenticationError when the token's session is not live,
+        NotFoundError when the project is missing or someone else's."""
+        found = await project_repository.get_revision_for_session(
+            self._reader, project_id, claims, datetime.now(UTC)
+        )
+        if found is None:
+            raise AuthenticationError(INVALID_TOKEN)
+        (revision,) = found
+        if revision is None:
+            raise NotFoundError("Project")
+        return self.cache.get(project_id, revision) or await self._load(project_id, claims)
+
+    async def _load(self, project_id: uuid.UUID, claims: TokenClaims) -> ProjectDocument:
+        """Project row and scenes from one snapshot, so the body is exactly that revision."""
+        async with self._session_factory() as session:
+            await begin_snapshot(session)
+            project = await require_project(session, project_id, claims.user_id)
+            detail = await project_detail(session, project)
+        document = ProjectDocument(project.revision, _detail_json.dump_json(detail, by_alias=True))
+        self.cache.put(project_id, document)
+        return document
