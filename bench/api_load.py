@@ -52,13 +52,24 @@ def _latency(output: str, percentile: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def lua_post(body: dict[str, object]) -> str:
+def lua_post(body: dict[str, object], paths: list[str] | None = None) -> str:
+    """A wrk script POSTing the body; with `paths`, to each of them in turn."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(
             'wrk.method = "POST"\n'
             f"wrk.body = [[{json.dumps(body)}]]\n"
             'wrk.headers["Content-Type"] = "application/json"\n'
         )
+        if paths:
+            listed = ", ".join(f'"{path}"' for path in paths)
+            handle.write(
+                f"local paths = {{{listed}}}\n"
+                "local next_path = 0\n"
+                "request = function()\n"
+                "  next_path = next_path % #paths + 1\n"
+                "  return wrk.format(nil, paths[next_path])\n"
+                "end\n"
+            )
     return handle.name
 
 
@@ -80,22 +91,35 @@ def main() -> None:
     with throwaway_database() as database_url, app_server(database_url) as base:
         headers = signed_in(base)
         project = project_with_scenes(base, headers, 50)
-        scratch = project_with_scenes(base, headers, 0, title="Writes")
+        # Writes go round-robin to enough projects to stay under the 1,000-scene quota.
+        scratch = [
+            project_with_scenes(base, headers, 0, title=f"Writes {n}")
+            for n in range(max(2, arguments.duration))
+        ]
         run = {
             "duration": arguments.duration,
             "connections": arguments.connections,
             "headers": headers,
         }
         login = lua_post({"email": "bench@example.com", "password": PASSWORD})
+        etag = httpx.get(f"{base}/api/projects/{project}", headers=headers).headers["etag"]
         results = {
             "GET /healthz": wrk(base, "/healthz", **run),
             "GET /api/projects/{id} (50 scenes)": wrk(base, f"/api/projects/{project}", **run),
+            "  same, If-None-Match (304)": wrk(
+                base,
+                f"/api/projects/{project}",
+                **{**run, "headers": {**headers, "If-None-Match": etag}},  # type: ignore[dict-item]
+            ),
             "GET /api/projects": wrk(base, "/api/projects", **run),
             "POST /api/projects/{id}/scenes": wrk(
                 base,
-                f"/api/projects/{scratch}/scenes",
+                f"/api/projects/{scratch[0]}/scenes",
                 **run,
-                script=lua_post({"title": "Load", "script": "x" * 200}),
+                script=lua_post(
+                    {"title": "Load", "script": "x" * 200},
+                    [f"/api/projects/{project_id}/scenes" for project_id in scratch],
+                ),
             ),
             "POST /api/auth/login": wrk(
                 base,
