@@ -76,14 +76,16 @@ def create_app(
     app.state.session_factory = session_factory
     app.state.model_client = model_client
     app.state.chat_service = chat_service
-    app.state.row_reader = row_reader
-    app.state.project_documents = ProjectDocuments(
-        row_reader, session_factory, settings.PROJECT_CACHE_MB * 1024 * 1024
-    )
-    app.state.auth_service = AuthService(
+    auth_service = AuthService(
         settings,
+        session_factory,
         PasswordHasher(settings.BCRYPT_ROUNDS, settings.PASSWORD_HASH_CONCURRENCY),
         TokenService(settings),
+    )
+    app.state.auth_service = auth_service
+    app.state.row_reader = row_reader
+    app.state.project_documents = ProjectDocuments(
+        auth_service, row_reader, session_factory, settings.PROJECT_CACHE_MB * 1024 * 1024
     )
     register_error_handlers(app)
     if settings.CORS_ORIGINS:

@@ -96,9 +96,16 @@ def _credential(request: Request, bearer_token: str | None) -> str:
 
 
 async def _authenticate(
-    request: Request, session: AsyncSession, auth_service: AuthService, bearer_token: str | None
+    request: Request,
+    session: AsyncSession,
+    auth_service: AuthService,
+    bearer_token: str | None,
+    *,
+    session_writes: bool,
 ) -> Principal:
-    user, session_id = await auth_service.authenticate(session, _credential(request, bearer_token))
+    user, session_id = await auth_service.authenticate(
+        session, _credential(request, bearer_token), session_writes=session_writes
+    )
     return Principal(user=user, session_id=session_id)
 
 
@@ -108,7 +115,13 @@ async def get_principal(
     auth_service: AuthServiceDep,
     bearer_token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Principal:
-    return await _authenticate(request, session, auth_service, bearer_token)
+    return await _authenticate(
+        request,
+        session,
+        auth_service,
+        bearer_token,
+        session_writes=request.method not in SAFE_METHODS,  # as get_session decided
+    )
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -123,7 +136,9 @@ async def get_detached_user(
     """The caller, checked in a transaction of its own that ends at once: for routes that wait
     on the model, which must not hold a database connection meanwhile."""
     async with unit_of_work(session_factory) as session:
-        principal = await _authenticate(request, session, auth_service, bearer_token)
+        principal = await _authenticate(
+            request, session, auth_service, bearer_token, session_writes=False
+        )
     return principal.user
 
 
@@ -167,7 +182,7 @@ async def get_optional_principal(
     if not token:
         return None
     try:
-        user, session_id = await auth_service.authenticate(session, token)
+        user, session_id = await auth_service.authenticate(session, token, session_writes=False)
     except AuthenticationError:
         return None
     return Principal(user=user, session_id=session_id)

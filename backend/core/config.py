@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     PROJECT_CACHE_MB: int = Field(64, ge=0, le=4096)
     SECRET_KEY: SecretStr | None = None
     ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(60, ge=1, le=24 * 60)
+    SESSION_IDLE_MINUTES: int = Field(30, ge=2, le=24 * 60)
     CORS_ORIGINS: Annotated[list[str], NoDecode] = []
     BCRYPT_ROUNDS: int = Field(12, ge=4, le=16)
     PASSWORD_HASH_CONCURRENCY: int = Field(max(1, (os.cpu_count() or 2) - 1), ge=1, le=64)
@@ -53,6 +54,7 @@ class Settings(BaseSettings):
     CHAT_TURN_TIMEOUT_SECONDS: float = Field(120, gt=0, le=1800)
     CHAT_MAX_TOOL_ROUNDS: int = Field(8, ge=1, le=32)
     CHAT_HISTORY_MESSAGES: int = Field(20, ge=0, le=200)
+    CHAT_MESSAGES_PER_DAY: int = Field(500, ge=1)
     OFFLINE_MODEL_LATENCY_MS: int = Field(0, ge=0)
     OFFLINE_MODEL_DELTA_DELAY_MS: int = Field(0, ge=0)
 

@@ -97,10 +97,10 @@ class RowReader:
         self._uses_asyncpg = engine.dialect.driver == "asyncpg"
         self._pool: asyncpg.Pool | None = None
         self._pool_lock = asyncio.Lock()
-        self._compiled: dict[Select[Any], SQLCompiler] = {}
+        self._compiled: dict[Select[*tuple[Any, ...]], SQLCompiler] = {}
 
     async def first_row(
-        self, statement: Select[Any], parameters: Mapping[str, Any]
+        self, statement: Select[*tuple[Any, ...]], parameters: Mapping[str, Any]
     ) -> Sequence[Any] | None:
         if not self._uses_asyncpg:
             async with self._engine.connect() as connection:

@@ -1,12 +1,12 @@
 """Accounts, their sign-in sessions and the failed-login log used for throttling."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.models.base import Base, CreatedAtMixin, IdMixin
+from backend.models.base import Base, CreatedAtMixin, IdMixin, utc_now
 
 
 class User(IdMixin, CreatedAtMixin, Base):
@@ -16,6 +16,10 @@ class User(IdMixin, CreatedAtMixin, Base):
     hashed_password: Mapped[str] = mapped_column(String(255))
     # Bumped to end every session at once (password change); tokens carry the version they saw.
     token_version: Mapped[int] = mapped_column(default=0)
+    # Messages sent to the assistant on chat_quota_day (UTC): kept on the account, so deleting
+    # conversations does not reset it.
+    chat_quota_day: Mapped[date | None]
+    chat_quota_used: Mapped[int] = mapped_column(default=0)
 
 
 class AuthSession(IdMixin, CreatedAtMixin, Base):
@@ -29,6 +33,9 @@ class AuthSession(IdMixin, CreatedAtMixin, Base):
     )
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    # Moved forward (at most once a minute) by requests with the token: past SESSION_IDLE_MINUTES
+    # of silence the session is over, however long the token itself would still live.
+    last_seen_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class LoginFailure(IdMixin, CreatedAtMixin, Base):

@@ -50,7 +50,7 @@ async def get_owned_project(
 # The token's session and the project's revision in one round trip: no row means the session is
 # not live; a NULL revision means no such project of this user.
 _REVISION_FOR_SESSION = (
-    select(Project.revision)
+    select(Project.revision, AuthSession.last_seen_at)
     .select_from(AuthSession)
     .join(User, User.id == AuthSession.user_id)
     .outerjoin(Project, and_(Project.id == bindparam("project_id"), Project.user_id == User.id))
@@ -59,14 +59,19 @@ _REVISION_FOR_SESSION = (
 
 
 async def get_revision_for_session(
-    reader: RowReader, project_id: uuid.UUID, claims: TokenClaims, now: datetime
-) -> tuple[int | None] | None:
-    """(revision,) of the claims' user's project, (None,) when the user has no such project, or
-    None when the token's session is not live."""
+    reader: RowReader,
+    project_id: uuid.UUID,
+    claims: TokenClaims,
+    now: datetime,
+    idle_since: datetime,
+) -> tuple[int | None, datetime] | None:
+    """(revision, session last_seen_at); the revision is None when the claims' user has no such
+    project. None when the token's session is not live."""
     row = await reader.first_row(
-        _REVISION_FOR_SESSION, {"project_id": project_id, **session_parameters(claims, now)}
+        _REVISION_FOR_SESSION,
+        {"project_id": project_id, **session_parameters(claims, now, idle_since)},
     )
-    return None if row is None else (row[0],)
+    return None if row is None else (row[0], row[1])
 
 
 async def count_projects(session: AsyncSession, user_id: uuid.UUID) -> int:

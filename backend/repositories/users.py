@@ -1,10 +1,10 @@
 """Data access for accounts, sign-in sessions and failed logins."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, select, update
+from sqlalchemy import Row, bindparam, case, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.core.security import TokenClaims
@@ -58,41 +58,53 @@ async def delete_expired_auth_sessions(
 
 
 # What makes a token's session live, over user_account joined with auth_session; the parameters
-# are named after TokenClaims' fields (see `session_parameters`), plus `now`.
+# come from `session_parameters`.
 LIVE_SESSION = (
     AuthSession.id == bindparam("session_id"),
     User.id == bindparam("user_id"),
     User.token_version == bindparam("token_version"),
     AuthSession.revoked_at.is_(None),
     AuthSession.expires_at > bindparam("now"),
+    AuthSession.last_seen_at > bindparam("idle_since"),
 )
 
 
-def session_parameters(claims: TokenClaims, now: datetime) -> dict[str, Any]:
+def session_parameters(claims: TokenClaims, now: datetime, idle_since: datetime) -> dict[str, Any]:
     return {
         "session_id": claims.session_id,
         "user_id": claims.user_id,
         "token_version": claims.token_version,
         "now": now,
+        "idle_since": idle_since,
     }
 
 
 # Built once, and plain columns rather than an ORM entity: every authenticated request runs it,
 # and building a statement or an entity costs about as much as the query itself.
 _ACCOUNT_FOR_SESSION = (
-    select(User.id, User.email, User.created_at, User.token_version)
+    select(User.id, User.email, User.created_at, User.token_version, AuthSession.last_seen_at)
     .join(AuthSession, AuthSession.user_id == User.id)
     .where(*LIVE_SESSION)
 )
 
 
 async def get_account_for_session(
-    session: AsyncSession, claims: TokenClaims, now: datetime
-) -> Row[uuid.UUID, str, datetime, int] | None:
-    """(id, email, created_at, token_version) of the account behind a token, if its session is
-    live and the account's version still matches."""
-    result = await session.execute(_ACCOUNT_FOR_SESSION, session_parameters(claims, now))
+    session: AsyncSession, claims: TokenClaims, now: datetime, idle_since: datetime
+) -> Row[uuid.UUID, str, datetime, int, datetime] | None:
+    """(id, email, created_at, token_version, session last_seen_at) of the account behind a
+    token, if its session is live and the account's version still matches."""
+    result = await session.execute(
+        _ACCOUNT_FOR_SESSION, session_parameters(claims, now, idle_since)
+    )
     return result.one_or_none()
+
+
+async def touch_auth_session(session: AsyncSession, session_id: uuid.UUID, now: datetime) -> None:
+    await session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.last_seen_at < now)
+        .values(last_seen_at=now)
+    )
 
 
 async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
@@ -142,3 +154,24 @@ async def clear_login_failures(session: AsyncSession, *, email: str, client_addr
             LoginFailure.email == email, LoginFailure.client_address == client_address
         )
     )
+
+
+async def take_chat_message(
+    session: AsyncSession, user_id: uuid.UUID, today: date, per_day: int
+) -> bool:
+    """Count one message against today's quota, in one statement (concurrent sends on any
+    instance cannot both take the last one); False when the quota is used up."""
+    same_day = User.chat_quota_day == today
+    result = await session.execute(
+        update(User)
+        .where(
+            User.id == user_id,
+            or_(~same_day, User.chat_quota_day.is_(None), User.chat_quota_used < per_day),
+        )
+        .values(
+            chat_quota_used=case((same_day, User.chat_quota_used + 1), else_=1),
+            chat_quota_day=today,
+        )
+        .returning(User.id)
+    )
+    return result.first() is not None

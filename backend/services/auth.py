@@ -36,9 +36,21 @@ class IssuedToken:
     expires_in: int
 
 
+# How stale a session's last_seen_at may get before a request moves it: one small write a minute
+# per active session at most, against an idle limit of minutes.
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+
+
 class AuthService:
-    def __init__(self, settings: Settings, hasher: PasswordHasher, tokens: TokenService) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        session_factory: async_sessionmaker[AsyncSession],
+        hasher: PasswordHasher,
+        tokens: TokenService,
+    ) -> None:
         self._settings = settings
+        self._session_factory = session_factory
         self._hasher = hasher
         self._tokens = tokens
 
@@ -54,18 +66,12 @@ class AuthService:
             raise ConflictError(EMAIL_TAKEN) from error
         return UserPublic.model_validate(user)
 
-    async def login(
-        self,
-        session_factory: async_sessionmaker[AsyncSession],
-        email: str,
-        password: str,
-        client_address: str,
-    ) -> IssuedToken:
+    async def login(self, email: str, password: str, client_address: str) -> IssuedToken:
         """Check the throttle, verify, then record the outcome: two short transactions, with
         the slow password check between them so no transaction waits on bcrypt."""
         email = email.strip().lower()
         now = datetime.now(UTC)
-        async with unit_of_work(session_factory) as session:
+        async with unit_of_work(self._session_factory) as session:
             retry_after = await self._retry_after(session, email, client_address, now)
             user = await user_repository.get_user_by_email(session, email)
         if retry_after is not None:
@@ -87,7 +93,7 @@ class AuthService:
             else None
         )
 
-        async with unit_of_work(session_factory, write=True) as session:
+        async with unit_of_work(self._session_factory, write=True) as session:
             if not verified or user is None:
                 await user_repository.add_login_failure(
                     session,
@@ -114,14 +120,46 @@ class AuthService:
             raise AuthenticationError(INVALID_TOKEN)
         return claims
 
-    async def authenticate(self, session: AsyncSession, token: str) -> tuple[Account, uuid.UUID]:
-        """The account and session behind a bearer token; any invalid, expired or revoked
-        token is the same AuthenticationError."""
+    async def authenticate(
+        self, session: AsyncSession, token: str, *, session_writes: bool
+    ) -> tuple[Account, uuid.UUID]:
+        """The account and session behind a bearer token; any invalid, expired, idle or revoked
+        token is the same AuthenticationError. `session_writes`: `session` is a writing
+        transaction, which may then record the activity too."""
         claims = self.read_claims(token)
-        row = await user_repository.get_account_for_session(session, claims, datetime.now(UTC))
+        now = datetime.now(UTC)
+        row = await user_repository.get_account_for_session(
+            session, claims, now, self.idle_since(now)
+        )
         if row is None:
             raise AuthenticationError(INVALID_TOKEN)
-        return Account(*row), claims.session_id
+        user_id, email, created_at, token_version, last_seen_at = row
+        await self.note_activity(
+            claims.session_id, last_seen_at, now, session if session_writes else None
+        )
+        return Account(user_id, email, created_at, token_version), claims.session_id
+
+    def idle_since(self, now: datetime) -> datetime:
+        """Sessions last seen before this are over."""
+        return now - timedelta(minutes=self._settings.SESSION_IDLE_MINUTES)
+
+    async def note_activity(
+        self,
+        session_id: uuid.UUID,
+        last_seen_at: datetime,
+        now: datetime,
+        writing_session: AsyncSession | None = None,
+    ) -> None:
+        """Keep a used session from idling out. In the request's transaction when that one
+        writes anyway; otherwise in a short one of its own, because on SQLite a reading
+        transaction cannot always become a writer."""
+        if now - last_seen_at < LAST_SEEN_RESOLUTION:
+            return
+        if writing_session is not None:
+            await user_repository.touch_auth_session(writing_session, session_id, now)
+            return
+        async with unit_of_work(self._session_factory, write=True) as session:
+            await user_repository.touch_auth_session(session, session_id, now)
 
     async def logout(self, session: AsyncSession, session_id: uuid.UUID) -> None:
         await user_repository.revoke_auth_session(session, session_id, datetime.now(UTC))

@@ -9,9 +9,10 @@ status, so a turn cancelled meanwhile (from any instance) writes nothing more.
 import asyncio
 import json
 import logging
+import math
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,11 +28,12 @@ from backend.assistant.engines.base import (
 from backend.assistant.tools import ToolContext, ToolResult, run_tool
 from backend.core.config import Settings
 from backend.core.db import unit_of_work
-from backend.core.errors import ConflictError, NotFoundError
+from backend.core.errors import ConflictError, NotFoundError, ThrottledError
 from backend.models import ChatMessage, ChatSession, ChatTurn
 from backend.models.base import utc_now
 from backend.models.chat import RUNNING
 from backend.repositories import chat as chat_repository
+from backend.repositories import users as user_repository
 from backend.schemas.chat import ChatHistory, ChatMessagePublic, ChatSendRequest, ChatTurnPublic
 from backend.services.projects import require_project
 
@@ -136,6 +138,7 @@ class ChatService:
                 if original is not None:
                     return await self._replay(session, chat, original, data.message)
             now = utc_now()
+            await self._take_daily_message(session, user_id, now)
             await chat_repository.expire_lapsed_turns(session, chat.id, now)
             message = ChatMessage(
                 session_id=chat.id,
@@ -166,6 +169,21 @@ class ChatService:
                 thread_id=chat.openai_thread_id,
                 response_id=chat.openai_response_id,
             )
+
+    async def _take_daily_message(
+        self, session: AsyncSession, user_id: uuid.UUID, now: datetime
+    ) -> None:
+        """Count the message against the account's daily quota (rolled back with the message if
+        the send fails), or refuse it until midnight UTC."""
+        per_day = self._settings.CHAT_MESSAGES_PER_DAY
+        if await user_repository.take_chat_message(session, user_id, now.date(), per_day):
+            return
+        midnight = datetime.combine(now.date() + timedelta(days=1), time(), tzinfo=UTC)
+        raise ThrottledError(
+            f"You have sent the {per_day} messages a day allows: "
+            "the assistant takes new ones after midnight UTC.",
+            max(1, math.ceil((midnight - now).total_seconds())),
+        )
 
     async def _active_session(
         self, session: AsyncSession, user_id: uuid.UUID, project_id: uuid.UUID

@@ -19,7 +19,7 @@ from backend.core.errors import AuthenticationError, NotFoundError
 from backend.core.security import TokenClaims
 from backend.repositories import projects as project_repository
 from backend.schemas.project import ProjectDetail
-from backend.services.auth import INVALID_TOKEN
+from backend.services.auth import INVALID_TOKEN, AuthService
 from backend.services.projects import project_detail, require_project
 
 _detail_json = TypeAdapter(ProjectDetail)
@@ -76,10 +76,12 @@ class DocumentCache:
 class ProjectDocuments:
     def __init__(
         self,
+        auth_service: AuthService,
         reader: RowReader,
         session_factory: async_sessionmaker[AsyncSession],
         max_bytes: int,
     ) -> None:
+        self._auth_service = auth_service
         self._reader = reader
         self._session_factory = session_factory
         self.cache = DocumentCache(max_bytes)
@@ -87,12 +89,14 @@ class ProjectDocuments:
     async def read(self, claims: TokenClaims, project_id: uuid.UUID) -> ProjectDocument:
         """The caller's project; AuthenticationError when the token's session is not live,
         NotFoundError when the project is missing or someone else's."""
+        now = datetime.now(UTC)
         found = await project_repository.get_revision_for_session(
-            self._reader, project_id, claims, datetime.now(UTC)
+            self._reader, project_id, claims, now, self._auth_service.idle_since(now)
         )
         if found is None:
             raise AuthenticationError(INVALID_TOKEN)
-        (revision,) = found
+        revision, last_seen_at = found
+        await self._auth_service.note_activity(claims.session_id, last_seen_at, now)
         if revision is None:
             raise NotFoundError("Project")
         return self.cache.get(project_id, revision) or await self._load(project_id, claims)

@@ -4,18 +4,18 @@ import base64
 import json
 import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from jose import jwt
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from backend.core.config import Settings
 from backend.core.security import TOKEN_AUDIENCE, TOKEN_ISSUER
 from backend.main import create_app
-from backend.models import LoginFailure, User
+from backend.models import AuthSession, LoginFailure, User
 from tests.conftest import PASSWORD, TEST_SECRET, TestUser, UserFactory, asgi_client
 
 
@@ -322,6 +322,57 @@ async def test_password_change_ends_every_other_session(
     assert (await client.get(protected_path, headers=fresh)).status_code == 200
     assert (await login(client, user.email)).status_code == 401
     assert (await login(client, user.email, "a brand new password")).status_code == 200
+
+
+async def set_last_seen(app: FastAPI, token: str, ago: timedelta) -> None:
+    async with app.state.session_factory() as session:
+        await session.execute(
+            update(AuthSession)
+            .where(AuthSession.id == uuid.UUID(str(claims_of(token)["sid"])))
+            .values(last_seen_at=datetime.now(UTC) - ago)
+        )
+        await session.commit()
+
+
+async def seconds_since_seen(app: FastAPI, token: str) -> float:
+    async with app.state.session_factory() as session:
+        last_seen_at = await session.scalar(
+            select(AuthSession.last_seen_at).where(
+                AuthSession.id == uuid.UUID(str(claims_of(token)["sid"]))
+            )
+        )
+    assert last_seen_at is not None
+    return (datetime.now(UTC) - last_seen_at).total_seconds()
+
+
+async def test_a_session_idle_past_the_limit_is_over(
+    app: FastAPI, client: httpx.AsyncClient, user: TestUser, protected_path: str
+) -> None:
+    """SESSION_IDLE_MINUTES (30) of silence end a sign-in whose token is still valid."""
+    await set_last_seen(app, user.token, timedelta(minutes=31))
+    response = await client.get(protected_path, headers=user.headers)
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid or expired token"}
+    assert (await login(client, user.email)).status_code == 200
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_using_a_session_keeps_it_alive(
+    app: FastAPI, client: httpx.AsyncClient, user: TestUser, protected_path: str, method: str
+) -> None:
+    """A request moves last_seen_at (a read in a short transaction of its own, a write in its
+    own transaction); within a minute of the last move, nothing is written."""
+    await set_last_seen(app, user.token, timedelta(minutes=29))
+    if method == "GET":
+        response = await client.get(protected_path, headers=user.headers)
+    else:
+        response = await client.post("/api/projects", json={"title": "A"}, headers=user.headers)
+    assert response.status_code < 300
+    assert await seconds_since_seen(app, user.token) < 5
+
+    await set_last_seen(app, user.token, timedelta(seconds=40))
+    assert (await client.get(protected_path, headers=user.headers)).status_code == 200
+    assert 40 <= await seconds_since_seen(app, user.token) < 45
 
 
 async def test_login_throttles_after_ten_failures_and_recovers(

@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from backend.api.routes.chat import _final_event
-from backend.models import ChatMessage, ChatSession, ChatTurn
+from backend.models import ChatMessage, ChatSession, ChatTurn, User
 from backend.models.base import utc_now
 from backend.services.chat import TurnResult
 from tests.conftest import AppFactory, TestUser, asgi_client
@@ -175,6 +175,45 @@ async def test_reset_ends_the_conversation(
     assert history == {"session_id": None, "messages": []}
     second = (await send(client, user, project, "hello again")).json()
     assert second["session_id"] != first["session_id"]
+
+
+async def test_the_daily_message_quota_holds_per_account(
+    make_app: AppFactory, make_user: Any, user: TestUser, project: Json
+) -> None:
+    """CHAT_MESSAGES_PER_DAY sends a day: the next is a 429 with Retry-After that stores
+    nothing; replays don't count, a reset conversation does not restore it, the next UTC day
+    does, and other accounts are unaffected."""
+    app = make_app(CHAT_MESSAGES_PER_DAY=2)
+    async with asgi_client(app) as client:
+        key = str(uuid.uuid4())
+        assert (
+            await send(client, user, project, "hello", client_message_id=key)
+        ).status_code == 200
+        assert (
+            await send(client, user, project, "hello", client_message_id=key)
+        ).status_code == 200
+        assert (await send(client, user, project, "hello again")).status_code == 200
+        refused = await send(client, user, project, "one too many")
+        assert refused.status_code == 429
+        assert "2 messages a day" in refused.json()["detail"]
+        assert 0 < int(refused.headers["retry-after"]) <= 24 * 3600
+        assert await count(app, ChatMessage, role="user") == 2
+
+        reset = await client.delete(f"/api/chat/{project['id']}", headers=user.headers)
+        assert reset.status_code == 204
+        assert (await send(client, user, project, "after a reset")).status_code == 429
+
+        other = await make_user()
+        theirs = await client.post("/api/projects", json={"title": "T"}, headers=other.headers)
+        assert (await send(client, other, theirs.json(), "hello")).status_code == 200
+
+        async with app.state.session_factory() as session:
+            yesterday = utc_now().date() - timedelta(days=1)
+            await session.execute(
+                update(User).where(User.id == uuid.UUID(user.id)).values(chat_quota_day=yesterday)
+            )
+            await session.commit()
+        assert (await send(client, user, project, "a new day")).status_code == 200
 
 
 @pytest.mark.parametrize(

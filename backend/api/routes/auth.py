@@ -9,7 +9,6 @@ from backend.api.deps import (
     AuthServiceDep,
     PrincipalDep,
     SessionDep,
-    SessionFactoryDep,
     SettingsDep,
 )
 from backend.core.config import Settings
@@ -61,14 +60,11 @@ async def login(
     data: LoginRequest,
     request: Request,
     response: Response,
-    session_factory: SessionFactoryDep,
     auth_service: AuthServiceDep,
     settings: SettingsDep,
 ) -> Token:
     """Sign in: returns a bearer token and also sets the browser session cookie."""
-    issued = await auth_service.login(
-        session_factory, data.email, data.password, _client_address(request)
-    )
+    issued = await auth_service.login(data.email, data.password, _client_address(request))
     return set_session_cookie(response, request, settings, issued)
 
 
@@ -78,12 +74,11 @@ async def login_for_access_token(
     password: Annotated[LoginPassword, Form()],
     request: Request,
     response: Response,
-    session_factory: SessionFactoryDep,
     auth_service: AuthServiceDep,
     settings: SettingsDep,
 ) -> Token:
     """The OAuth2 password flow (Swagger's Authorize button, `curl -d`): `username` is the email."""
-    issued = await auth_service.login(session_factory, username, password, _client_address(request))
+    issued = await auth_service.login(username, password, _client_address(request))
     return set_session_cookie(response, request, settings, issued)
 
 

@@ -25,6 +25,7 @@ router = APIRouter(prefix="/chat", tags=["chat"])
 TURN_ERRORS: dict[int | str, dict[str, str]] = {
     404: {"description": "No such project, or not yours"},
     409: {"description": "A reply is already in progress, or the client_message_id was reused"},
+    429: {"description": "The account's daily message quota is used up; see Retry-After"},
     502: {"description": "The model provider failed; the message is kept"},
     504: {"description": "The model provider did not answer in time; the message is kept"},
 }
