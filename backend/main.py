@@ -48,7 +48,8 @@ def create_app(
     configure_logging(settings.LOG_LEVEL)
     engine = create_engine(settings)
     session_factory = create_session_factory(engine)
-    row_reader = RowReader(engine, settings.DB_POOL_SIZE)
+    # Its queries take well under a millisecond: half as many connections serve as many requests.
+    row_reader = RowReader(engine, max(2, settings.DB_POOL_SIZE // 2))
     model_client = model_client or create_model_client(settings)
     chat_service = ChatService(
         settings, session_factory, create_chat_engine(settings, model_client)
