@@ -1,4 +1,5 @@
-"""The async engine and session factory, with SQLite tuned to behave under concurrent requests."""
+"""The async engine, session factory and units of work, with SQLite tuned to behave under
+concurrent requests; and RowReader, the lean path for the busiest read."""
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
