@@ -57,8 +57,13 @@ async def get_session(
 ) -> AsyncIterator[AsyncSession]:
     """The request's one transaction: committed when the route returns, before the response is
     sent (so a failing commit is an error response, never a 200 for lost data)."""
-    async with unit_of_work(session_factory, write=request.method not in SAFE_METHODS) as session:
+    async with unit_of_work(session_factory, write=_writes(request)) as session:
         yield session
+
+
+def _writes(request: Request) -> bool:
+    """Whether the request's transaction (SessionDep) is a writer: anything but a safe method."""
+    return request.method not in SAFE_METHODS
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
@@ -120,7 +125,7 @@ async def get_principal(
         session,
         auth_service,
         bearer_token,
-        session_writes=request.method not in SAFE_METHODS,  # as get_session decided
+        session_writes=_writes(request),
     )
 
 
