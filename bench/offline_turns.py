@@ -13,24 +13,19 @@ turn time for comparison.
 import argparse
 import asyncio
 import json
-import socket
 import statistics
-import subprocess
-import sys
 import time
 import warnings
-from pathlib import Path
 from typing import Any
 
 import httpx
 import uvicorn
+from common import free_port, running, server_process
 from openai import AsyncOpenAI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from backend.assistant.offline.app import create_offline_app  # noqa: E402
+# Importable once `common` has put the repository root on the path.
+from backend.assistant.offline.app import create_offline_app
 
 INSTRUCTIONS = "Current project id: 6f1c2a3b-0000-4000-8000-000000000001"
 TOOLS = [
@@ -166,21 +161,10 @@ def main() -> None:
     if arguments.serve:
         serve(arguments.serve)
         return
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port)])
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/v1/models")
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    port = free_port()
+    server = server_process([__file__, "--serve", str(port)], port, ready_path="/v1/models")
+    with running(server):
         asyncio.run(measure(port, arguments.turns))
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,6 @@
 """The Responses API and Chat Completions through the unmodified SDK in strict mode."""
 
-import asyncio
 import json
-import subprocess
-import sys
-import time
 
 import openai
 import pytest
@@ -18,7 +14,7 @@ from tests.assistant.conftest import (
     scene_output,
     socket_client,
 )
-from tests.conftest import ROOT
+from tests.servers import server_process
 
 
 async def test_responses_loop_with_previous_response_id(client: AsyncOpenAI) -> None:
@@ -202,38 +198,25 @@ async def test_invalid_requests_are_400_in_openai_shape(client: AsyncOpenAI) -> 
 
 
 async def test_standalone_server_works_with_a_plain_client(unused_port: int) -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "backend.assistant.offline",
-        "--port",
-        str(unused_port),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    standalone = server_process(
+        ["-m", "backend.assistant.offline", "--port", str(unused_port)],
+        unused_port,
+        ready_path="/v1/models",
+        quiet=True,
     )
-    client = socket_client(f"http://127.0.0.1:{unused_port}")
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                models = await client.models.list()
-                break
-            except openai.APIConnectionError:
-                if time.monotonic() > deadline or process.returncode is not None:
-                    raise
-                await asyncio.sleep(0.1)
-        assert [model.id for model in models.data] == ["offline-1"]
-        completion = await client.chat.completions.create(
-            model="offline-1",
-            messages=[
-                {"role": "system", "content": INSTRUCTIONS},
-                {"role": "user", "content": "add a scene called Z"},
-            ],
-            tools=chat_tools(),  # type: ignore[arg-type]
-        )
-        assert completion.choices[0].finish_reason == "tool_calls"
-    finally:
-        await client.close()
-        process.terminate()
-        await process.wait()
+    async with standalone as server:
+        client = socket_client(server.url)
+        try:
+            models = await client.models.list()
+            assert [model.id for model in models.data] == ["offline-1"]
+            completion = await client.chat.completions.create(
+                model="offline-1",
+                messages=[
+                    {"role": "system", "content": INSTRUCTIONS},
+                    {"role": "user", "content": "add a scene called Z"},
+                ],
+                tools=chat_tools(),
+            )
+            assert completion.choices[0].finish_reason == "tool_calls"
+        finally:
+            await client.close()
