@@ -6,6 +6,7 @@ import openai
 import pytest
 from openai import AsyncOpenAI
 
+from backend.assistant.offline.model import MAX_TOOL_CALLS_PER_ROUND
 from tests.assistant.conftest import (
     INSTRUCTIONS,
     chat_tools,
@@ -187,6 +188,35 @@ async def test_chat_stream_text_with_usage(client: AsyncOpenAI) -> None:
     assert text.startswith("Hi! I can plan this project with you")
     assert chunks[-1].usage is not None
     assert chunks[-1].choices == []
+
+
+async def test_no_surface_sends_more_than_32_tool_calls_in_one_answer(client: AsyncOpenAI) -> None:
+    chat = await client.chat.completions.create(
+        model="offline-1",
+        messages=[
+            {"role": "system", "content": INSTRUCTIONS},
+            {"role": "user", "content": "add 40 scenes"},
+        ],
+        tools=chat_tools(),
+    )
+    assert len(chat.choices[0].message.tool_calls or []) == MAX_TOOL_CALLS_PER_ROUND
+    async with client.responses.stream(
+        model="offline-1", instructions=INSTRUCTIONS, input="add 40 scenes", tools=flat_tools()
+    ) as stream:
+        response = await stream.get_final_response()
+    calls = [item for item in response.output if item.type == "function_call"]
+    assert len(calls) == MAX_TOOL_CALLS_PER_ROUND
+    assistant = await client.beta.assistants.create(
+        model="offline-1", instructions=INSTRUCTIONS, tools=chat_tools()
+    )
+    thread = await client.beta.threads.create(
+        messages=[{"role": "user", "content": "add 40 scenes"}]
+    )
+    run = await client.beta.threads.runs.create_and_poll(
+        thread_id=thread.id, assistant_id=assistant.id
+    )
+    assert run.required_action is not None
+    assert len(run.required_action.submit_tool_outputs.tool_calls) == MAX_TOOL_CALLS_PER_ROUND
 
 
 async def test_invalid_requests_are_400_in_openai_shape(client: AsyncOpenAI) -> None:
