@@ -108,7 +108,7 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "CHAT_ENGINE": "assistants",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -31,7 +31,8 @@ async def test_teardown_ends_a_running_turn_before_it_wipes_the_rows(
 
     async def turn_running() -> bool:
         async with application.state.session_factory() as session:
-            return await session.scalar(select(ChatTurn.status)) == "running"
+            status: str | None = await session.scalar(select(ChatTurn.status))
+        return status == "running"
 
     async with asgi_client(application) as client:
         send = asyncio.create_task(

@@ -21,7 +21,7 @@ from tests.assistant.conftest import (
 async def new_conversation(client: AsyncOpenAI, text: str) -> tuple[str, str]:
     assistant = await client.beta.assistants.create(
         model="offline-1", instructions=INSTRUCTIONS, tools=chat_tools()
-    )  # type: ignore[arg-type]
+    )
     thread = await client.beta.threads.create()
     await client.beta.threads.messages.create(thread.id, role="user", content=text)
     return assistant.id, thread.id
@@ -111,10 +111,11 @@ async def test_polled_run_with_two_tool_rounds(client: AsyncOpenAI) -> None:
     )
     ((rename_id, rename),) = tool_calls_of(run)
     assert rename == "update_scene_title"
+    assert run.required_action is not None
     assert (
         '"scene_id": "s2"'
         in run.required_action.submit_tool_outputs.tool_calls[0].function.arguments
-    )  # type: ignore[union-attr]
+    )
     run = await client.beta.threads.runs.submit_tool_outputs_and_poll(
         thread_id=thread_id,
         run_id=run.id,
@@ -230,8 +231,9 @@ async def test_message_pagination_and_auto_pagination_end(client: AsyncOpenAI) -
     )
     assert [m.content[0].text.value for m in before.data] == ["message 1", "message 2"]  # type: ignore[union-attr]
     newest_first = [
-        m.content[0].text.value async for m in client.beta.threads.messages.list(thread.id, limit=2)
-    ]  # type: ignore[union-attr]
+        m.content[0].text.value  # type: ignore[union-attr]
+        async for m in client.beta.threads.messages.list(thread.id, limit=2)
+    ]
     assert newest_first == [f"message {i}" for i in reversed(range(7))]
 
 
