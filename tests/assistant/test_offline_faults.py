@@ -8,6 +8,7 @@ import pytest
 from fastapi import FastAPI
 from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletionMessageParam
+from starlette.types import Message, Receive, Scope, Send
 
 from backend.assistant.offline.app import create_offline_app
 from backend.assistant.offline.client import create_offline_client
@@ -173,23 +174,38 @@ async def test_a_hanging_request_times_out_on_the_client(socket_url: str) -> Non
     await client.close()
 
 
-async def test_latency_delays_the_first_byte_and_the_deltas(socket_url: str) -> None:
-    client = socket_client(socket_url)
-    started = time.perf_counter()
-    stream = await client.chat.completions.create(
-        model="offline-1",
-        messages=HELLO,
-        stream=True,
-        extra_headers={"X-Offline-Latency-Ms": "300", "X-Offline-Delta-Delay-Ms": "20"},
-    )
-    arrivals = [
-        time.perf_counter() - started
-        async for chunk in stream
-        if chunk.choices and chunk.choices[0].delta.content
-    ]
-    assert arrivals[0] >= 0.3
-    assert arrivals[-1] - arrivals[0] >= 0.02 * (len(arrivals) - 1) * 0.9  # deltas arrive over time
-    await client.close()
+async def test_latency_delays_the_first_byte_and_the_deltas() -> None:
+    answered = asyncio.Event()
+    offline = create_offline_app()
+
+    async def noting_the_last_byte(scope: Scope, receive: Receive, send: Send) -> None:
+        async def sending(message: Message) -> None:
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                answered.set()
+
+        await offline(scope, receive, sending)
+
+    async with serve(noting_the_last_byte) as url:
+        client = socket_client(url)
+        started = time.perf_counter()
+        stream = await client.chat.completions.create(
+            model="offline-1",
+            messages=HELLO,
+            stream=True,
+            extra_headers={"X-Offline-Latency-Ms": "300", "X-Offline-Delta-Delay-Ms": "20"},
+        )
+        arrivals: list[float] = []
+        unfinished_at_first_delta = False
+        async for chunk in stream:
+            if chunk.choices and chunk.choices[0].delta.content:
+                if not arrivals:
+                    unfinished_at_first_delta = not answered.is_set()
+                arrivals.append(time.perf_counter() - started)
+        await client.close()
+    assert arrivals[0] >= 0.3  # the latency comes before the first byte
+    assert arrivals[-1] >= 0.3 + 0.02 * (len(arrivals) - 1)  # and a delay before every delta
+    assert unfinished_at_first_delta  # so they arrive one by one, not as one body
 
 
 async def test_server_settings_apply_to_every_request() -> None:
