@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -127,7 +127,7 @@ async def server_process(
             await eventually(ready, seconds=60, what=f"{url}{ready_path} answering 200")
         yield ServerProcess(url, process)
     finally:
-        if process.returncode is None:
+        with suppress(ProcessLookupError):  # a test killed it and it is already gone
             process.terminate()
         await process.wait()
 
