@@ -109,7 +109,7 @@ def main() -> None:
             "  same, If-None-Match (304)": wrk(
                 base,
                 f"/api/projects/{project}",
-                **{**run, "headers": {**headers, "If-None-Match": etag}},  # type: ignore[dict-item]
+                **{**run, "headers": {**headers, "If-None-Match": etag}},
             ),
             "GET /api/projects": wrk(base, "/api/projects", **run),
             "POST /api/projects/{id}/scenes": wrk(

@@ -11,24 +11,19 @@ import argparse
 import asyncio
 import statistics
 
-from common import app_server, project_with_scenes, signed_in, throwaway_database
+from common import (
+    CHROMIUM_LAUNCH_OPTIONS,
+    app_server,
+    project_with_scenes,
+    signed_in,
+    throwaway_database,
+)
 from playwright.async_api import async_playwright
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 async def measure(base: str, headers: dict[str, str], project: str, runs: int) -> None:
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+        browser = await playwright.chromium.launch(**CHROMIUM_LAUNCH_OPTIONS)
         context = await browser.new_context(viewport={"width": 1440, "height": 900})
         token = headers["Authorization"].removeprefix("Bearer ")
         await context.add_cookies([{"name": "scenecraft_session", "value": token, "url": base}])

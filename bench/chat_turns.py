@@ -12,8 +12,6 @@ SSE event.
 
 import argparse
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -22,9 +20,10 @@ from common import (
     app_server,
     free_port,
     project_with_scenes,
+    running,
+    server_process,
     signed_in,
     throwaway_database,
-    wait_until_up,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -73,14 +72,12 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=100)
     arguments = parser.parse_args()
     port = free_port()
-    model_server = subprocess.Popen(
-        [sys.executable, str(HERE / "offline_turns.py"), "--serve", str(port)]
+    model_server = server_process(
+        [str(HERE / "offline_turns.py"), "--serve", str(port)], port, ready_path="/v1/models"
     )
-    model_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(model_url, "/v1/models")
+    with running(model_server) as model:
         provider = {
-            "OPENAI_BASE_URL": f"{model_url}/v1",
+            "OPENAI_BASE_URL": f"{model.url}/v1",
             "OPENAI_API_KEY": "offline",
             "OPENAI_MODEL": "offline-1",
         }
@@ -92,14 +89,11 @@ def main() -> None:
                 throwaway_database() as database_url,
                 app_server(database_url, CHAT_ASSISTANTS_MODE=mode, **provider) as base,
             ):
-                figures = measure(base, model_url, arguments.turns)
+                figures = measure(base, model.url, arguments.turns)
             for what, values in figures.items():
                 print(
                     f"{mode:18s} {what:12s} {statistics.median(values):8.2f} {quantile(values, 0.95):8.2f}"
                 )
-    finally:
-        model_server.terminate()
-        model_server.wait(10)
 
 
 if __name__ == "__main__":

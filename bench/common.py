@@ -1,29 +1,38 @@
-"""What the benchmarks share: a throwaway PostgreSQL database and app servers on loopback."""
+"""What the benchmarks share: a throwaway PostgreSQL database and servers on loopback.
+
+The servers are the tests' own (tests/servers.py: the same start, readiness wait and clean
+exit), driven from these synchronous scripts by `running`.
+"""
 
 import asyncio
 import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractAsyncContextManager, contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import asyncpg
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.servers import (  # noqa: E402  (the repository root is on the path only now)
+    CHROMIUM_LAUNCH_OPTIONS,
+    ServerProcess,
+    app_process,
+    free_port,
+    server_process,
+)
+
+__all__ = ["CHROMIUM_LAUNCH_OPTIONS", "ServerProcess", "free_port", "server_process"]
+
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "benchmark password"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+T = TypeVar("T")
 
 
 async def _admin(statement: str) -> None:
@@ -54,54 +63,33 @@ def throwaway_database() -> Iterator[str]:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def wait_until_up(url: str, path: str = "/healthz", seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
+@contextmanager
+def running(server: AbstractAsyncContextManager[T]) -> Iterator[T]:
+    """An async server context (tests/servers.py) from synchronous code: its event loop runs
+    while the server starts and while it stops; the body may run loops of its own meanwhile."""
+    with asyncio.Runner() as runner:
+        started = runner.run(server.__aenter__())
         try:
-            if httpx.get(url + path).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{url} did not come up")
-        time.sleep(0.1)
+            yield started
+        except BaseException:
+            if not runner.run(server.__aexit__(*sys.exc_info())):
+                raise
+        else:
+            runner.run(server.__aexit__(None, None, None))
 
 
 @contextmanager
 def app_server(database_url: str, **settings: str) -> Iterator[str]:
     """The app under uvicorn (one worker, production settings) on a free port. Yields its URL."""
-    port = free_port()
-    env = {
-        **os.environ,
+    environment = {
         "DATABASE_URL": database_url,
         "ENVIRONMENT": "production",
         "SECRET_KEY": secrets.token_urlsafe(48),
         "LOG_LEVEL": "INFO",
         **settings,
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "backend.main:create_app",
-            "--factory",
-            "--port",
-            str(port),
-            "--no-access-log",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url)
-        yield url
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(15)
+    with running(app_process(environment, quiet=True)) as server:
+        yield server.url
 
 
 def signed_in(url: str, email: str = "bench@example.com") -> dict[str, str]:

@@ -13,34 +13,37 @@ turn time for comparison.
 import argparse
 import asyncio
 import json
-import socket
 import statistics
-import subprocess
-import sys
 import time
 import warnings
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import uvicorn
+from common import free_port, running, server_process
 from openai import AsyncOpenAI
+from openai.types.chat import ChatCompletionFunctionToolParam
+from openai.types.responses import FunctionToolParam
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from backend.assistant.offline.app import create_offline_app  # noqa: E402
+# Importable once `common` has put the repository root on the path.
+from backend.assistant.offline.app import create_offline_app
 
 INSTRUCTIONS = "Current project id: 6f1c2a3b-0000-4000-8000-000000000001"
-TOOLS = [
+TOOLS: list[ChatCompletionFunctionToolParam] = [
     {
         "type": "function",
         "function": {"name": "create_scene", "parameters": {"type": "object", "properties": {}}},
     }
 ]
-FLAT_TOOLS = [
-    {"type": "function", "name": "create_scene", "parameters": {"type": "object", "properties": {}}}
+FLAT_TOOLS: list[FunctionToolParam] = [
+    {
+        "type": "function",
+        "name": "create_scene",
+        "parameters": {"type": "object", "properties": {}},
+        "strict": False,
+    }
 ]
 OUTPUT = json.dumps({"ok": True, "scene": {"id": "s", "title": "Sunset", "order": 2}})
 USER = "add a scene called Sunset"
@@ -94,14 +97,15 @@ async def assistants_turn(client: AsyncOpenAI, assistant_id: str) -> None:
 async def responses_turn(client: AsyncOpenAI) -> None:
     first = await client.responses.create(
         model="offline-1", instructions=INSTRUCTIONS, input=USER, tools=FLAT_TOOLS
-    )  # type: ignore[arg-type]
+    )
     call = first.output[0]
+    assert call.type == "function_call"
     second = await client.responses.create(
         model="offline-1",
         instructions=INSTRUCTIONS,
         previous_response_id=first.id,
-        tools=FLAT_TOOLS,  # type: ignore[arg-type]
-        input=[{"type": "function_call_output", "call_id": call.call_id, "output": OUTPUT}],  # type: ignore[union-attr]
+        tools=FLAT_TOOLS,
+        input=[{"type": "function_call_output", "call_id": call.call_id, "output": OUTPUT}],
     )
     assert second.output_text
 
@@ -126,8 +130,8 @@ async def measure(port: int, turns: int) -> None:
     client = AsyncOpenAI(api_key="offline", base_url=f"http://127.0.0.1:{port}/v1", max_retries=0)
     assistant = await client.beta.assistants.create(
         model="offline-1", instructions=INSTRUCTIONS, tools=TOOLS
-    )  # type: ignore[arg-type]
-    surfaces = {
+    )
+    surfaces: dict[str, tuple[Callable[[], Awaitable[None]], int, int]] = {
         # (turn, requests per turn, how many of them at the start are set-up, not the turn)
         "assistants (streamed)": (lambda: assistants_turn(client, assistant.id), 3, 1),
         "responses": (lambda: responses_turn(client), 2, 0),
@@ -166,21 +170,10 @@ def main() -> None:
     if arguments.serve:
         serve(arguments.serve)
         return
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port)])
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/v1/models")
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    port = free_port()
+    server = server_process([__file__, "--serve", str(port)], port, ready_path="/v1/models")
+    with running(server):
         asyncio.run(measure(port, arguments.turns))
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 if __name__ == "__main__":

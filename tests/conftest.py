@@ -108,7 +108,7 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "CHAT_ENGINE": "assistants",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -126,19 +126,29 @@ async def delete_all_rows(app: FastAPI) -> None:
                 await connection.execute(table.delete())
 
 
-async def close_app(application: FastAPI) -> None:
+async def stop_app(application: FastAPI, *, owns_model_client: bool = True) -> None:
+    """Stop the app's running turns first (each writes how it ended), then close its clients.
+    Its engine stays usable."""
     await application.state.chat_service.close()
-    await application.state.model_client.close()
+    if owns_model_client:
+        await application.state.model_client.close()
     await application.state.row_reader.close()
+
+
+async def close_and_wipe(application: FastAPI) -> None:
+    """End the test's app, then delete every row its test made."""
+    await stop_app(application)
+    await delete_all_rows(application)
     await application.state.engine.dispose()
 
 
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    """The app; afterwards every app made on the database is closed before its rows are wiped,
+    so no turn still running can write after the wipe."""
     application = create_app(settings)
     yield application
-    await delete_all_rows(application)
-    await close_app(application)
+    await close_and_wipe(application)
 
 
 AppFactory = Callable[..., FastAPI]
@@ -147,7 +157,7 @@ AppFactory = Callable[..., FastAPI]
 @pytest.fixture
 async def make_app(settings: Settings, app: FastAPI) -> AsyncIterator[AppFactory]:
     """More app instances on the same database (settings overridden, a model client shared if
-    given); the `app` fixture's clean-up deletes their rows too."""
+    given). They are closed before the `app` fixture wipes the rows (fixtures end in reverse)."""
     made: list[tuple[FastAPI, bool]] = []
 
     def build(model_client: object = None, **overrides: object) -> FastAPI:
@@ -157,10 +167,7 @@ async def make_app(settings: Settings, app: FastAPI) -> AsyncIterator[AppFactory
 
     yield build
     for instance, owns_client in made:
-        await instance.state.chat_service.close()
-        if owns_client:
-            await instance.state.model_client.close()
-        await instance.state.row_reader.close()
+        await stop_app(instance, owns_model_client=owns_client)
         await instance.state.engine.dispose()
 
 

@@ -26,7 +26,7 @@ def differences(connection: Connection) -> list[object]:
 
 
 async def test_models_match_the_migrations(database: ThrowawayDatabase) -> None:
-    engine = create_engine(Settings(_env_file=None, DATABASE_URL=database.url))  # type: ignore[call-arg]
+    engine = create_engine(Settings(_env_file=None, DATABASE_URL=database.url))
     async with engine.connect() as connection:
         assert await connection.run_sync(differences) == []
     await engine.dispose()
@@ -39,7 +39,7 @@ async def test_downgrade_to_base_and_upgrade_again(
         url, name = f"sqlite+aiosqlite:///{tmp_path}/roundtrip.db", None
     else:
         url, name = await create_postgres_database()
-    engine = create_engine(Settings(_env_file=None, DATABASE_URL=url))  # type: ignore[call-arg]
+    engine = create_engine(Settings(_env_file=None, DATABASE_URL=url))
 
     async def tables() -> set[str]:
         async with engine.connect() as connection:

@@ -336,7 +336,7 @@ async def set_last_seen(app: FastAPI, token: str, ago: timedelta) -> None:
 
 async def seconds_since_seen(app: FastAPI, token: str) -> float:
     async with app.state.session_factory() as session:
-        last_seen_at = await session.scalar(
+        last_seen_at: datetime | None = await session.scalar(
             select(AuthSession.last_seen_at).where(
                 AuthSession.id == uuid.UUID(str(claims_of(token)["sid"]))
             )

@@ -1,8 +1,6 @@
 """Two real app processes sharing one PostgreSQL database: the one-running-turn rule holds."""
 
 import asyncio
-import os
-import sys
 from collections.abc import AsyncIterator
 
 import httpx
@@ -10,14 +8,13 @@ import pytest
 
 from tests.conftest import (
     PASSWORD,
-    ROOT,
     TEST_DATABASES,
     TEST_SECRET,
     create_postgres_database,
     drop_postgres_database,
     migrate,
 )
-from tests.servers import free_port
+from tests.servers import app_process
 
 
 @pytest.fixture(params=[name for name in TEST_DATABASES if name == "postgresql"])
@@ -27,7 +24,6 @@ async def two_instances(
     url, name = await create_postgres_database()
     await migrate(url)
     env = {
-        **os.environ,
         "DATABASE_URL": url,
         "SECRET_KEY": TEST_SECRET,
         "ENVIRONMENT": "test",
@@ -36,40 +32,10 @@ async def two_instances(
         "OFFLINE_MODEL_LATENCY_MS": "1500",
         "DATA_DIR": str(tmp_path),
     }
-    ports = [free_port(), free_port()]
-    processes = [
-        await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "backend.main:create_app",
-            "--factory",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-            cwd=ROOT,
-            env=env,
-        )
-        for port in ports
-    ]
-    urls = [f"http://127.0.0.1:{port}" for port in ports]
     try:
-        async with httpx.AsyncClient() as client:
-            for url_ in urls:
-                for _ in range(200):
-                    try:
-                        if (await client.get(url_ + "/readyz")).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    await asyncio.sleep(0.05)
-        yield urls
+        async with app_process(env) as first, app_process(env) as second:
+            yield [first.url, second.url]
     finally:
-        for process in processes:
-            process.terminate()
-            await process.wait()
         await drop_postgres_database(name)
 
 

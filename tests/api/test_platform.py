@@ -230,7 +230,7 @@ def test_a_copied_env_example_means_the_defaults(
         "PASSWORD_HASH_CONCURRENCY",
     ):
         monkeypatch.delenv(name, raising=False)
-    settings = Settings(_env_file=ROOT / ".env.example", DATA_DIR=tmp_path)  # type: ignore[call-arg]
+    settings = Settings(_env_file=ROOT / ".env.example", DATA_DIR=tmp_path)
     assert settings.SECRET_KEY is None
     assert settings.OPENAI_API_KEY is None
     assert settings.uses_offline_model

@@ -8,6 +8,8 @@ import httpx2
 import pytest
 from fastapi import FastAPI
 from openai import AsyncOpenAI
+from openai.types.chat import ChatCompletionFunctionToolParam
+from openai.types.responses import FunctionToolParam
 
 from backend.assistant.offline.app import create_offline_app
 from backend.assistant.offline.client import create_offline_client
@@ -24,7 +26,7 @@ TOOL_NAMES = (
 )
 
 
-def chat_tools() -> list[dict[str, Any]]:
+def chat_tools() -> list[ChatCompletionFunctionToolParam]:
     return [
         {
             "type": "function",
@@ -34,9 +36,14 @@ def chat_tools() -> list[dict[str, Any]]:
     ]
 
 
-def flat_tools() -> list[dict[str, Any]]:
+def flat_tools() -> list[FunctionToolParam]:
     return [
-        {"type": "function", "name": name, "parameters": {"type": "object", "properties": {}}}
+        {
+            "type": "function",
+            "name": name,
+            "parameters": {"type": "object", "properties": {}},
+            "strict": False,
+        }
         for name in TOOL_NAMES
     ]
 

@@ -2,7 +2,6 @@
 cancellation, pagination and the active-run rule."""
 
 import asyncio
-import time
 
 import openai
 import pytest
@@ -21,7 +20,7 @@ from tests.assistant.conftest import (
 async def new_conversation(client: AsyncOpenAI, text: str) -> tuple[str, str]:
     assistant = await client.beta.assistants.create(
         model="offline-1", instructions=INSTRUCTIONS, tools=chat_tools()
-    )  # type: ignore[arg-type]
+    )
     thread = await client.beta.threads.create()
     await client.beta.threads.messages.create(thread.id, role="user", content=text)
     return assistant.id, thread.id
@@ -96,9 +95,17 @@ async def test_streamed_run_through_requires_action_to_completed(client: AsyncOp
     assert steps.data[0].step_details.tool_calls[0].function.output == scene_output("Sunset", 2)  # type: ignore[union-attr]
 
 
-async def test_polled_run_with_two_tool_rounds(client: AsyncOpenAI) -> None:
+async def test_polled_run_with_two_tool_rounds(
+    client: AsyncOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assistant_id, thread_id = await new_conversation(client, "rename scene 2 to Shore")
-    started = time.perf_counter()
+    waits: list[float] = []
+
+    async def recorded_sleep(seconds: float) -> None:
+        waits.append(seconds)
+        await asyncio.sleep(seconds)
+
+    monkeypatch.setattr(client.beta.threads.runs, "_sleep", recorded_sleep)
     run = await client.beta.threads.runs.create_and_poll(
         thread_id=thread_id, assistant_id=assistant_id
     )
@@ -111,17 +118,20 @@ async def test_polled_run_with_two_tool_rounds(client: AsyncOpenAI) -> None:
     )
     ((rename_id, rename),) = tool_calls_of(run)
     assert rename == "update_scene_title"
+    assert run.required_action is not None
     assert (
         '"scene_id": "s2"'
         in run.required_action.submit_tool_outputs.tool_calls[0].function.arguments
-    )  # type: ignore[union-attr]
+    )
     run = await client.beta.threads.runs.submit_tool_outputs_and_poll(
         thread_id=thread_id,
         run_id=run.id,
         tool_outputs=[{"tool_call_id": rename_id, "output": scene_output("Shore", 1)}],
     )
     assert run.status == "completed"
-    assert time.perf_counter() - started < 2  # openai-poll-after-ms spares the SDK's 1 s default
+    # The SDK waited between polls as long as openai-poll-after-ms said, not its 1 s default.
+    assert waits
+    assert set(waits) == {0.005}
     messages = await client.beta.threads.messages.list(thread_id, order="desc", limit=1)
     assert messages.data[0].content[0].text.value == "Renamed scene 2 to “Shore”."  # type: ignore[union-attr]
 
@@ -230,8 +240,9 @@ async def test_message_pagination_and_auto_pagination_end(client: AsyncOpenAI) -
     )
     assert [m.content[0].text.value for m in before.data] == ["message 1", "message 2"]  # type: ignore[union-attr]
     newest_first = [
-        m.content[0].text.value async for m in client.beta.threads.messages.list(thread.id, limit=2)
-    ]  # type: ignore[union-attr]
+        m.content[0].text.value  # type: ignore[union-attr]
+        async for m in client.beta.threads.messages.list(thread.id, limit=2)
+    ]
     assert newest_first == [f"message {i}" for i in reversed(range(7))]
 
 

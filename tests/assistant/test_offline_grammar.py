@@ -11,6 +11,7 @@ import pytest
 
 from backend.assistant.offline.model import (
     HELP_TEXT,
+    MAX_TOOL_CALLS_PER_ROUND,
     Answer,
     CallTools,
     ModelInput,
@@ -357,6 +358,16 @@ def test_several_creations_are_parallel_calls_in_one_step() -> None:
     decision = decide(ModelInput(INSTRUCTIONS, "add scenes A, B and C", [], ALL_TOOLS))
     assert isinstance(decision, CallTools)
     assert [call.name for call in decision.calls] == ["create_scene"] * 3
+
+
+def test_at_most_32_calls_in_a_round_and_the_answer_asks_for_the_rest() -> None:
+    actions, answer = run_model("add 40 scenes")
+    assert actions == [("create_scene", {**P, "title": "New scene"})] * MAX_TOOL_CALLS_PER_ROUND
+    assert MAX_TOOL_CALLS_PER_ROUND == 32
+    assert answer.endswith(
+        "That was the first 32 of the 40 changes you asked for: I make at most 32 at a time. "
+        "Ask me again for the other 8."
+    )
 
 
 def test_answers_come_from_the_tool_outputs() -> None:

@@ -1,15 +1,16 @@
 """The Responses API and Chat Completions through the unmodified SDK in strict mode."""
 
-import asyncio
 import json
-import subprocess
-import sys
-import time
+from typing import cast
 
 import openai
 import pytest
 from openai import AsyncOpenAI
+from openai.types.chat import ChatCompletionMessageParam
+from openai.types.chat import ChatCompletionMessageToolCallParam as ToolCallParam
+from openai.types.responses import ResponseInputParam
 
+from backend.assistant.offline.model import MAX_TOOL_CALLS_PER_ROUND
 from tests.assistant.conftest import (
     INSTRUCTIONS,
     chat_tools,
@@ -18,7 +19,7 @@ from tests.assistant.conftest import (
     scene_output,
     socket_client,
 )
-from tests.conftest import ROOT
+from tests.servers import server_process
 
 
 async def test_responses_loop_with_previous_response_id(client: AsyncOpenAI) -> None:
@@ -26,7 +27,7 @@ async def test_responses_loop_with_previous_response_id(client: AsyncOpenAI) -> 
         model="offline-1",
         instructions=INSTRUCTIONS,
         input="delete scene 2",
-        tools=flat_tools(),  # type: ignore[arg-type]
+        tools=flat_tools(),
     )
     (lookup,) = first.output
     assert lookup.type == "function_call"
@@ -42,7 +43,7 @@ async def test_responses_loop_with_previous_response_id(client: AsyncOpenAI) -> 
                 "output": project_output("A", "B"),
             }
         ],
-        tools=flat_tools(),  # type: ignore[arg-type]
+        tools=flat_tools(),
     )
     (delete,) = second.output
     assert delete.type == "function_call"
@@ -65,10 +66,10 @@ async def test_responses_loop_with_previous_response_id(client: AsyncOpenAI) -> 
 
 
 async def test_responses_stateless_full_item_list(client: AsyncOpenAI) -> None:
-    items: list[dict[str, object]] = [{"role": "user", "content": "add a scene called Dusk"}]
+    items: ResponseInputParam = [{"role": "user", "content": "add a scene called Dusk"}]
     first = await client.responses.create(
         model="offline-1", instructions=INSTRUCTIONS, input=items, tools=flat_tools(), store=False
-    )  # type: ignore[arg-type]
+    )
     (call,) = first.output
     assert call.type == "function_call"
     items += [
@@ -86,7 +87,7 @@ async def test_responses_stateless_full_item_list(client: AsyncOpenAI) -> None:
     ]
     second = await client.responses.create(
         model="offline-1", instructions=INSTRUCTIONS, input=items, tools=flat_tools()
-    )  # type: ignore[arg-type]
+    )
     assert second.output_text == "Added scene 1 “Dusk”."
 
 
@@ -102,7 +103,7 @@ async def test_responses_stream_helper_assembles_calls_and_text(client: AsyncOpe
         model="offline-1",
         instructions=INSTRUCTIONS,
         input="add scenes A and B",
-        tools=flat_tools(),  # type: ignore[arg-type]
+        tools=flat_tools(),
     ) as stream:
         events = [event.type async for event in stream]
         response = await stream.get_final_response()
@@ -126,28 +127,36 @@ async def test_responses_stream_helper_assembles_calls_and_text(client: AsyncOpe
 
 
 async def test_chat_completions_with_stored_history(client: AsyncOpenAI) -> None:
-    messages: list[dict[str, object]] = [
+    messages: list[ChatCompletionMessageParam] = [
         {"role": "system", "content": INSTRUCTIONS},
         {"role": "user", "content": "set the script of scene 1 to Waves."},
     ]
     first = await client.chat.completions.create(
         model="offline-1", messages=messages, tools=chat_tools()
-    )  # type: ignore[arg-type]
+    )
     choice = first.choices[0]
     assert choice.finish_reason == "tool_calls"
     (lookup,) = choice.message.tool_calls or []
     messages += [
-        {"role": "assistant", "content": None, "tool_calls": [lookup.model_dump()]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [cast(ToolCallParam, lookup.model_dump())],
+        },
         {"role": "tool", "tool_call_id": lookup.id, "content": project_output("Intro")},
     ]
     second = await client.chat.completions.create(
         model="offline-1", messages=messages, tools=chat_tools()
-    )  # type: ignore[arg-type]
+    )
     (update,) = second.choices[0].message.tool_calls or []
     assert update.function.name == "update_scene_script"  # type: ignore[union-attr]
     assert json.loads(update.function.arguments) == {"scene_id": "s1", "script_content": "Waves."}  # type: ignore[union-attr]
     messages += [
-        {"role": "assistant", "content": None, "tool_calls": [update.model_dump()]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [cast(ToolCallParam, update.model_dump())],
+        },
         {
             "role": "tool",
             "tool_call_id": update.id,
@@ -156,7 +165,7 @@ async def test_chat_completions_with_stored_history(client: AsyncOpenAI) -> None
     ]
     third = await client.chat.completions.create(
         model="offline-1", messages=messages, tools=chat_tools()
-    )  # type: ignore[arg-type]
+    )
     assert third.choices[0].finish_reason == "stop"
     assert third.choices[0].message.content == "Updated the script of scene 1 “Intro”."
     assert third.usage is not None
@@ -164,18 +173,18 @@ async def test_chat_completions_with_stored_history(client: AsyncOpenAI) -> None
 
 
 async def test_chat_stream_tool_call_deltas_are_assembled_by_the_sdk(client: AsyncOpenAI) -> None:
-    messages = [
+    messages: list[ChatCompletionMessageParam] = [
         {"role": "system", "content": INSTRUCTIONS},
         {"role": "user", "content": "add scenes A, B"},
     ]
     async with client.chat.completions.stream(
         model="offline-1", messages=messages, tools=chat_tools()
-    ) as stream:  # type: ignore[arg-type]
+    ) as stream:
         async for _ in stream:
             pass
         completion = await stream.get_final_completion()
     calls = completion.choices[0].message.tool_calls or []
-    assert [json.loads(call.function.arguments)["title"] for call in calls] == ["A", "B"]  # type: ignore[union-attr]
+    assert [json.loads(call.function.arguments)["title"] for call in calls] == ["A", "B"]
     assert completion.choices[0].finish_reason == "tool_calls"
 
 
@@ -193,6 +202,35 @@ async def test_chat_stream_text_with_usage(client: AsyncOpenAI) -> None:
     assert chunks[-1].choices == []
 
 
+async def test_no_surface_sends_more_than_32_tool_calls_in_one_answer(client: AsyncOpenAI) -> None:
+    chat = await client.chat.completions.create(
+        model="offline-1",
+        messages=[
+            {"role": "system", "content": INSTRUCTIONS},
+            {"role": "user", "content": "add 40 scenes"},
+        ],
+        tools=chat_tools(),
+    )
+    assert len(chat.choices[0].message.tool_calls or []) == MAX_TOOL_CALLS_PER_ROUND
+    async with client.responses.stream(
+        model="offline-1", instructions=INSTRUCTIONS, input="add 40 scenes", tools=flat_tools()
+    ) as stream:
+        response = await stream.get_final_response()
+    calls = [item for item in response.output if item.type == "function_call"]
+    assert len(calls) == MAX_TOOL_CALLS_PER_ROUND
+    assistant = await client.beta.assistants.create(
+        model="offline-1", instructions=INSTRUCTIONS, tools=chat_tools()
+    )
+    thread = await client.beta.threads.create(
+        messages=[{"role": "user", "content": "add 40 scenes"}]
+    )
+    run = await client.beta.threads.runs.create_and_poll(
+        thread_id=thread.id, assistant_id=assistant.id
+    )
+    assert run.required_action is not None
+    assert len(run.required_action.submit_tool_outputs.tool_calls) == MAX_TOOL_CALLS_PER_ROUND
+
+
 async def test_invalid_requests_are_400_in_openai_shape(client: AsyncOpenAI) -> None:
     with pytest.raises(openai.BadRequestError, match="messages must be a non-empty list"):
         await client.chat.completions.create(model="offline-1", messages=[])
@@ -202,38 +240,25 @@ async def test_invalid_requests_are_400_in_openai_shape(client: AsyncOpenAI) -> 
 
 
 async def test_standalone_server_works_with_a_plain_client(unused_port: int) -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "backend.assistant.offline",
-        "--port",
-        str(unused_port),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    standalone = server_process(
+        ["-m", "backend.assistant.offline", "--port", str(unused_port)],
+        unused_port,
+        ready_path="/v1/models",
+        quiet=True,
     )
-    client = socket_client(f"http://127.0.0.1:{unused_port}")
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                models = await client.models.list()
-                break
-            except openai.APIConnectionError:
-                if time.monotonic() > deadline or process.returncode is not None:
-                    raise
-                await asyncio.sleep(0.1)
-        assert [model.id for model in models.data] == ["offline-1"]
-        completion = await client.chat.completions.create(
-            model="offline-1",
-            messages=[
-                {"role": "system", "content": INSTRUCTIONS},
-                {"role": "user", "content": "add a scene called Z"},
-            ],
-            tools=chat_tools(),  # type: ignore[arg-type]
-        )
-        assert completion.choices[0].finish_reason == "tool_calls"
-    finally:
-        await client.close()
-        process.terminate()
-        await process.wait()
+    async with standalone as server:
+        client = socket_client(server.url)
+        try:
+            models = await client.models.list()
+            assert [model.id for model in models.data] == ["offline-1"]
+            completion = await client.chat.completions.create(
+                model="offline-1",
+                messages=[
+                    {"role": "system", "content": INSTRUCTIONS},
+                    {"role": "user", "content": "add a scene called Z"},
+                ],
+                tools=chat_tools(),
+            )
+            assert completion.choices[0].finish_reason == "tool_calls"
+        finally:
+            await client.close()

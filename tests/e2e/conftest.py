@@ -10,17 +10,8 @@ from fastapi import FastAPI
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from tests.conftest import ROOT
-from tests.servers import serve
+from tests.servers import CHROMIUM, CHROMIUM_LAUNCH_OPTIONS, serve
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
 
@@ -31,7 +22,7 @@ async def browser() -> AsyncIterator[Browser]:
             f"{CHROMIUM} is missing: run scripts/test.sh, which installs Debian's chromium"
         )
     async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        launched = await playwright.chromium.launch(**CHROMIUM_LAUNCH_OPTIONS)
         yield launched
         await launched.close()
 

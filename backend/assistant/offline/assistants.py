@@ -19,17 +19,10 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from backend.assistant.offline import sse
+from backend.assistant.offline import history, sse
 from backend.assistant.offline.http import event_stream, read_body, require_model
 from backend.assistant.offline.knobs import Knobs, OfflineAPIError, knobs_for
-from backend.assistant.offline.model import (
-    Answer,
-    CallTools,
-    ModelInput,
-    ToolResult,
-    decide,
-    split_into_deltas,
-)
+from backend.assistant.offline.model import Answer, CallTools, ModelInput, decide, split_into_deltas
 from backend.assistant.offline.state import OfflineState, state_of
 from backend.assistant.offline.store import new_id, now, paginate
 
@@ -168,7 +161,8 @@ class Run:
     last_error: dict[str, str] | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     parallel_tool_calls: bool = True
-    rounds: list[list[ToolResult]] = field(default_factory=list)
+    tool_history: list[history.Entry] = field(default_factory=list)
+    """This run's tool rounds and the outputs submitted for them, as the model reads them."""
     streaming: bool = False
     """A stream is emitting this run's events; it will notice a cancel between deltas."""
     steps: list[RunStep] = field(default_factory=list)
@@ -212,14 +206,6 @@ class Run:
             "max_completion_tokens": None,
         }
 
-    @property
-    def tool_names(self) -> frozenset[str]:
-        return frozenset(
-            tool["function"]["name"]
-            for tool in self.tools
-            if tool.get("type") == "function" and isinstance(tool.get("function"), dict)
-        )
-
 
 def _json(
     value: Any, status_code: int = 200, headers: dict[str, str] | None = None
@@ -243,7 +229,12 @@ def _add_message(thread: Thread, role: Any, content: Any, metadata: Any = None) 
             400, "content must be a string or a list of content parts", param="content"
         )
     message = Message(
-        new_id("msg_"), now(), thread.id, role, sse.text_of(content), metadata=dict(metadata or {})
+        new_id("msg_"),
+        now(),
+        thread.id,
+        role,
+        history.text_of(content),
+        metadata=dict(metadata or {}),
     )
     thread.messages.append(message)
     return message
@@ -319,15 +310,6 @@ async def retrieve_thread(request: Request, thread_id: str) -> JSONResponse:
     return _json(state_of(request).threads.get(thread_id).public())
 
 
-@router.post("/threads/{thread_id}")
-async def update_thread(request: Request, thread_id: str) -> JSONResponse:
-    thread = state_of(request).threads.get(thread_id)
-    body = await read_body(request)
-    if "metadata" in body:
-        thread.metadata = dict(body["metadata"] or {})
-    return _json(thread.public())
-
-
 @router.delete("/threads/{thread_id}")
 async def delete_thread(request: Request, thread_id: str) -> JSONResponse:
     state_of(request).threads.pop(thread_id)
@@ -362,15 +344,6 @@ async def list_messages(
     return _json(paginate(items, order=order, limit=limit, after=after, before=before))
 
 
-@router.get("/threads/{thread_id}/messages/{message_id}")
-async def retrieve_message(request: Request, thread_id: str, message_id: str) -> JSONResponse:
-    thread = state_of(request).threads.get(thread_id)
-    for message in thread.messages:
-        if message.id == message_id:
-            return _json(message.public())
-    raise OfflineAPIError(404, f"No message found with id '{message_id}'.")
-
-
 # --- runs ----------------------------------------------------------------------------------------
 
 
@@ -384,8 +357,8 @@ def _run_of(state: OfflineState, thread_id: str, run_id: str) -> Run:
 
 def _model_input(state: OfflineState, run: Run) -> ModelInput:
     thread = state.threads.get(run.thread_id)
-    user_text = next((m.text for m in reversed(thread.messages) if m.role == "user"), None)
-    return ModelInput(run.instructions, user_text, run.rounds, run.tool_names)
+    said = [history.Message(message.role, message.text) for message in thread.messages]
+    return history.model_input([*said, *run.tool_history], run.tools, run.instructions)
 
 
 def _start_step(run: Run, step_type: str, details: dict[str, Any]) -> RunStep:
@@ -406,7 +379,11 @@ def _tool_calls_step(run: Run, decision: CallTools) -> RunStep:
         }
         for call in decision.calls
     ]
-    run.rounds = [*run.rounds, [ToolResult(c.name, c.arguments) for c in decision.calls]]
+    calls = tuple(
+        history.Call(call["id"], call["function"]["name"], call["function"]["arguments"])
+        for call in run.calls
+    )
+    run.tool_history = [*run.tool_history, history.Calls(calls)]
     run.status = "requires_action"
     return _start_step(run, "tool_calls", {"type": "tool_calls", "tool_calls": []})
 
@@ -423,11 +400,12 @@ def _finish_tool_step(run: Run) -> RunStep | None:
     step = next((s for s in reversed(run.steps) if s.type == "tool_calls"), None)
     if step is None or step.status == "completed":
         return None
+    outputs = {e.call_id: e.text for e in run.tool_history if isinstance(e, history.Output)}
     step.step_details = {
         "type": "tool_calls",
         "tool_calls": [
-            {**call, "function": {**call["function"], "output": result.output}}
-            for call, result in zip(run.calls, run.rounds[-1], strict=True)
+            {**call, "function": {**call["function"], "output": outputs.get(call["id"])}}
+            for call in run.calls
         ],
     }
     step.status = "completed"
@@ -454,12 +432,9 @@ def _record_outputs(run: Run, body: dict[str, Any]) -> None:
             f"Expected tool outputs for call_ids {call_ids}, got {list(by_id)}.",
             param="tool_outputs",
         )
-    run.rounds = [
-        *run.rounds[:-1],
-        [
-            ToolResult(result.name, result.arguments, str(by_id[call_id] or ""))
-            for result, call_id in zip(run.rounds[-1], call_ids, strict=True)
-        ],
+    run.tool_history = [
+        *run.tool_history,
+        *(history.Output(call_id, str(by_id[call_id] or "")) for call_id in call_ids),
     ]
 
 
@@ -678,15 +653,6 @@ async def retrieve_run(request: Request, thread_id: str, run_id: str) -> JSONRes
     return _json(run.public(), headers={"openai-poll-after-ms": str(state.settings.poll_after_ms)})
 
 
-@router.post("/threads/{thread_id}/runs/{run_id}")
-async def update_run(request: Request, thread_id: str, run_id: str) -> JSONResponse:
-    run = _run_of(state_of(request), thread_id, run_id)
-    body = await read_body(request)
-    if "metadata" in body:
-        run.metadata = dict(body["metadata"] or {})
-    return _json(run.public())
-
-
 @router.post("/threads/{thread_id}/runs/{run_id}/cancel")
 async def cancel_run(request: Request, thread_id: str, run_id: str) -> JSONResponse:
     run = _run_of(state_of(request), thread_id, run_id)
@@ -725,14 +691,3 @@ async def list_run_steps(
     run = _run_of(state_of(request), thread_id, run_id)
     steps = [step.public() for step in run.steps]
     return _json(paginate(steps, order=order, limit=limit, after=after, before=before))
-
-
-@router.get("/threads/{thread_id}/runs/{run_id}/steps/{step_id}")
-async def retrieve_run_step(
-    request: Request, thread_id: str, run_id: str, step_id: str
-) -> JSONResponse:
-    run = _run_of(state_of(request), thread_id, run_id)
-    for step in run.steps:
-        if step.id == step_id:
-            return _json(step.public())
-    raise OfflineAPIError(404, f"No run step found with id '{step_id}'.")

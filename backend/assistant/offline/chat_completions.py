@@ -7,56 +7,18 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from backend.assistant.offline import sse
+from backend.assistant.offline import history, sse
 from backend.assistant.offline.http import event_stream, read_body, require_model
 from backend.assistant.offline.knobs import Knobs, OfflineAPIError, base_model, knobs_for
-from backend.assistant.offline.model import (
-    CallTools,
-    Decision,
-    ModelInput,
-    ToolResult,
-    decide,
-    split_into_deltas,
-)
+from backend.assistant.offline.model import CallTools, Decision, decide, split_into_deltas
 from backend.assistant.offline.state import state_of
 from backend.assistant.offline.store import new_id, now
 
 router = APIRouter()
 
 
-def model_input_from_messages(messages: list[dict[str, Any]], tools: Any) -> ModelInput:
-    instructions = "\n".join(
-        sse.text_of(m.get("content")) for m in messages if m.get("role") in ("system", "developer")
-    )
-    last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=None)
-    user_text = sse.text_of(messages[last_user].get("content")) if last_user is not None else None
-    outputs = {
-        m.get("tool_call_id"): sse.text_of(m.get("content"))
-        for m in messages
-        if m.get("role") == "tool"
-    }
-    rounds = []
-    for message in messages[(last_user + 1 if last_user is not None else 0) :]:
-        if message.get("role") == "assistant" and message.get("tool_calls"):
-            round_results = []
-            for call in message["tool_calls"]:
-                function = call.get("function") or {}
-                try:
-                    arguments = json.loads(function.get("arguments") or "{}")
-                except ValueError:
-                    arguments = {}
-                round_results.append(
-                    ToolResult(str(function.get("name")), arguments, outputs.get(call.get("id")))
-                )
-            rounds.append(round_results)
-    names = frozenset(
-        tool["function"]["name"]
-        for tool in tools or []
-        if isinstance(tool, dict)
-        and isinstance(tool.get("function"), dict)
-        and "name" in tool["function"]
-    )
-    return ModelInput(instructions, user_text, rounds, names)
+def _decide(messages: list[dict[str, Any]], tools: Any) -> Decision:
+    return decide(history.model_input(history.from_chat_messages(messages), tools))
 
 
 def _tool_calls(decision: CallTools) -> list[dict[str, Any]]:
@@ -71,7 +33,7 @@ def _tool_calls(decision: CallTools) -> list[dict[str, Any]]:
 
 
 def _usage(messages: list[dict[str, Any]], decision: Decision) -> dict[str, int]:
-    prompt = sum(len(sse.text_of(m.get("content")).split()) for m in messages)
+    prompt = sum(len(history.text_of(m.get("content")).split()) for m in messages)
     completion = (
         len(decision.text.split())
         if not isinstance(decision, CallTools)
@@ -114,7 +76,7 @@ async def create_chat_completion(request: Request) -> Response:
     await knobs.before_answer()
     if knobs.fault == "hang":
         await knobs.hang()
-    decision = decide(model_input_from_messages(messages, body.get("tools")))
+    decision = _decide(messages, body.get("tools"))
     if isinstance(decision, CallTools):
         message: dict[str, Any] = {
             "role": "assistant",
@@ -167,7 +129,7 @@ async def _stream(
     if knobs.fault == "hang":
         await knobs.hang()
         return
-    decision = decide(model_input_from_messages(messages, tools))
+    decision = _decide(messages, tools)
     if isinstance(decision, CallTools):
         for index, call in enumerate(_tool_calls(decision)):
             opening = {

@@ -27,6 +27,10 @@ from backend.assistant.offline.grammar import (
     parse_request,
 )
 
+MAX_TOOL_CALLS_PER_ROUND = 32
+"""The most tool calls the model makes in one round; more would be refused by an app that bounds
+them (Scenecraft's CHAT_MAX_TOOL_CALLS_PER_ROUND defaults to the same number), so it does the
+first 32 and asks for the rest to be requested again."""
 PROJECT_ID = re.compile(r"Current project id:\s*([0-9a-fA-F-]{36})")
 GREETING = re.compile(r"^\s*(?:hi|hello|hey|good\s+(?:morning|afternoon|evening))\b", re.IGNORECASE)
 
@@ -157,7 +161,7 @@ class _Planner:
     def act(self, project: dict[str, Any] | None) -> Decision:
         calls, problems = self._plan(project)
         if calls:
-            return CallTools(calls)
+            return CallTools(calls[:MAX_TOOL_CALLS_PER_ROUND])
         return Answer(" ".join(problems) or HELP_TEXT)
 
     # -- planning ---------------------------------------------------------------------------------
@@ -290,14 +294,21 @@ class _Planner:
         if lookup is not None and project is None:
             error = _load(lookup.output).get("error", "unknown error")
             sentences.append(f"I couldn't read the project: {error}.")
+        # The tools may not be offered again for the answer; only unresolved scenes count.
+        planned, problems = self._plan(project, check_tools=False)
         if project is not None and self.actions:
-            # The tools may not be offered again for the answer; only unresolved scenes count.
-            _, problems = self._plan(project, check_tools=False)
             sentences.extend(problems)
         action_rounds = rounds[1:] if lookup is not None else rounds
         scenes = project["scenes"] if project else []
         for round_results in action_rounds:
             sentences.extend(_describe_result(result, scenes) for result in round_results)
+        if len(planned) > MAX_TOOL_CALLS_PER_ROUND:
+            left = len(planned) - MAX_TOOL_CALLS_PER_ROUND
+            sentences.append(
+                f"That was the first {MAX_TOOL_CALLS_PER_ROUND} of the {len(planned)} changes "
+                f"you asked for: I make at most {MAX_TOOL_CALLS_PER_ROUND} at a time. "
+                f"Ask me again for the other {left}."
+            )
         if project is not None and any(isinstance(i, ShowProject) for i in self.intents):
             sentences.append(_describe_project(project))
         return "\n".join(sentences) if sentences else HELP_TEXT

@@ -8,17 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from backend.assistant.offline import sse
+from backend.assistant.offline import history, sse
 from backend.assistant.offline.assistants import FAILED_RUN_ERROR
 from backend.assistant.offline.http import event_stream, read_body, require_model
 from backend.assistant.offline.knobs import Knobs, OfflineAPIError, base_model, knobs_for
-from backend.assistant.offline.model import (
-    CallTools,
-    ModelInput,
-    ToolResult,
-    decide,
-    split_into_deltas,
-)
+from backend.assistant.offline.model import CallTools, Decision, decide, split_into_deltas
 from backend.assistant.offline.state import state_of
 from backend.assistant.offline.store import new_id, now
 
@@ -36,50 +30,8 @@ def _input_items(value: Any) -> list[dict[str, Any]]:
     ]
 
 
-def model_input_from_items(
-    instructions: str, items: list[dict[str, Any]], tools: frozenset[str]
-) -> ModelInput:
-    """The last user message and the function-call rounds after it; a call that follows an
-    output starts a new round."""
-    last_user = max(
-        (
-            i
-            for i, item in enumerate(items)
-            if item.get("type") == "message" and item.get("role") == "user"
-        ),
-        default=None,
-    )
-    user_text = sse.text_of(items[last_user].get("content")) if last_user is not None else None
-    outputs = {
-        item.get("call_id"): sse.text_of(item.get("output"))
-        for item in items
-        if item.get("type") == "function_call_output"
-    }
-    rounds: list[list[ToolResult]] = []
-    previous_type = None
-    for item in items[(last_user + 1 if last_user is not None else 0) :]:
-        if item.get("type") == "function_call":
-            if previous_type != "function_call":
-                rounds.append([])
-            try:
-                arguments = json.loads(item.get("arguments") or "{}")
-            except ValueError:
-                arguments = {}
-            rounds[-1].append(
-                ToolResult(str(item.get("name")), arguments, outputs.get(item.get("call_id")))
-            )
-        previous_type = item.get("type")
-    return ModelInput(instructions, user_text, rounds, tools)
-
-
-def _tool_names(tools: Any) -> frozenset[str]:
-    names = set()
-    for tool in tools or []:
-        if isinstance(tool, dict) and tool.get("type") == "function":
-            name = tool.get("name") or (tool.get("function") or {}).get("name")
-            if isinstance(name, str):
-                names.add(name)
-    return frozenset(names)
+def _decide(instructions: str, items: list[dict[str, Any]], tools: Any) -> Decision:
+    return decide(history.model_input(history.from_response_items(items), tools, instructions))
 
 
 def _response_object(
@@ -166,7 +118,7 @@ async def create_response(request: Request) -> Response:
         await knobs.hang()
     if knobs.fault == "run_failed":
         return JSONResponse(finish("failed", []))
-    decision = decide(model_input_from_items(instructions, items, _tool_names(body.get("tools"))))
+    decision = _decide(instructions, items, body.get("tools"))
     return JSONResponse(finish("completed", _output_items(decision)))
 
 
@@ -195,7 +147,7 @@ async def _stream(
     if knobs.fault == "run_failed":
         yield emit("response.failed", response=finish("failed", []))
         return
-    decision = decide(model_input_from_items(instructions, items, _tool_names(body.get("tools"))))
+    decision = _decide(instructions, items, body.get("tools"))
     output = _output_items(decision)
     for index, item in enumerate(output):
         if item["type"] == "function_call":
@@ -270,9 +222,3 @@ async def _stream(
 @router.get("/responses/{response_id}")
 async def retrieve_response(request: Request, response_id: str) -> JSONResponse:
     return JSONResponse(state_of(request).responses.get(response_id)["response"])
-
-
-@router.delete("/responses/{response_id}")
-async def delete_response(request: Request, response_id: str) -> JSONResponse:
-    state_of(request).responses.pop(response_id)
-    return JSONResponse({"id": response_id, "object": "response.deleted", "deleted": True})

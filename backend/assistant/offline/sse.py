@@ -17,22 +17,3 @@ def data_only(data: Any) -> bytes:
 
 ASSISTANTS_DONE = b"event: done\ndata: [DONE]\n\n"
 CHAT_DONE = b"data: [DONE]\n\n"
-
-
-def text_of(content: Any) -> str:
-    """The text of a message's content: a string, or a list of text parts of any flavour."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts = []
-        for part in content:
-            if isinstance(part, str):
-                parts.append(part)
-            elif isinstance(part, dict):
-                text = part.get("text")
-                if isinstance(text, dict):
-                    text = text.get("value")
-                if isinstance(text, str):
-                    parts.append(text)
-        return "".join(parts)
-    return ""
