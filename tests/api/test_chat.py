@@ -336,6 +336,50 @@ async def test_a_lapsed_turn_does_not_lock_the_conversation(
     response = await send(client, user, project, "anyone there?")
     assert response.status_code == 200
     assert await count(app, ChatTurn, status="expired") == 1
+    history = (await client.get(f"/api/chat/{project['id']}/messages", headers=user.headers)).json()
+    assert [(m["content"], m["status"], m["tool_calls"]) for m in history["messages"]][0] == (
+        "hello",
+        "failed",
+        [],
+    )
+
+
+async def test_a_running_turn_renews_its_lease_until_it_ends(
+    make_app: AppFactory, user: TestUser, project: Json
+) -> None:
+    """A turn longer than its lease keeps the conversation (another instance's send is a 409,
+    not an expiry), and its heartbeat stops with it."""
+    app = make_app(
+        CHAT_TURN_LEASE_SECONDS=1, CHAT_TURN_HEARTBEAT_SECONDS=0.25, OFFLINE_MODEL_LATENCY_MS=2500
+    )
+    other = make_app(model_client=app.state.model_client)
+
+    async def lease() -> Any:
+        async with app.state.session_factory() as session:
+            return await session.scalar(
+                select(ChatTurn.lease_expires_at).where(ChatTurn.status == "running")
+            )
+
+    async with asgi_client(app) as client, asgi_client(other) as second:
+        turn = asyncio.create_task(send(client, user, project, "hello"))
+        while (first_lease := await lease()) is None:
+            await asyncio.sleep(0.02)
+        while (renewed := await lease()) is not None and renewed < first_lease + timedelta(
+            seconds=1
+        ):
+            await asyncio.sleep(0.02)
+        # Past the first lease's end: only the renewals keep the conversation.
+        assert renewed is not None and renewed > first_lease + timedelta(seconds=1)
+        assert utc_now() > first_lease
+        assert (await send(second, user, project, "me too")).status_code == 409
+        assert (await turn).status_code == 200
+        assert await count(app, ChatTurn, status="expired") == 0
+    heartbeats = [
+        task
+        for task in asyncio.all_tasks()
+        if getattr(task.get_coro(), "__qualname__", "") == "TurnRunner._keep_lease"
+    ]
+    assert heartbeats == []
 
 
 async def test_a_client_that_disconnects_does_not_lock_the_conversation(

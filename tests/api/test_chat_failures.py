@@ -264,3 +264,31 @@ async def test_a_database_failure_storing_the_answer_fails_the_turn(
             "complete",
             "complete",
         ]
+
+
+async def test_a_stopped_turn_shows_as_cancelled_with_the_tools_that_ran(
+    make_app: AppFactory, user: TestUser, project: Json
+) -> None:
+    """Stopped once its tool has run, while the model takes a second over the answer: after a
+    reload the history marks the message cancelled and lists the change that stays."""
+    app = make_app(OFFLINE_MODEL_LATENCY_MS=1000)
+    async with serve(app) as url, httpx.AsyncClient(base_url=url, headers=user.headers) as client:
+        chat = f"/api/chat/{project['id']}"
+        async with client.stream(
+            "POST", chat + "/stream", json={"message": "add a scene called Kept"}
+        ) as response:
+            lines = response.aiter_lines()
+            async for line in lines:
+                if line == "event: tool_result":
+                    break
+            assert (await client.post(chat + "/cancel")).json() == {"cancelled": True}
+            rest = [line async for line in lines]
+        done = json.loads(rest[rest.index("event: done") + 1].removeprefix("data: "))
+        assert done["cancelled"] is True
+        assert done["messages"][0]["status"] == "cancelled"
+
+        [stopped] = (await client.get(chat + "/messages")).json()["messages"]
+        assert (stopped["content"], stopped["status"]) == ("add a scene called Kept", "cancelled")
+        assert [(c["name"], c["ok"]) for c in stopped["tool_calls"]] == [("create_scene", True)]
+        assert json.loads(stopped["tool_calls"][0]["output"])["scene"]["title"] == "Kept"
+        assert await count(app, ChatMessage, role="assistant") == 0
