@@ -3,7 +3,7 @@
 import asyncio
 import json
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -337,11 +337,8 @@ async def test_a_lapsed_turn_does_not_lock_the_conversation(
     assert response.status_code == 200
     assert await count(app, ChatTurn, status="expired") == 1
     history = (await client.get(f"/api/chat/{project['id']}/messages", headers=user.headers)).json()
-    assert [(m["content"], m["status"], m["tool_calls"]) for m in history["messages"]][0] == (
-        "hello",
-        "failed",
-        [],
-    )
+    first = history["messages"][0]
+    assert (first["content"], first["status"], first["tool_calls"]) == ("hello", "failed", [])
 
 
 async def test_a_running_turn_renews_its_lease_until_it_ends(
@@ -354,22 +351,27 @@ async def test_a_running_turn_renews_its_lease_until_it_ends(
     )
     other = make_app(model_client=app.state.model_client)
 
-    async def lease() -> Any:
-        async with app.state.session_factory() as session:
-            return await session.scalar(
-                select(ChatTurn.lease_expires_at).where(ChatTurn.status == "running")
-            )
+    async def lease_after(moment: datetime | None) -> datetime | None:
+        """The running turn's lease once it is later than `moment`; None if the turn ends first."""
+        for _ in range(500):
+            async with app.state.session_factory() as session:
+                lease = await session.scalar(
+                    select(ChatTurn.lease_expires_at).where(ChatTurn.status == "running")
+                )
+            if lease is None and moment is not None:
+                return None
+            if lease is not None and (moment is None or lease > moment):
+                return lease
+            await asyncio.sleep(0.02)
+        raise AssertionError("the lease did not move")
 
     async with asgi_client(app) as client, asgi_client(other) as second:
         turn = asyncio.create_task(send(client, user, project, "hello"))
-        while (first_lease := await lease()) is None:
-            await asyncio.sleep(0.02)
-        while (renewed := await lease()) is not None and renewed < first_lease + timedelta(
-            seconds=1
-        ):
-            await asyncio.sleep(0.02)
+        first_lease = await lease_after(None)
+        assert first_lease is not None
+        renewed = await lease_after(first_lease + timedelta(seconds=1))
         # Past the first lease's end: only the renewals keep the conversation.
-        assert renewed is not None and renewed > first_lease + timedelta(seconds=1)
+        assert renewed is not None
         assert utc_now() > first_lease
         assert (await send(second, user, project, "me too")).status_code == 409
         assert (await turn).status_code == 200

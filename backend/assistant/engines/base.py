@@ -1,5 +1,5 @@
 """What every engine shares: the turn's input and output, the event sink, running a round of
-tool calls, and turning the SDK's exceptions into errors a person can read."""
+tool calls, and turning the SDK's exceptions (and only those) into errors a person can read."""
 
 import asyncio
 import json
@@ -179,6 +179,9 @@ def _sdk_cause(error: BaseException) -> dict[str, object]:
     }
 
 
+_SDK_PACKAGES = frozenset({"openai", "httpx2"})
+
+
 def _raised_inside_sdk(error: BaseException) -> bool:
     """Whether the innermost of the SDK's frames and ours is the SDK's. Its stream helpers fail
     on a malformed stream with bare RuntimeError, KeyError, IndexError, AssertionError or
@@ -191,9 +194,6 @@ def _raised_inside_sdk(error: BaseException) -> bool:
             innermost = module
         traceback = traceback.tb_next
     return innermost is not None and innermost.partition(".")[0] in _SDK_PACKAGES
-
-
-_SDK_PACKAGES = frozenset({"openai", "httpx2"})
 
 
 @asynccontextmanager
