@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.api.routes.chat import _final_event
 from backend.models import ChatMessage, ChatSession, ChatTurn, User
@@ -354,8 +355,9 @@ async def test_a_running_turn_renews_its_lease_until_it_ends(
     async def lease_after(moment: datetime | None) -> datetime | None:
         """The running turn's lease once it is later than `moment`; None if the turn ends first."""
         for _ in range(500):
+            session: AsyncSession
             async with app.state.session_factory() as session:
-                lease = await session.scalar(
+                lease: datetime | None = await session.scalar(
                     select(ChatTurn.lease_expires_at).where(ChatTurn.status == "running")
                 )
             if lease is None and moment is not None:
