@@ -316,7 +316,8 @@ def _describe_validation(error: ValidationError) -> str:
 
 
 async def run_tool(context: ToolContext, name: str, raw_arguments: str | Json) -> ToolResult:
-    """Run one call in its own short transaction; any failure is an error output."""
+    """Run one call in its own short transaction (a writer only for tools that write); any
+    failure the model can act on is an error output, anything else (a bug) is raised."""
     try:
         arguments = json.loads(raw_arguments) if isinstance(raw_arguments, str) else raw_arguments
     except ValueError:
@@ -334,7 +335,8 @@ async def run_tool(context: ToolContext, name: str, raw_arguments: str | Json) -
     except ValidationError as error:
         return ToolResult(name, arguments, _error(_describe_validation(error)), False)
     try:
-        async with unit_of_work(context.session_factory, write=True) as session:
+        # A read-only tool is not a writer: on SQLite it does not queue behind other writers.
+        async with unit_of_work(context.session_factory, write=not selected.read_only) as session:
             payload = await selected.handler(session, context, parsed)
     except ValidationError as error:
         return ToolResult(name, arguments, _error(_describe_validation(error)), False)

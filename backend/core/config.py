@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     OPENAI_MAX_RETRIES: int = Field(2, ge=0, le=10)
     CHAT_TURN_TIMEOUT_SECONDS: float = Field(120, gt=0, le=1800)
     CHAT_MAX_TOOL_ROUNDS: int = Field(8, ge=1, le=32)
+    CHAT_MAX_TOOL_CALLS_PER_ROUND: int = Field(32, ge=1, le=256)
+    CHAT_TURN_LEASE_SECONDS: float = Field(15, gt=0, le=600)
+    CHAT_TURN_HEARTBEAT_SECONDS: float = Field(5, gt=0, le=300)
     CHAT_HISTORY_MESSAGES: int = Field(20, ge=0, le=200)
     CHAT_MESSAGES_PER_DAY: int = Field(500, ge=1)
     OFFLINE_MODEL_LATENCY_MS: int = Field(0, ge=0)
@@ -82,6 +85,15 @@ class Settings(BaseSettings):
         if value.startswith("sqlite://"):
             return "sqlite+aiosqlite://" + value[len("sqlite://") :]
         return value
+
+    @model_validator(mode="after")
+    def heartbeat_within_lease(self) -> "Settings":
+        # Renewing at most every half lease leaves a running turn one missed beat of slack.
+        if self.CHAT_TURN_HEARTBEAT_SECONDS * 2 > self.CHAT_TURN_LEASE_SECONDS:
+            raise ValueError(
+                "CHAT_TURN_HEARTBEAT_SECONDS must be at most half of CHAT_TURN_LEASE_SECONDS"
+            )
+        return self
 
     @model_validator(mode="after")
     def check_production(self) -> "Settings":

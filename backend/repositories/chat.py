@@ -117,17 +117,35 @@ async def add_turn(session: AsyncSession, turn: ChatTurn) -> ChatTurn:
     return turn
 
 
+async def renew_lease(session: AsyncSession, turn_id: uuid.UUID, expires_at: datetime) -> bool:
+    """Extend a running turn's lease; False if it is no longer running."""
+    result = await session.execute(
+        update(ChatTurn)
+        .where(ChatTurn.id == turn_id, ChatTurn.status == RUNNING)
+        .values(lease_expires_at=expires_at)
+        .returning(ChatTurn.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
 async def expire_lapsed_turns(session: AsyncSession, session_id: uuid.UUID, now: datetime) -> None:
     """A running turn whose lease ran out belongs to a process that died: it ends `expired`."""
-    await session.execute(
-        update(ChatTurn)
-        .where(
+    lapsed = await session.scalars(
+        select(ChatTurn.id).where(
             ChatTurn.session_id == session_id,
             ChatTurn.status == RUNNING,
             ChatTurn.lease_expires_at < now,
         )
-        .values(status="expired", error="The reply was interrupted.", finished_at=now)
     )
+    for turn_id in lapsed.all():
+        await end_turn(
+            session,
+            turn_id,
+            status="expired",
+            finished_at=now,
+            error="The reply was interrupted.",
+            error_status=502,
+        )
 
 
 async def finish_turn(session: AsyncSession, turn_id: uuid.UUID, **values: Any) -> bool:
@@ -139,6 +157,70 @@ async def finish_turn(session: AsyncSession, turn_id: uuid.UUID, **values: Any) 
         .returning(ChatTurn.id)
     )
     return result.scalar_one_or_none() is not None
+
+
+# How the user's message shows a turn that ended without an answer.
+UNANSWERED = {"failed": "failed", "expired": "failed", "cancelled": "cancelled"}
+
+
+async def end_turn(
+    session: AsyncSession,
+    turn_id: uuid.UUID,
+    *,
+    status: str,
+    finished_at: datetime,
+    tool_calls: list[dict[str, Any]] | None = None,
+    error: str | None = None,
+    error_status: int | None = None,
+) -> bool:
+    """End a running turn without an answer and mark its user message (failed or cancelled,
+    with the tool calls that ran: `tool_calls`, or else those recorded so far); False if the
+    turn had already ended."""
+    values: dict[str, Any] = {
+        "status": status,
+        "finished_at": finished_at,
+        "error": error,
+        "error_status": error_status,
+    }
+    if tool_calls is not None:
+        values["tool_calls"] = tool_calls
+    ended = (
+        await session.execute(
+            update(ChatTurn)
+            .where(ChatTurn.id == turn_id, ChatTurn.status == RUNNING)
+            .values(**values)
+            .returning(ChatTurn.user_message_id, ChatTurn.tool_calls)
+        )
+    ).one_or_none()
+    if ended is None:
+        return False
+    await session.execute(
+        update(ChatMessage)
+        .where(ChatMessage.id == ended.user_message_id)
+        .values(status=UNANSWERED[status], tool_calls=ended.tool_calls or [])
+    )
+    return True
+
+
+async def record_tool_calls(
+    session: AsyncSession, turn_id: uuid.UUID, tool_calls: list[dict[str, Any]]
+) -> None:
+    """Store the tool calls a turn ran so far (only its own process calls this, with the whole
+    list each time); if the turn already ended unanswered elsewhere, its user message too."""
+    turn = (
+        await session.execute(
+            update(ChatTurn)
+            .where(ChatTurn.id == turn_id)
+            .values(tool_calls=tool_calls)
+            .returning(ChatTurn.status, ChatTurn.user_message_id)
+        )
+    ).one_or_none()
+    if turn is not None and turn.status in UNANSWERED:
+        await session.execute(
+            update(ChatMessage)
+            .where(ChatMessage.id == turn.user_message_id)
+            .values(tool_calls=tool_calls)
+        )
 
 
 async def touch_session(session: AsyncSession, session_id: uuid.UUID, **values: Any) -> None:

@@ -36,8 +36,16 @@ class ChatMessagePublic(PublicModel):
     role: str
     content: str
     created_at: datetime
-    status: str = Field(description="complete, or failed for a message whose reply failed")
-    tool_calls: list[ToolCallPublic] | None = None
+    status: str = Field(
+        description="`complete`; for a user message whose reply did not complete, `failed` "
+        "(the provider failed, the turn timed out, or the instance running it died) or "
+        "`cancelled` (stopped by the user)"
+    )
+    tool_calls: list[ToolCallPublic] | None = Field(
+        default=None,
+        description="On an assistant message, the tools its turn ran; on a failed or cancelled "
+        "user message, the tools that ran before the turn ended (their changes stay)",
+    )
 
 
 class ChatTurnPublic(PublicModel):

@@ -3,13 +3,14 @@
 import asyncio
 import json
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.api.routes.chat import _final_event
 from backend.models import ChatMessage, ChatSession, ChatTurn, User
@@ -336,6 +337,53 @@ async def test_a_lapsed_turn_does_not_lock_the_conversation(
     response = await send(client, user, project, "anyone there?")
     assert response.status_code == 200
     assert await count(app, ChatTurn, status="expired") == 1
+    history = (await client.get(f"/api/chat/{project['id']}/messages", headers=user.headers)).json()
+    first = history["messages"][0]
+    assert (first["content"], first["status"], first["tool_calls"]) == ("hello", "failed", [])
+
+
+async def test_a_running_turn_renews_its_lease_until_it_ends(
+    make_app: AppFactory, user: TestUser, project: Json
+) -> None:
+    """A turn longer than its lease keeps the conversation (another instance's send is a 409,
+    not an expiry), and its heartbeat stops with it."""
+    app = make_app(
+        CHAT_TURN_LEASE_SECONDS=1, CHAT_TURN_HEARTBEAT_SECONDS=0.25, OFFLINE_MODEL_LATENCY_MS=2500
+    )
+    other = make_app(model_client=app.state.model_client)
+
+    async def lease_after(moment: datetime | None) -> datetime | None:
+        """The running turn's lease once it is later than `moment`; None if the turn ends first."""
+        for _ in range(500):
+            session: AsyncSession
+            async with app.state.session_factory() as session:
+                lease: datetime | None = await session.scalar(
+                    select(ChatTurn.lease_expires_at).where(ChatTurn.status == "running")
+                )
+            if lease is None and moment is not None:
+                return None
+            if lease is not None and (moment is None or lease > moment):
+                return lease
+            await asyncio.sleep(0.02)
+        raise AssertionError("the lease did not move")
+
+    async with asgi_client(app) as client, asgi_client(other) as second:
+        turn = asyncio.create_task(send(client, user, project, "hello"))
+        first_lease = await lease_after(None)
+        assert first_lease is not None
+        renewed = await lease_after(first_lease + timedelta(seconds=1))
+        # Past the first lease's end: only the renewals keep the conversation.
+        assert renewed is not None
+        assert utc_now() > first_lease
+        assert (await send(second, user, project, "me too")).status_code == 409
+        assert (await turn).status_code == 200
+        assert await count(app, ChatTurn, status="expired") == 0
+    heartbeats = [
+        task
+        for task in asyncio.all_tasks()
+        if getattr(task.get_coro(), "__qualname__", "") == "TurnRunner._keep_lease"
+    ]
+    assert heartbeats == []
 
 
 async def test_a_client_that_disconnects_does_not_lock_the_conversation(

@@ -32,15 +32,18 @@ def create_model_client(settings: Settings) -> AsyncOpenAI:
 
 
 def create_engine(settings: Settings, client: AsyncOpenAI) -> Engine:
-    rounds = settings.CHAT_MAX_TOOL_ROUNDS
+    rounds, calls = settings.CHAT_MAX_TOOL_ROUNDS, settings.CHAT_MAX_TOOL_CALLS_PER_ROUND
     if settings.CHAT_ENGINE == "responses":
-        return ResponsesEngine(client, settings.model_name, max_rounds=rounds)
+        return ResponsesEngine(client, settings.model_name, max_rounds=rounds, max_calls=calls)
     if settings.CHAT_ENGINE == "chat_completions":
-        return ChatCompletionsEngine(client, settings.model_name, max_rounds=rounds)
+        return ChatCompletionsEngine(
+            client, settings.model_name, max_rounds=rounds, max_calls=calls
+        )
     return AssistantsEngine(
         client,
         settings.model_name,
         stream=settings.CHAT_ASSISTANTS_MODE == "stream",
         assistant_id=settings.OPENAI_ASSISTANT_ID,
         max_rounds=rounds,
+        max_calls=calls,
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 import openai
 from openai import AsyncAssistantEventHandler, AsyncOpenAI
-from openai.types.beta.threads import Run, TextDelta
+from openai.types.beta.threads import Message, Run, TextDelta
 
 from backend.assistant.engines.base import (
     SYSTEM_PROMPT,
@@ -17,24 +17,32 @@ from backend.assistant.engines.base import (
     TurnInput,
     TurnOutput,
     TurnSink,
-    provider_errors,
+    incomplete_stream,
+    provider_call,
     run_round,
     too_many_rounds,
 )
-from backend.assistant.tools import TOOLS, ToolResult
+from backend.assistant.tools import TOOLS
 
 ASSISTANT_NAME = "Scenecraft planner"
-ACTIVE = ("queued", "in_progress", "requires_action", "cancelling")
+UNFINISHED = ("queued", "in_progress", "cancelling")
+ACTIVE = (*UNFINISHED, "requires_action")
 
 
 class _ForwardText(AsyncAssistantEventHandler):
+    """Forwards the text as it streams and keeps the messages that were completed."""
+
     def __init__(self, sink: TurnSink) -> None:
         super().__init__()
         self._sink = sink
+        self.completed: list[Message] = []
 
     async def on_text_delta(self, delta: TextDelta, snapshot: object) -> None:
         if delta.value:
             await self._sink.delta(delta.value)
+
+    async def on_message_done(self, message: Message) -> None:
+        self.completed.append(message)
 
 
 class AssistantsEngine:
@@ -48,6 +56,7 @@ class AssistantsEngine:
         stream: bool = True,
         assistant_id: str | None = None,
         max_rounds: int = 8,
+        max_calls: int = 32,
     ) -> None:
         self._client = client
         self._model = model
@@ -56,37 +65,44 @@ class AssistantsEngine:
         self._assistant_id: str | None = None
         self._assistant_lock = asyncio.Lock()
         self._max_rounds = max_rounds
+        self._max_calls = max_calls
 
     async def run_turn(self, turn: TurnInput) -> TurnOutput:
-        async with provider_errors():
+        async with provider_call():
             assistant_id = await self._ensure_assistant()
             thread_id, (run, reply) = await self._begin(turn, assistant_id)
-            results: list[ToolResult] = []
-            rounds = 0
-            while run.status == "requires_action" and run.required_action is not None:
-                rounds += 1
-                if rounds > self._max_rounds:
+        rounds = 0
+        while run.status == "requires_action" and run.required_action is not None:
+            rounds += 1
+            if rounds > self._max_rounds:
+                async with provider_call():
                     await self._client.beta.threads.runs.cancel(run.id, thread_id=thread_id)
-                    raise too_many_rounds(self._max_rounds)
-                calls = run.required_action.submit_tool_outputs.tool_calls
-                round_results = await run_round(
-                    turn, [(call.function.name, call.function.arguments) for call in calls]
-                )
-                results += round_results
-                outputs = [
-                    {"tool_call_id": call.id, "output": result.output}
-                    for call, result in zip(calls, round_results, strict=True)
-                ]
+                raise too_many_rounds(self._max_rounds)
+            calls = run.required_action.submit_tool_outputs.tool_calls
+            round_results = await run_round(
+                turn,
+                [(call.function.name, call.function.arguments) for call in calls],
+                limit=self._max_calls,
+            )
+            outputs = [
+                {"tool_call_id": call.id, "output": result.output}
+                for call, result in zip(calls, round_results, strict=True)
+            ]
+            async with provider_call():
                 run, reply = await self._submit(thread_id, run, outputs, turn.sink)
-            if run.status in ACTIVE:
-                # The stream stopped without a final event; the next turn cancels that run.
-                raise ProviderError(
-                    "The model provider's stream ended before the reply was complete."
-                )
-            if run.status != "completed":
-                reason = run.last_error.message if run.last_error else run.status
-                raise ProviderError(f"The assistant's run ended {run.status}: {reason}")
-            return TurnOutput(reply=reply, tool_results=results, thread_id=thread_id)
+        if run.status in ACTIVE:
+            # The run stopped short of an end; the next turn cancels it.
+            raise incomplete_stream(f"thread.run.{run.status}")
+        if run.status != "completed":
+            reason = run.last_error.message if run.last_error else run.status
+            raise ProviderError(
+                f"The assistant's run ended {run.status}: {reason}",
+                cause={
+                    "cause": "run_" + run.status,
+                    "code": run.last_error.code if run.last_error else None,
+                },
+            )
+        return TurnOutput(reply=reply, thread_id=thread_id)
 
     # --- the assistant ---------------------------------------------------------------------------
 
@@ -197,7 +213,7 @@ class AssistantsEngine:
             **options,
         ) as stream:
             await stream.until_done()
-        return await self._finished(handler)
+        return self._finished(handler)
 
     async def _submit(
         self, thread_id: str, run: Run, outputs: list[Any], sink: TurnSink
@@ -213,16 +229,20 @@ class AssistantsEngine:
             thread_id=thread_id, run_id=run.id, tool_outputs=outputs, event_handler=handler
         ) as stream:
             await stream.until_done()
-        return await self._finished(handler)
+        return self._finished(handler)
 
     @staticmethod
-    async def _finished(handler: _ForwardText) -> tuple[Run, str]:
-        run = await handler.get_final_run()
+    def _finished(handler: _ForwardText) -> tuple[Run, str]:
+        """The run as its last event left it, and its text. A stream that ends without a
+        terminal run event (`requires_action` included) is cut: its tool calls may be partial."""
+        run = handler.current_run
+        if run is None or run.status in UNFINISHED:
+            raise incomplete_stream(None if run is None else f"thread.run.{run.status}")
         if run.status != "completed":
             return run, ""
         texts = [
             block.text.value
-            for message in await handler.get_final_messages()
+            for message in handler.completed
             for block in message.content
             if block.type == "text"
         ]

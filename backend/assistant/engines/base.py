@@ -1,12 +1,14 @@
 """What every engine shares: the turn's input and output, the event sink, running a round of
-tool calls, and turning the SDK's exceptions into errors a person can read."""
+tool calls, and turning the SDK's exceptions (and only those) into errors a person can read."""
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
+import httpx2
 import openai
 
 from backend.assistant.tools import ToolResult, is_read_only
@@ -20,12 +22,19 @@ SYSTEM_PROMPT = (
 
 
 class ProviderError(Exception):
-    """The model provider failed: 502 (it answered badly) or 504 (it did not answer in time)."""
+    """The model provider failed: 502 (it answered badly) or 504 (it did not answer in time).
 
-    def __init__(self, message: str, status_code: int = 502) -> None:
+    `message` is for people; `cause` is for the log: what the SDK said (its exception, the HTTP
+    status, the error code, the request id) or which final event a stream lacked.
+    """
+
+    def __init__(
+        self, message: str, status_code: int = 502, *, cause: dict[str, object] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status_code = status_code
+        self.cause = cause or {}
 
 
 class TurnCancelledError(Exception):
@@ -70,8 +79,10 @@ class TurnInput:
 
 @dataclass
 class TurnOutput:
+    """The answer, and where the provider keeps the conversation. The tool calls are not here:
+    the service records each one as it runs (`TurnInput.run_tool`)."""
+
     reply: str
-    tool_results: list[ToolResult] = field(default_factory=list)
     thread_id: str | None = None
     response_id: str | None = None
 
@@ -82,13 +93,33 @@ class Engine(Protocol):
     async def run_turn(self, turn: TurnInput) -> TurnOutput: ...
 
 
-async def run_round(turn: TurnInput, calls: list[tuple[str, str]]) -> list[ToolResult]:
-    """Run one round of (name, JSON arguments) calls, reporting each as it starts and ends.
+async def run_round(
+    turn: TurnInput, calls: list[tuple[str, str]], *, limit: int
+) -> list[ToolResult]:
+    """Run one round of (name, JSON arguments) calls, reporting each as it starts and ends; one
+    result per call, in the calls' order (every call id needs its output).
 
+    Only the first `limit` calls run: the rest are answered with an error and change nothing.
     Reads run concurrently; writes run one at a time in the model's order (they all change the
     same project, and "add scenes A, B and C" means in that order), each after checking that the
     turn was not cancelled: a stopped turn changes nothing more.
     """
+    refused = [
+        ToolResult(
+            name,
+            {},
+            json.dumps(
+                {
+                    "ok": False,
+                    "error": f"only {limit} tool calls run per round; this one was not run, "
+                    "call it again in the next round",
+                }
+            ),
+            False,
+        )
+        for name, _ in calls[limit:]
+    ]
+    calls = calls[:limit]
     results: list[ToolResult | None] = [None] * len(calls)
 
     async def run(index: int, name: str, arguments: str) -> None:
@@ -112,41 +143,111 @@ async def run_round(turn: TurnInput, calls: list[tuple[str, str]]) -> list[ToolR
         checked = False
         await run(index, name, arguments)
     await asyncio.gather(*reads)
-    return [result for result in results if result is not None]
+    return [result for result in results if result is not None] + refused
 
 
 def too_many_rounds(limit: int) -> ProviderError:
     return ProviderError(
         f"The assistant kept calling tools without answering, so it was stopped after {limit} "
-        "rounds. The changes made so far are kept."
+        "rounds. The changes made so far are kept.",
+        cause={"cause": "too_many_rounds", "rounds": limit},
     )
 
 
+def incomplete_stream(last_event: str | None) -> ProviderError:
+    """A stream that ended without its final event: nothing from it may be used."""
+    return ProviderError(
+        "The model provider's stream ended before the reply was complete.",
+        cause={"cause": "incomplete_stream", "last_event": last_event},
+    )
+
+
+def unfinished_reply(reason: str) -> ProviderError:
+    """A complete answer that says it is not a whole reply (cut at a length limit, filtered…)."""
+    return ProviderError(
+        f"The model provider could not finish the reply: {reason}",
+        cause={"cause": "unfinished_reply", "reason": reason},
+    )
+
+
+def _sdk_cause(error: BaseException) -> dict[str, object]:
+    return {
+        "cause": type(error).__name__,
+        "status": getattr(error, "status_code", None),
+        "code": getattr(error, "code", None),
+        "request_id": getattr(error, "request_id", None),
+    }
+
+
+_SDK_PACKAGES = frozenset({"openai", "httpx2"})
+
+
+def _raised_inside_sdk(error: BaseException) -> bool:
+    """Whether the innermost of the SDK's frames and ours is the SDK's. Its stream helpers fail
+    on a malformed stream with bare RuntimeError, KeyError, IndexError, AssertionError or
+    json.JSONDecodeError; the same exceptions from our own code (an event sink) are our bugs."""
+    innermost = None
+    traceback = error.__traceback__
+    while traceback is not None:
+        module = str(traceback.tb_frame.f_globals.get("__name__", ""))
+        if module.partition(".")[0] in _SDK_PACKAGES or module.startswith("backend."):
+            innermost = module
+        traceback = traceback.tb_next
+    return innermost is not None and innermost.partition(".")[0] in _SDK_PACKAGES
+
+
 @asynccontextmanager
-async def provider_errors() -> AsyncIterator[None]:
-    """SDK exceptions (after its own retries) as ProviderError with a message for people."""
+async def provider_call() -> AsyncIterator[None]:
+    """Around each request to the model provider, and nothing else (never a tool or our own
+    storage, whose failures are bugs to report as such): the SDK's exceptions, after its own
+    retries, as ProviderError with a message for people and the cause for the log."""
     try:
         yield
     except openai.APITimeoutError as error:
-        raise ProviderError("The model provider did not answer in time.", 504) from error
-    except openai.RateLimitError as error:
-        if error.code == "insufficient_quota":
-            raise ProviderError("The model provider account has no quota left.") from error
         raise ProviderError(
-            "The model provider is rate-limiting us right now. Try again in a moment."
+            "The model provider did not answer in time.", 504, cause=_sdk_cause(error)
         ) from error
+    except openai.RateLimitError as error:
+        message = (
+            "The model provider account has no quota left."
+            if error.code == "insufficient_quota"
+            else "The model provider is rate-limiting us right now. Try again in a moment."
+        )
+        raise ProviderError(message, cause=_sdk_cause(error)) from error
     except (openai.AuthenticationError, openai.PermissionDeniedError) as error:
-        raise ProviderError("The model provider refused Scenecraft's credentials.") from error
+        raise ProviderError(
+            "The model provider refused Scenecraft's credentials.", cause=_sdk_cause(error)
+        ) from error
     except openai.APIConnectionError as error:
-        raise ProviderError("Scenecraft could not reach the model provider.") from error
+        raise ProviderError(
+            "Scenecraft could not reach the model provider.", cause=_sdk_cause(error)
+        ) from error
     except openai.APIStatusError as error:
         raise ProviderError(
-            f"The model provider returned an error ({error.status_code}). Try again."
+            f"The model provider returned an error ({error.status_code}). Try again.",
+            cause=_sdk_cause(error),
         ) from error
     except openai.APIError as error:
-        raise ProviderError(f"The model provider reported an error: {error.message}") from error
-    except RuntimeError as error:
-        # The SDK's stream helpers raise this when a stream ends without its final event.
         raise ProviderError(
-            "The model provider's stream ended before the reply was complete."
+            f"The model provider reported an error: {error.message}", cause=_sdk_cause(error)
+        ) from error
+    except openai.OpenAIError as error:
+        raise ProviderError(
+            "The model provider's reply could not be used.", cause=_sdk_cause(error)
+        ) from error
+    # The Assistants helpers re-raise the transport's own errors, not the SDK's wrappers.
+    except httpx2.TimeoutException as error:
+        raise ProviderError(
+            "The model provider did not answer in time.", 504, cause=_sdk_cause(error)
+        ) from error
+    except httpx2.TransportError as error:
+        raise ProviderError(
+            "The connection to the model provider broke off before the reply was complete.",
+            cause=_sdk_cause(error),
+        ) from error
+    except Exception as error:
+        if not _raised_inside_sdk(error):
+            raise
+        raise ProviderError(
+            "The model provider sent a reply Scenecraft could not read.", cause=_sdk_cause(error)
         ) from error

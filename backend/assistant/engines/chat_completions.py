@@ -4,25 +4,34 @@ LM Studio and any OpenAI-compatible server."""
 from typing import Any
 
 from openai import AsyncOpenAI
+from openai.types.chat import ChatCompletionMessage
 
 from backend.assistant.engines.base import (
     SYSTEM_PROMPT,
     TurnInput,
     TurnOutput,
-    provider_errors,
+    TurnSink,
+    incomplete_stream,
+    provider_call,
     run_round,
     too_many_rounds,
+    unfinished_reply,
 )
-from backend.assistant.tools import TOOLS, ToolResult
+from backend.assistant.tools import TOOLS
+
+FINISHED = ("stop", "tool_calls")
 
 
 class ChatCompletionsEngine:
     name = "chat_completions"
 
-    def __init__(self, client: AsyncOpenAI, model: str, *, max_rounds: int = 8) -> None:
+    def __init__(
+        self, client: AsyncOpenAI, model: str, *, max_rounds: int = 8, max_calls: int = 32
+    ) -> None:
         self._client = client
         self._model = model
         self._max_rounds = max_rounds
+        self._max_calls = max_calls
 
     async def run_turn(self, turn: TurnInput) -> TurnOutput:
         history = await turn.load_history()
@@ -32,33 +41,45 @@ class ChatCompletionsEngine:
             {"role": "user", "content": turn.user_text},
         ]
         tools: list[Any] = [tool.chat_definition() for tool in TOOLS.values()]
-        results: list[ToolResult] = []
-        async with provider_errors():
-            for _ in range(self._max_rounds + 1):
-                async with self._client.chat.completions.stream(
-                    model=self._model, messages=messages, tools=tools
-                ) as stream:
-                    async for event in stream:
-                        if event.type == "content.delta":
-                            await turn.sink.delta(event.delta)
-                    completion = await stream.get_final_completion()
-                message = completion.choices[0].message
-                calls = [call for call in message.tool_calls or [] if call.type == "function"]
-                if not calls:
-                    return TurnOutput(message.content or "", results)
-                messages.append(
-                    {
-                        "role": "assistant",
-                        "content": message.content,
-                        "tool_calls": [call.model_dump(exclude_none=True) for call in calls],
-                    }
-                )
-                round_results = await run_round(
-                    turn, [(call.function.name, call.function.arguments) for call in calls]
-                )
-                results += round_results
-                messages += [
-                    {"role": "tool", "tool_call_id": call.id, "content": result.output}
-                    for call, result in zip(calls, round_results, strict=True)
-                ]
+        for _ in range(self._max_rounds + 1):
+            async with provider_call():
+                message = await self._answer(messages, tools, turn.sink)
+            calls = [call for call in message.tool_calls or [] if call.type == "function"]
+            if not calls:
+                return TurnOutput(message.content or "")
+            messages.append(
+                {
+                    "role": "assistant",
+                    "content": message.content,
+                    "tool_calls": [call.model_dump(exclude_none=True) for call in calls],
+                }
+            )
+            round_results = await run_round(
+                turn,
+                [(call.function.name, call.function.arguments) for call in calls],
+                limit=self._max_calls,
+            )
+            messages += [
+                {"role": "tool", "tool_call_id": call.id, "content": result.output}
+                for call, result in zip(calls, round_results, strict=True)
+            ]
         raise too_many_rounds(self._max_rounds)
+
+    async def _answer(
+        self, messages: list[Any], tools: list[Any], sink: TurnSink
+    ) -> ChatCompletionMessage:
+        """One streamed completion. The SDK does not notice a cut stream: without a finish
+        reason the text and tool calls so far are partial, so none of it is used."""
+        async with self._client.chat.completions.stream(
+            model=self._model, messages=messages, tools=tools
+        ) as stream:
+            async for event in stream:
+                if event.type == "content.delta":
+                    await sink.delta(event.delta)
+            completion = await stream.get_final_completion()
+        choice = completion.choices[0] if completion.choices else None
+        if choice is None or choice.finish_reason is None:
+            raise incomplete_stream(None if choice is None else "chat.completion.chunk")
+        if choice.finish_reason not in FINISHED:
+            raise unfinished_reply(choice.finish_reason)
+        return choice.message

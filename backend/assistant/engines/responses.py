@@ -13,20 +13,25 @@ from backend.assistant.engines.base import (
     TurnInput,
     TurnOutput,
     TurnSink,
-    provider_errors,
+    incomplete_stream,
+    provider_call,
     run_round,
     too_many_rounds,
+    unfinished_reply,
 )
-from backend.assistant.tools import TOOLS, ToolResult
+from backend.assistant.tools import TOOLS
 
 
 class ResponsesEngine:
     name = "responses"
 
-    def __init__(self, client: AsyncOpenAI, model: str, *, max_rounds: int = 8) -> None:
+    def __init__(
+        self, client: AsyncOpenAI, model: str, *, max_rounds: int = 8, max_calls: int = 32
+    ) -> None:
         self._client = client
         self._model = model
         self._max_rounds = max_rounds
+        self._max_calls = max_calls
 
     async def run_turn(self, turn: TurnInput) -> TurnOutput:
         instructions = f"{SYSTEM_PROMPT}\n{turn.instructions}"
@@ -34,9 +39,8 @@ class ResponsesEngine:
         user: list[Any] = [{"role": "user", "content": turn.user_text}]
         previous = turn.previous_response_id
         items = user if previous else await self._history(turn) + user
-        results: list[ToolResult] = []
-        async with provider_errors():
-            for _ in range(self._max_rounds + 1):
+        for _ in range(self._max_rounds + 1):
+            async with provider_call():
                 try:
                     response = await self._stream(instructions, items, tools, previous, turn.sink)
                 except openai.NotFoundError:
@@ -45,20 +49,21 @@ class ResponsesEngine:
                     # The provider forgot the chain: start again from our own history.
                     previous, items = None, await self._history(turn) + user
                     response = await self._stream(instructions, items, tools, None, turn.sink)
-                calls = [item for item in response.output if item.type == "function_call"]
-                if not calls:
-                    return TurnOutput(response.output_text, results, response_id=response.id)
-                round_results = await run_round(turn, [(c.name, c.arguments) for c in calls])
-                results += round_results
-                previous = response.id
-                items = [
-                    {
-                        "type": "function_call_output",
-                        "call_id": call.call_id,
-                        "output": result.output,
-                    }
-                    for call, result in zip(calls, round_results, strict=True)
-                ]
+            calls = [item for item in response.output if item.type == "function_call"]
+            if not calls:
+                return TurnOutput(response.output_text, response_id=response.id)
+            round_results = await run_round(
+                turn, [(c.name, c.arguments) for c in calls], limit=self._max_calls
+            )
+            previous = response.id
+            items = [
+                {
+                    "type": "function_call_output",
+                    "call_id": call.call_id,
+                    "output": result.output,
+                }
+                for call, result in zip(calls, round_results, strict=True)
+            ]
         raise too_many_rounds(self._max_rounds)
 
     @staticmethod
@@ -74,15 +79,35 @@ class ResponsesEngine:
         previous: str | None,
         sink: TurnSink,
     ) -> Response:
+        """One streamed response. Only `response.completed` makes it whole: a stream that ends
+        without it (cut, or an `error` event) is not used, not even its function calls."""
         options: dict[str, Any] = {"previous_response_id": previous} if previous else {}
+        final: Response | None = None
+        final_event: str | None = None
+        last_event: str | None = None
         async with self._client.responses.stream(
             model=self._model, instructions=instructions, input=items, tools=tools, **options
         ) as stream:
             async for event in stream:
+                last_event = event.type
                 if event.type == "response.output_text.delta":
                     await sink.delta(event.delta)
-            response = await stream.get_final_response()
-        if response.status not in (None, "completed"):
-            reason = response.error.message if response.error else response.status
-            raise ProviderError(f"The model provider could not finish the reply: {reason}")
-        return response
+                elif event.type == "error":
+                    raise ProviderError(
+                        f"The model provider reported an error: {event.message}",
+                        cause={"cause": "error_event", "code": event.code},
+                    )
+                elif (
+                    event.type == "response.completed"
+                    or event.type == "response.incomplete"
+                    or event.type == "response.failed"
+                ):
+                    final, final_event = event.response, event.type
+            if final is None:
+                raise incomplete_stream(last_event)
+            if final_event == "response.completed":
+                return await stream.get_final_response()
+        if final.error is not None:
+            raise unfinished_reply(final.error.message)
+        details = final.incomplete_details
+        raise unfinished_reply(details.reason if details and details.reason else str(final.status))

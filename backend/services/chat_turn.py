@@ -1,0 +1,292 @@
+"""Running one chat turn, once its user message and running slot are committed: the engine under
+a deadline while a heartbeat keeps the turn's lease, each tool call recorded as it runs, and one
+end for every outcome — the answer stored, or the turn failed or cancelled with its user message
+marked. A turn is never left running by this process; if the process dies, the lease lapses.
+
+No transaction is held while the model works: each tool call, lease renewal and the end have
+their own short one, and the end is written by compare-and-swap on the turn's status, so a turn
+stopped meanwhile (from any instance) writes nothing more.
+"""
+
+import asyncio
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from backend.assistant.engines.base import (
+    Engine,
+    ProviderError,
+    TurnCancelledError,
+    TurnInput,
+    TurnOutput,
+    TurnSink,
+)
+from backend.assistant.tools import ToolContext, ToolResult, is_read_only, run_tool
+from backend.core.config import Settings
+from backend.core.db import unit_of_work
+from backend.models import ChatMessage
+from backend.models.base import utc_now
+from backend.models.chat import RUNNING
+from backend.repositories import chat as chat_repository
+from backend.schemas.chat import ChatMessagePublic, ChatTurnPublic
+
+logger = logging.getLogger("scenecraft.chat")
+
+UNEXPECTED = "The assistant failed unexpectedly. Try again."
+SHUT_DOWN = "The server stopped while the assistant was working. Try again."
+
+
+@dataclass
+class TurnResult:
+    session_id: uuid.UUID
+    messages: list[ChatMessagePublic]
+    reply: str = ""
+    tool_calls: list[dict[str, object]] = field(default_factory=list)
+    cancelled: bool = False
+    error: str | None = None
+    error_status: int | None = None
+
+    def public(self) -> ChatTurnPublic:
+        return ChatTurnPublic.model_validate(
+            {
+                "session_id": self.session_id,
+                "reply": self.reply,
+                "messages": self.messages,
+                "tool_calls": self.tool_calls,
+                "cancelled": self.cancelled,
+            }
+        )
+
+
+@dataclass
+class PreparedTurn:
+    """A turn whose user message and running slot are committed: ready for the model."""
+
+    user_id: uuid.UUID
+    project_id: uuid.UUID
+    project_title: str
+    session_id: uuid.UUID
+    turn_id: uuid.UUID
+    user_message: ChatMessagePublic
+    thread_id: str | None
+    response_id: str | None
+
+
+class _CancelledMeanwhileError(Exception):
+    pass
+
+
+def public_message(message: ChatMessage) -> ChatMessagePublic:
+    return ChatMessagePublic.model_validate(message)
+
+
+def _calls(recorded: list[ToolResult]) -> list[dict[str, object]]:
+    return [result.public() for result in recorded]
+
+
+class TurnRunner:
+    def __init__(
+        self,
+        settings: Settings,
+        session_factory: async_sessionmaker[AsyncSession],
+        engine: Engine,
+    ) -> None:
+        self._settings = settings
+        self._sessions = session_factory
+        self._engine = engine
+        self.shutting_down = False
+        """Set when the app stops: a turn interrupted then failed, the user did not stop it."""
+
+    async def run(self, prepared: PreparedTurn, sink: TurnSink) -> TurnResult:
+        recorded: list[ToolResult] = []
+        log = {"turn_id": str(prepared.turn_id)}
+        try:
+            output = await self._produce(prepared.turn_id, self._input(prepared, sink, recorded))
+            return await self._complete(prepared, output, recorded)
+        except (asyncio.CancelledError, TurnCancelledError):
+            if self.shutting_down:
+                logger.warning("chat turn interrupted by shutdown", extra=log)
+                return await self._end(prepared, recorded, "failed", (502, SHUT_DOWN))
+            return await self._end(prepared, recorded, "cancelled")
+        except TimeoutError:
+            timeout = self._settings.CHAT_TURN_TIMEOUT_SECONDS
+            logger.warning("chat turn timed out", extra=log)
+            message = f"The assistant took longer than {timeout:g} seconds and was stopped."
+            return await self._end(prepared, recorded, "failed", (504, message))
+        except ProviderError as error:
+            logger.warning(
+                "chat turn failed: the model provider", extra={**log, "provider": error.cause}
+            )
+            return await self._end(prepared, recorded, "failed", (error.status_code, error.message))
+        except Exception:
+            # A bug in a tool, in our code or the database: not the provider's fault.
+            logger.exception("chat turn failed unexpectedly", extra=log)
+            return await self._end(prepared, recorded, "failed", (502, UNEXPECTED))
+
+    def _input(
+        self, prepared: PreparedTurn, sink: TurnSink, recorded: list[ToolResult]
+    ) -> TurnInput:
+        context = ToolContext(self._sessions, prepared.user_id, prepared.project_id)
+
+        async def record(name: str, arguments: str) -> ToolResult:
+            result = await run_tool(context, name, arguments)
+            recorded.append(result)
+            if result.ok and not is_read_only(name):
+                # Stored as they happen: if this process dies, the turn still lists its changes.
+                async with unit_of_work(self._sessions, write=True) as session:
+                    await chat_repository.record_tool_calls(
+                        session, prepared.turn_id, _calls(recorded)
+                    )
+            return result
+
+        async def load_history() -> list[tuple[str, str]]:
+            async with unit_of_work(self._sessions) as session:
+                return await chat_repository.recent_history(
+                    session,
+                    prepared.session_id,
+                    self._settings.CHAT_HISTORY_MESSAGES,
+                    before=prepared.user_message.created_at,
+                )
+
+        return TurnInput(
+            user_text=prepared.user_message.content,
+            instructions=(
+                f"Current project id: {prepared.project_id}\n"
+                f"Current project title: {json.dumps(prepared.project_title)}"
+            ),
+            load_history=load_history,
+            run_tool=record,
+            is_cancelled=lambda: self._is_cancelled(prepared.turn_id),
+            sink=sink,
+            thread_id=prepared.thread_id,
+            previous_response_id=prepared.response_id,
+        )
+
+    async def _produce(self, turn_id: uuid.UUID, turn: TurnInput) -> TurnOutput:
+        """The engine's work under the turn's deadline, while a heartbeat keeps its lease."""
+        runner = asyncio.current_task()
+        assert runner is not None
+        heartbeat = asyncio.create_task(self._keep_lease(turn_id, runner))
+        try:
+            async with asyncio.timeout(self._settings.CHAT_TURN_TIMEOUT_SECONDS):
+                return await self._engine.run_turn(turn)
+        finally:
+            heartbeat.cancel()
+            await asyncio.wait([heartbeat])
+
+    async def _keep_lease(self, turn_id: uuid.UUID, runner: asyncio.Task[TurnResult]) -> None:
+        """Renew the lease every CHAT_TURN_HEARTBEAT_SECONDS, each time in its own short
+        transaction. A turn no longer running (stopped elsewhere, or expired after its lease
+        lapsed) is interrupted: another may be running by now."""
+        lease = timedelta(seconds=self._settings.CHAT_TURN_LEASE_SECONDS)
+        while True:
+            await asyncio.sleep(self._settings.CHAT_TURN_HEARTBEAT_SECONDS)
+            try:
+                async with unit_of_work(self._sessions, write=True) as session:
+                    held = await chat_repository.renew_lease(session, turn_id, utc_now() + lease)
+            except Exception:
+                logger.warning(
+                    "could not renew a chat turn's lease",
+                    exc_info=True,
+                    extra={"turn_id": str(turn_id)},
+                )
+                continue
+            if not held:
+                runner.cancel()
+                return
+
+    async def _is_cancelled(self, turn_id: uuid.UUID) -> bool:
+        async with unit_of_work(self._sessions) as session:
+            return await chat_repository.get_turn_status(session, turn_id) != RUNNING
+
+    async def _complete(
+        self, prepared: PreparedTurn, output: TurnOutput, recorded: list[ToolResult]
+    ) -> TurnResult:
+        tool_calls = _calls(recorded)
+        now = utc_now()
+        try:
+            async with unit_of_work(self._sessions, write=True) as session:
+                reply = ChatMessage(
+                    session_id=prepared.session_id,
+                    role="assistant",
+                    content=output.reply,
+                    tool_calls=tool_calls,
+                )
+                await chat_repository.add_message(session, reply)
+                finished = await chat_repository.finish_turn(
+                    session,
+                    prepared.turn_id,
+                    status="completed",
+                    finished_at=now,
+                    tool_calls=tool_calls,
+                    assistant_message_id=reply.id,
+                )
+                if not finished:
+                    raise _CancelledMeanwhileError
+                await chat_repository.touch_session(
+                    session,
+                    prepared.session_id,
+                    last_message_at=now,
+                    openai_thread_id=output.thread_id or prepared.thread_id,
+                    openai_response_id=output.response_id,
+                )
+        except _CancelledMeanwhileError:
+            return await self._end(prepared, recorded, "cancelled")
+        return TurnResult(
+            session_id=prepared.session_id,
+            messages=[prepared.user_message, public_message(reply)],
+            reply=output.reply,
+            tool_calls=tool_calls,
+        )
+
+    async def _end(
+        self,
+        prepared: PreparedTurn,
+        recorded: list[ToolResult],
+        status: str,
+        error: tuple[int, str] | None = None,
+    ) -> TurnResult:
+        """End a turn that produced no answer: the user's message stays, marked failed or
+        cancelled, with the tool calls that ran."""
+        tool_calls = _calls(recorded)
+        error_status, message = error if error else (None, None)
+        ended = True
+        try:
+            async with unit_of_work(self._sessions, write=True) as session:
+                ended = await chat_repository.end_turn(
+                    session,
+                    prepared.turn_id,
+                    status=status,
+                    finished_at=utc_now(),
+                    tool_calls=tool_calls,
+                    error=message,
+                    error_status=error_status,
+                )
+                if not ended:
+                    # Stopped or expired elsewhere first: that end stands, with all our calls.
+                    await chat_repository.record_tool_calls(session, prepared.turn_id, tool_calls)
+        except Exception:
+            logger.exception(
+                "could not store the end of a chat turn; its lease will expire it",
+                extra={"turn_id": str(prepared.turn_id)},
+            )
+        cancelled = status == "cancelled" or not ended
+        user_message = ChatMessagePublic.model_validate(
+            {
+                **prepared.user_message.model_dump(),
+                "status": "cancelled" if cancelled else "failed",
+                "tool_calls": tool_calls,
+            }
+        )
+        return TurnResult(
+            session_id=prepared.session_id,
+            messages=[user_message],
+            tool_calls=tool_calls,
+            cancelled=cancelled,
+            error=None if cancelled else message,
+            error_status=None if cancelled else error_status,
+        )
