@@ -10,8 +10,8 @@ from openai import AsyncOpenAI
 from starlette.types import ASGIApp
 
 from backend.api.errors import register_error_handlers
-from backend.api.middleware import BodyLimitMiddleware, EdgeMiddleware
-from backend.api.router import api_router
+from backend.api.middleware import EdgeMiddleware, HeadMiddleware, RequestLimitsMiddleware
+from backend.api.router import api_router, not_found
 from backend.api.routes import docs, health, pages
 from backend.api.routes.pages import FRONTEND_DIR
 from backend.assistant.engines import create_engine as create_chat_engine
@@ -37,7 +37,8 @@ class ScenecraftApp(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
         # Outside ServerErrorMiddleware, so its 500s get security headers and a log line too.
         limit = self.state.settings.MAX_BODY_BYTES
-        return EdgeMiddleware(BodyLimitMiddleware(super().build_middleware_stack(), limit))
+        app = HeadMiddleware(super().build_middleware_stack())
+        return EdgeMiddleware(RequestLimitsMiddleware(app, limit))
 
 
 def create_app(
@@ -71,6 +72,8 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
+        # `/api/projects/` is an unknown path (404), as it always was, not a redirect.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -103,6 +106,6 @@ def create_app(
     app.include_router(docs.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=FRONTEND_DIR), name="static")
-    # Last: any other path is the app's "not found" page.
-    app.include_router(pages.not_found_router)
+    # No route matches the path: a 404 (a path some route matches with another method is a 405).
+    app.router.default = not_found
     return app

@@ -2,9 +2,12 @@
 
 import logging
 
-from fastapi import FastAPI, Request, status
+from fastapi import FastAPI, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
+from starlette.routing import Match
+from starlette.types import Scope
 
 from backend.core.errors import (
     AuthenticationError,
@@ -60,7 +63,42 @@ async def unhandled_error_handler(request: Request, error: Exception) -> JSONRes
     )
 
 
+# The order Allow lists methods in; OPTIONS is answered on every known path (see below).
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
+    """The methods some route of the app serves at this request's path, read from the routes
+    themselves (a route whose path matches and method does not is a partial match), so it
+    cannot drift from them. HEAD goes with GET (`HeadMiddleware`)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(app.routes):
+        if route.methods and route.matches(scope)[0] is not Match.NONE:
+            methods |= route.methods
+    if not methods:
+        return []
+    methods.add("OPTIONS")
+    if "GET" in methods:
+        methods.add("HEAD")
+    known = [method for method in _METHOD_ORDER if method in methods]
+    return known + sorted(methods.difference(_METHOD_ORDER))
+
+
+async def method_not_allowed_handler(request: Request, error: Exception) -> Response:
+    """A path some route serves, with a method none serves there: 405 naming every method the
+    path takes (Starlette names only the first route's), or for OPTIONS the honest answer."""
+    allow = ", ".join(allowed_methods(request.app, request.scope))
+    if request.method == "OPTIONS":
+        return Response(status_code=status.HTTP_204_NO_CONTENT, headers={"Allow": allow})
+    return JSONResponse(
+        {"detail": "Method Not Allowed"},
+        status_code=status.HTTP_405_METHOD_NOT_ALLOWED,
+        headers={"Allow": allow},
+    )
+
+
 def register_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(status.HTTP_405_METHOD_NOT_ALLOWED, method_not_allowed_handler)
     app.add_exception_handler(DomainError, domain_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(Exception, unhandled_error_handler)

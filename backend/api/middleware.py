@@ -3,8 +3,11 @@ an unhandled-exception 500 carries the security headers and gets logged."""
 
 import json
 import logging
+import re
 import time
 from collections.abc import Iterable
+from itertools import accumulate
+from urllib.parse import unquote_to_bytes
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -82,14 +85,65 @@ class EdgeMiddleware:
                 )
 
 
+MAX_HEADER_BYTES = 16 * 1024
+# Deep enough for any body this API takes (they nest three levels at most), shallow enough that
+# no parser recurses far on a crafted one.
+MAX_JSON_DEPTH = 64
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
+_BRACKET_STEP = [0] * 256
+for _opening, _closing in (b"[]", b"{}"):
+    _BRACKET_STEP[_opening], _BRACKET_STEP[_closing] = 1, -1
+
+
 class BodyTooLargeError(HTTPException):
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"Request body too large: the limit is {limit} bytes")
 
 
-class BodyLimitMiddleware:
-    """Refuses bodies over the cap with a JSON 413: at once when Content-Length says so, and
-    while reading when a chunked body runs over."""
+def _invalid_body(message: str, kind: str) -> dict[str, object]:
+    return {"detail": [{"loc": ["body"], "msg": message, "type": kind}]}
+
+
+def _json_depth(body: bytes) -> int:
+    """How deep arrays and objects nest, brackets inside strings aside (a malformed body may
+    count wrong here; the JSON parser refuses it anyway)."""
+    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    return max(accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0)
+
+
+def _body_fault(media_type: bytes, body: bytes) -> dict[str, object] | None:
+    """Why a JSON or form body cannot be read as text, if it cannot: not UTF-8 (RFC 8259 and
+    the form encoding both require it), or nested too deep for a bounded parse."""
+    text = body
+    if media_type == b"application/x-www-form-urlencoded":
+        text = unquote_to_bytes(body.replace(b"+", b" "))
+    try:
+        text.decode()
+    except UnicodeDecodeError:
+        return _invalid_body("The body is not valid UTF-8", "unicode_error")
+    # Fewer brackets than the bound cannot nest past it: most bodies stop here.
+    if media_type != b"application/x-www-form-urlencoded" and (
+        body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and _json_depth(body) > MAX_JSON_DEPTH
+    ):
+        return _invalid_body(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", "json_too_deep")
+    return None
+
+
+def _text_media_type(headers: dict[bytes, bytes]) -> bytes | None:
+    """The media type when the body is JSON or a urlencoded form (text the app parses)."""
+    media_type = headers.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
+    if media_type in (b"application/json", b"application/x-www-form-urlencoded"):
+        return media_type
+    return media_type if media_type.endswith(b"+json") else None
+
+
+class RequestLimitsMiddleware:
+    """Refuses a request the app should never parse, before it does, with a JSON answer: a
+    header block over MAX_HEADER_BYTES (431, under any server), a body over the cap (413: at
+    once when Content-Length says so, else while reading), a JSON or form body that is not
+    UTF-8 or nests deeper than MAX_JSON_DEPTH (422: FastAPI would say 400 or fail deep in
+    its parser)."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
@@ -99,10 +153,16 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        header_bytes = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
+        if header_bytes > MAX_HEADER_BYTES:
+            detail = f"Request header fields too large: the limit is {MAX_HEADER_BYTES} bytes"
+            await _refuse(send, 431, {"detail": detail})
+            return
         limit = self.max_body_bytes
-        declared = dict(scope["headers"]).get(b"content-length", b"")
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
-            await self._refuse(send)
+            await _refuse(send, 413, {"detail": BodyTooLargeError(limit).detail})
             return
         received = 0
         response_started = False
@@ -122,23 +182,75 @@ class BodyLimitMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            media_type = _text_media_type(headers)
+            if media_type is None:
+                await self.app(scope, counting_receive, tracking_send)
+                return
+            body, app_receive = await _read_body(counting_receive)
+            fault = _body_fault(media_type, body) if body else None
+            if fault is not None:
+                await _refuse(send, 422, fault)
+                return
+            await self.app(scope, app_receive, tracking_send)
         except BodyTooLargeError:
             if response_started:
                 raise
-            await self._refuse(send)
+            await _refuse(send, 413, {"detail": BodyTooLargeError(limit).detail})
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"detail": BodyTooLargeError(self.max_body_bytes).detail}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+
+async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole body (the caller bounds it), and a receive that hands it to the app in one
+    message and then passes on what the client sends next (a disconnect)."""
+    chunks: list[bytes] = []
+    message: Message = {"type": "http.request", "more_body": True}
+    while message["type"] == "http.request" and message.get("more_body", False):
+        message = await receive()
+        chunks.append(message.get("body", b""))
+    body = b"".join(chunks)
+    replay: list[Message] = [
+        {"type": "http.request", "body": body, "more_body": False}
+        if message["type"] == "http.request"
+        else message
+    ]
+
+    async def replaying_receive() -> Message:
+        return replay.pop() if replay else await receive()
+
+    return body, replaying_receive
+
+
+async def _refuse(send: Send, status_code: int, content: dict[str, object]) -> None:
+    body = json.dumps(content).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status_code,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class HeadMiddleware:
+    """HEAD is GET without the body (RFC 9110) wherever a route serves GET: the app sees a GET
+    and its body is dropped here, its headers (Content-Length too) kept."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_without_body(message: Message) -> None:
+            if message["type"] != "http.response.body":
+                await send(message)
+            elif not message.get("more_body", False):
+                await send({"type": "http.response.body", "body": b""})
+
+        await self.app({**scope, "method": "GET"}, receive, send_without_body)

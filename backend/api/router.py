@@ -1,8 +1,11 @@
 """Everything under /api; an unknown /api path is a JSON 404, never a page."""
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, status
+from fastapi.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocketClose
 
-from backend.api.routes import auth, chat, projects, scenes, users
+from backend.api.routes import auth, chat, pages, projects, scenes, users
 
 api_router = APIRouter(prefix="/api")
 # Routes are matched in this order, one by one: the busiest (project reads) go first.
@@ -13,10 +16,17 @@ api_router.include_router(users.router)
 api_router.include_router(chat.router)
 
 
-@api_router.api_route(
-    "/{unknown_path:path}",
-    methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-    include_in_schema=False,
-)
-async def unknown_api_path(unknown_path: str) -> None:
-    raise HTTPException(status.HTTP_404_NOT_FOUND, "Not Found")
+async def not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    """The app's answer when no route matches the path (the router's default, so that a path
+    some route matches with another method is a 405, never this): a JSON 404 under /api, else
+    the "not found" page."""
+    if scope["type"] == "websocket":
+        await WebSocketClose()(scope, receive, send)
+        return
+    path: str = scope["path"]
+    response: Response
+    if path == "/api" or path.startswith("/api/"):
+        response = JSONResponse({"detail": "Not Found"}, status_code=status.HTTP_404_NOT_FOUND)
+    else:
+        response = pages.not_found_page()
+    await response(scope, receive, send)

@@ -47,10 +47,6 @@ async def read_protected_page(request: Request, principal: OptionalPrincipalDep)
     return _page_for_signed_in(request, principal)
 
 
-not_found_router = APIRouter(include_in_schema=False)
-
-
-@not_found_router.get("/{unknown_path:path}")
-async def read_unknown_page(unknown_path: str) -> HTMLResponse:
-    """Any other path is the app's "not found" page (a real 404, not a soft one)."""
+def not_found_page() -> HTMLResponse:
+    """What any other path shows: the app's "not found" page (a real 404, not a soft one)."""
     return _shell(404)

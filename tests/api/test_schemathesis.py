@@ -1,0 +1,108 @@
+"""Schemathesis over every operation of our OpenAPI document, in process, as a signed-in user with
+a project: all its checks, every phase (examples, coverage, fuzzing, stateful with inferred links),
+a bounded number of cases so it stays part of the normal suite."""
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import schemathesis
+from schemathesis import AuthContext, Case
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import Status, events, from_schema
+from schemathesis.python import asgi
+
+from backend.main import create_app
+from tests.conftest import TestUser, ThrowawayDatabase, make_settings
+
+MAX_EXAMPLES = 10
+MAX_STATEFUL_STEPS = 8
+# A fixed seed: the same cases on every run, so a failure here reproduces.
+SEED = 9
+
+# Failures that are the contract, not a bug (README, "Fuzzing"): (check, operation) -> why.
+ACCEPTED = {
+    ("positive_data_acceptance", "PUT /api/projects/{project_id}/scenes/order"): (
+        "scene_ids must be a permutation of the project's scenes: no JSON Schema says that"
+    ),
+    ("use_after_free", "GET /api/chat/{project_id}/messages"): (
+        "DELETE /api/chat/{project_id} ends the conversation, not the project: its messages "
+        "stay readable (empty, session_id null)"
+    ),
+}
+# Until the strict-input work of issue 9 item 1-2 (text, numbers, nullability in OpenAPI) is
+# merged: `"order": false` is accepted, fields that refuse null are documented as nullable and
+# image_url is not documented as a URI. Remove these after merging it.
+PENDING_STRICT_INPUT = {
+    ("negative_data_rejection", "POST /api/projects/{project_id}/scenes"),
+    ("negative_data_rejection", "PUT /api/scenes/{scene_id}"),
+    ("positive_data_acceptance", "POST /api/projects/{project_id}/scenes"),
+    ("positive_data_acceptance", "PUT /api/projects/{project_id}"),
+    ("positive_data_acceptance", "PUT /api/scenes/{scene_id}"),
+}
+
+
+def run_schemathesis(database_url: str, data_dir: Path, user: TestUser) -> list[str]:
+    """Runs the engine the way the CLI does; returns every failure it reported that is not
+    accepted above, described."""
+    app = create_app(make_settings(database_url, data_dir))
+    config = SchemathesisConfig.from_dict(
+        {
+            "seed": SEED,
+            # Nothing carried over between runs (nor written into the checkout).
+            "cache": {"enabled": False},
+            "checks": {"enabled": True},
+            # allow-x00: NUL in text is a 500 on PostgreSQL until the strict-input work lands;
+            # set it back to true (the default) after merging it.
+            "generation": {"max-examples": MAX_EXAMPLES, "allow-x00": False},
+            "phases": {"stateful": {"enabled": True, "max-steps": MAX_STATEFUL_STEPS}},
+        }
+    )
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=config)
+
+    @schema.auth()
+    class SignIn:
+        """A real sign-in; Schemathesis signs in again when a call gets 401 (after it called
+        logout, say) and repeats that call."""
+
+        def get(self, case: Case[Any], context: AuthContext) -> str:
+            credentials = {"email": user.email, "password": user.password}
+            with asgi.get_client(app) as client:  # type: ignore[arg-type]
+                response = client.post("/api/auth/login", json=credentials)
+            assert response.status_code == 200, response.text
+            return str(response.json()["access_token"])
+
+        def set(self, case: Case[Any], token: str, context: AuthContext) -> None:
+            case.headers["Authorization"] = f"Bearer {token}"
+
+    failures: list[str] = []
+    try:
+        for event in from_schema(schema).execute():
+            if isinstance(event, events.ScenarioFinished) and event.status is Status.FAILURE:
+                for case_id, checks in event.recorder.checks.items():
+                    case = event.recorder.cases[case_id].value
+                    operation = f"{case.method} {case.operation.path}"
+                    response = event.recorder.find_response(case_id=case_id)
+                    failures.extend(
+                        f"[{event.phase.value}] {operation} -> "
+                        f"{response.status_code if response else None}: {check.name}: "
+                        f"{check.failure_info.failure.title} (body {repr(case.body)[:200]})"
+                        for check in checks
+                        if check.failure_info is not None
+                        and (check.name, operation) not in ACCEPTED.keys() | PENDING_STRICT_INPUT
+                    )
+            elif isinstance(event, events.NonFatalError):
+                failures.append(f"error in {event.label}: {event.info.title}: {event.info.message}")
+            elif isinstance(event, events.FatalError):
+                raise event.exception
+    finally:
+        asgi.shutdown_lifespans()
+    return sorted(set(failures))
+
+
+async def test_schemathesis_finds_no_unexplained_failure_on_any_operation(
+    database: ThrowawayDatabase, tmp_path: Path, user: TestUser
+) -> None:
+    # Its client runs the app on an event loop of its own, in another thread.
+    failures = await asyncio.to_thread(run_schemathesis, database.url, tmp_path, user)
+    assert failures == [], "\n".join(failures)
