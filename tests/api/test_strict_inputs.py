@@ -18,6 +18,7 @@ from tests.api.request_corpus import (
     send,
     valid_value,
 )
+from tests.conftest import TestUser
 
 # What a lax parser would turn into the declared type, and we do not.
 COERCIBLE = {
@@ -183,3 +184,18 @@ async def test_openapi_shows_what_validation_does(client: httpx.AsyncClient) -> 
     assert (client_message_id["minLength"], client_message_id["maxLength"]) == (1, 100)
     assert field("SceneCreate", "order")["anyOf"][0]["minimum"] == 0
     assert field("SceneUpdate", "order")["minimum"] == 0
+
+
+async def test_the_token_form_takes_the_oauth2_fields_swagger_sends(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    form = {
+        "grant_type": "password",
+        "username": user.email,
+        "password": user.password,
+        "scope": "",
+        "client_id": "swagger",
+    }
+    response = await client.post("/api/auth/token", data=form)
+    assert response.status_code == 200
+    assert response.json()["token_type"] == "bearer"
