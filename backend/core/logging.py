@@ -21,7 +21,7 @@ _QUOTING_MODULES = frozenset(
 )
 # What such an error may still say: codes and schema names, never values.
 _SAFE_ATTRIBUTES = ("sqlstate", "constraint_name", "sqlite_errorname")
-WITHHELD = "message withheld: it may quote users' data"
+_WITHHELD = "message withheld: it may quote users' data"
 
 
 def _quotes_data(error: BaseException) -> bool:
@@ -40,7 +40,7 @@ def _summary(error: BaseException) -> str:
         for attribute in _SAFE_ATTRIBUTES
         if isinstance(value := getattr(error, attribute, None), str)
     ]
-    return f"{name} ({', '.join([*known, WITHHELD])})"
+    return f"{name} ({', '.join([*known, _WITHHELD])})"
 
 
 def redacted_traceback(error: BaseException, _seen: frozenset[int] = frozenset()) -> str:

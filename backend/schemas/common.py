@@ -2,7 +2,6 @@
 
 import re
 import uuid
-from collections.abc import Iterable
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -36,32 +35,24 @@ SCENES_PER_PROJECT_MAX = 1_000
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def check_storable_text(value: str, name: str) -> str:
+def check_storable_text(value: str, name: str) -> None:
     """The one text rule of every input: refuse what the database could not store, naming it."""
     found = _UNSTORABLE.search(value)
-    if found is None:
-        return value
-    problem = "NUL" if found.group() == "\x00" else "unpaired surrogate"
-    raise PydanticCustomError(
-        "unstorable_text",
-        "{name} must not contain {problem} characters",
-        {"name": name, "problem": problem},
-    )
+    if found is not None:
+        problem = "NUL" if found.group() == "\x00" else "unpaired surrogate"
+        raise PydanticCustomError(
+            "unstorable_text",
+            "{name} must not contain {problem} characters",
+            {"name": name, "problem": problem},
+        )
 
 
 def _check_strings_in(value: object, name: str) -> None:
     if isinstance(value, str):
         check_storable_text(value, name)
-    elif isinstance(value, dict):
-        _check_all(value.keys(), name)
-        _check_all(value.values(), name)
-    elif isinstance(value, list | tuple):
-        _check_all(value, name)
-
-
-def _check_all(values: Iterable[object], name: str) -> None:
-    for value in values:
-        _check_strings_in(value, name)
+    elif isinstance(value, dict | list | tuple):
+        for item in [*value.keys(), *value.values()] if isinstance(value, dict) else value:
+            _check_strings_in(item, name)
 
 
 class StorableText(BaseModel):
