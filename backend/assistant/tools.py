@@ -13,13 +13,20 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.core.db import unit_of_work
 from backend.core.errors import DomainError, NotFoundError
 from backend.repositories import scenes as scene_repository
-from backend.schemas.common import Description, ImageUrl, Script, Title
+from backend.schemas.common import (
+    Description,
+    ImageUrl,
+    Position,
+    Script,
+    StorableText,
+    Title,
+)
 from backend.schemas.project import ProjectUpdate, SceneCreate, SceneUpdate
 from backend.services import projects as project_service
 from backend.services import scenes as scene_service
@@ -55,7 +62,9 @@ class ToolResult:
         }
 
 
-class ToolArguments(BaseModel):
+class ToolArguments(StorableText):
+    """Unknown arguments are an error; text follows the same rule as the API's bodies."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -174,8 +183,8 @@ class CreateSceneArguments(ToolArguments):
     title: Title
     script: Script | None = None
     image_url: ImageUrl = None
-    order: int | None = Field(
-        default=None, ge=0, description="0-based position; omitted: after the last scene"
+    order: Position | None = Field(
+        default=None, description="0-based position; omitted: after the last scene"
     )
 
 
@@ -244,7 +253,7 @@ async def update_scene_title(
 
 class MoveArguments(ToolArguments):
     scene_id: uuid.UUID
-    order: int = Field(ge=0, description="The new 0-based position")
+    order: Position = Field(description="The new 0-based position")
 
 
 @tool("move_scene", "Move a scene to a 0-based position; the others are renumbered.")

@@ -29,11 +29,12 @@ def create_engine(settings: Settings) -> AsyncEngine:
     if url.startswith("sqlite"):
         if ":memory:" not in url and "///" in url:
             settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         _tune_sqlite(engine)
         return engine
     return create_async_engine(
         url,
+        hide_parameters=True,  # errors and logs would otherwise quote users' text and emails
         pool_size=settings.DB_POOL_SIZE,
         max_overflow=settings.DB_POOL_SIZE,
         pool_pre_ping=False,

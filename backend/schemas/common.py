@@ -1,9 +1,24 @@
 """Shared field types and the base classes for request and response bodies."""
 
-from typing import Annotated
+import re
+import uuid
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from annotated_types import Ge
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    GetJsonSchemaHandler,
+    Strict,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
+from pydantic_core import CoreSchema, PydanticCustomError
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 2_000
@@ -14,15 +29,87 @@ IMAGE_URL_MAX = 2_048
 PROJECTS_PER_USER_MAX = 500
 SCENES_PER_PROJECT_MAX = 1_000
 
+# PostgreSQL's text cannot hold NUL, and UTF-8 (what both databases store) cannot encode a lone
+# surrogate, which JSON can still spell ("\ud800"). A pair spelled that way arrives as one
+# character, so anything in this range is unpaired.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
-class InputModel(BaseModel):
-    """Request bodies: unknown fields are an error, not silently dropped."""
 
-    model_config = ConfigDict(extra="forbid")
+def check_storable_text(value: str, name: str) -> None:
+    """The one text rule of every input: refuse what the database could not store, naming it."""
+    found = _UNSTORABLE.search(value)
+    if found is not None:
+        problem = "NUL" if found.group() == "\x00" else "unpaired surrogate"
+        raise PydanticCustomError(
+            "unstorable_text",
+            "{name} must not contain {problem} characters",
+            {"name": name, "problem": problem},
+        )
+
+
+def _check_strings_in(value: object, name: str) -> None:
+    if isinstance(value, str):
+        check_storable_text(value, name)
+    elif isinstance(value, dict | list | tuple):
+        for item in [*value.keys(), *value.values()] if isinstance(value, dict) else value:
+            _check_strings_in(item, name)
+
+
+class StorableText(BaseModel):
+    """Every string of every field, at any depth, passes `check_storable_text` before anything
+    else looks at it: a field added later cannot forget the rule."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _text_is_storable(cls, value: Any, info: ValidationInfo) -> Any:
+        _check_strings_in(value, info.field_name or "text")
+        return value
+
+
+class InputModel(StorableText):
+    """Request bodies: unknown fields are an error, not silently dropped, and numbers and
+    booleans are strict (`"3"`, `1.0` or `false` for an integer is a 422).
+
+    FastAPI validates the parsed JSON in Python mode, where strict also refuses strings for
+    UUIDs; such fields use `Id`.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class PublicModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+Id = Annotated[uuid.UUID, Strict(False)]
+
+Value = TypeVar("Value")
+
+
+def _refuse_null(value: object, info: ValidationInfo) -> object:
+    if value is None:
+        raise PydanticCustomError(
+            "null_refused",
+            "{name} cannot be null: leave it out to keep it",
+            {"name": info.field_name},
+        )
+    return value
+
+
+# A field of a partial update: it may be left out, but not sent as null (the schema says so).
+Omittable = Annotated[Value | SkipJsonSchema[None], BeforeValidator(_refuse_null)]
+
+
+class JsonSchemaExtra:
+    """Adds keywords to a type's JSON schema, for rules a validator enforces."""
+
+    def __init__(self, **keywords: object) -> None:
+        self.keywords = keywords
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {**handler(core_schema), **self.keywords}
 
 
 def _check_image_url(value: str | None) -> str | None:
@@ -42,11 +129,24 @@ def _empty_to_none(value: object) -> object:
     return None if isinstance(value, str) and value.strip() == "" else value
 
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
+Title = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX),
+    JsonSchemaExtra(pattern=r"\S"),  # blank titles are trimmed to nothing
+]
 Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX)]
+Position = Annotated[int, Ge(0)]  # a scene's 0-based place in its project
 Script = Annotated[str, StringConstraints(max_length=SCRIPT_MAX)]
 ImageUrl = Annotated[
-    str | None,
+    Annotated[
+        str,
+        JsonSchemaExtra(
+            format="uri",
+            pattern="^[Hh][Tt][Tt][Pp][Ss]?://[^\\u0000-\\u0020]+$",
+            maxLength=IMAGE_URL_MAX,
+        ),
+    ]
+    | None,
     BeforeValidator(_empty_to_none),
     AfterValidator(_check_image_url),
 ]

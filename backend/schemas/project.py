@@ -3,12 +3,15 @@
 import uuid
 from datetime import datetime
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from backend.schemas.common import (
     Description,
+    Id,
     ImageUrl,
     InputModel,
+    Omittable,
+    Position,
     PublicModel,
     Script,
     Title,
@@ -21,43 +24,30 @@ class ProjectCreate(InputModel):
 
 
 class ProjectUpdate(InputModel):
-    title: Title | None = None
-    description: Description | None = None
-
-    @model_validator(mode="after")
-    def no_nulls(self) -> "ProjectUpdate":
-        if "title" in self.model_fields_set and self.title is None:
-            raise ValueError("title cannot be null")
-        if "description" in self.model_fields_set and self.description is None:
-            raise ValueError("description cannot be null; send an empty string to clear it")
-        return self
+    title: Omittable[Title] = None
+    description: Omittable[Description] = Field(
+        default=None, description="An empty string clears it"
+    )
 
 
 class SceneCreate(InputModel):
     title: Title = Field(examples=["Opening shot"])
     script: Script = ""
-    image_url: ImageUrl = None
-    order: int | None = Field(
-        default=None, ge=0, description="Insert at this position; omitted or past the end: last"
+    image_url: ImageUrl = Field(default=None, description="An absolute http(s) URL, or none")
+    order: Position | None = Field(
+        default=None, description="Insert at this position; omitted or past the end: last"
     )
 
 
 class SceneUpdate(InputModel):
-    title: Title | None = None
-    script: Script | None = None
-    image_url: ImageUrl = None
-    order: int | None = Field(default=None, ge=0, description="Move the scene to this position")
-
-    @model_validator(mode="after")
-    def no_nulls(self) -> "SceneUpdate":
-        for name in ("title", "script", "order"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
+    title: Omittable[Title] = None
+    script: Omittable[Script] = None
+    image_url: ImageUrl = Field(default=None, description="Empty or null removes the image")
+    order: Omittable[Position] = Field(default=None, description="Move the scene to this position")
 
 
 class SceneOrderUpdate(InputModel):
-    scene_ids: list[uuid.UUID] = Field(
+    scene_ids: list[Id] = Field(
         max_length=10_000, description="Every scene id of the project, in the new order"
     )
 

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, EmailStr, Field, StringConstraints
 
 from backend.schemas.common import InputModel, PublicModel
 
@@ -12,23 +12,14 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("password must not contain NUL characters")
-    return value
-
-
 def _lower(value: str) -> str:
     return value.lower()
 
 
 Email = Annotated[EmailStr, StringConstraints(max_length=254), AfterValidator(_lower)]
-NewPassword = Annotated[
-    str,
-    StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX),
-    AfterValidator(_no_nul),
-]
-# Any password is checked (and simply fails) at login; the cap only bounds the work.
+NewPassword = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
+# Any email and password are checked (and simply fail) at login; the caps only bound the work.
+LoginEmail = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)]
 LoginPassword = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 
 
@@ -40,10 +31,18 @@ class UserCreate(InputModel):
 
 
 class LoginRequest(InputModel):
-    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)] = Field(
-        examples=["ada@example.com"]
-    )
+    email: LoginEmail = Field(examples=["ada@example.com"])
     password: LoginPassword = Field(examples=["correct horse"])
+
+
+class PasswordGrantForm(InputModel):
+    """The OAuth2 password flow's form (Swagger's Authorize, `curl -d`). Its other standard
+    fields (`grant_type`, `scope`, `client_id`) carry nothing here and are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    username: LoginEmail = Field(description="Your email")
+    password: LoginPassword
 
 
 class PasswordChangeRequest(InputModel):

@@ -12,7 +12,13 @@ from backend.api.deps import (
     SettingsDep,
 )
 from backend.core.config import Settings
-from backend.schemas.user import LoginPassword, LoginRequest, Token, UserCreate, UserPublic
+from backend.schemas.user import (
+    LoginRequest,
+    PasswordGrantForm,
+    Token,
+    UserCreate,
+    UserPublic,
+)
 from backend.services.auth import IssuedToken
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -70,15 +76,14 @@ async def login(
 
 @router.post("/token", responses=_AUTH_ERRORS)
 async def login_for_access_token(
-    username: Annotated[str, Form(max_length=254, description="Your email")],
-    password: Annotated[LoginPassword, Form()],
+    form: Annotated[PasswordGrantForm, Form()],
     request: Request,
     response: Response,
     auth_service: AuthServiceDep,
     settings: SettingsDep,
 ) -> Token:
     """The OAuth2 password flow (Swagger's Authorize button, `curl -d`): `username` is the email."""
-    issued = await auth_service.login(username, password, _client_address(request))
+    issued = await auth_service.login(form.username, form.password, _client_address(request))
     return set_session_cookie(response, request, settings, issued)
 
 
