@@ -6,14 +6,16 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from backend.schemas.common import InputModel, PublicModel
+from backend.schemas.common import NOT_BLANK, InputModel, JsonSchemaExtra, PublicModel
 
 MESSAGE_MAX = 8_000
 
 
 class ChatSendRequest(InputModel):
     message: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MESSAGE_MAX)
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=MESSAGE_MAX),
+        JsonSchemaExtra(pattern=NOT_BLANK),
     ] = Field(examples=["Add a scene called Opening"])
     client_message_id: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = (
         Field(

@@ -15,6 +15,7 @@ from pydantic import (
     Strict,
     StringConstraints,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
@@ -112,41 +113,88 @@ class JsonSchemaExtra:
         return {**handler(core_schema), **self.keywords}
 
 
+def _uri_characters(extra: str) -> str:
+    """One URI character (RFC 3986): unreserved, a sub-delimiter, `extra`, or percent-encoded."""
+    return f"(?:[A-Za-z0-9._~!$&'()*+,;={extra}-]|%[0-9A-Fa-f]{{2}})"
+
+
+# An absolute http(s) URI, the one definition the validator and the OpenAPI document share.
+IMAGE_URL_PATTERN = (
+    "^[Hh][Tt][Tt][Pp][Ss]?://"
+    f"(?:{_uri_characters(':')}*@)?"  # user info
+    f"(?:\\[[0-9A-Fa-f:.]+\\]|{_uri_characters('')}+)"  # host: a name, or an IPv6 address
+    "(?::[0-9]*)?"  # port
+    f"(?:/{_uri_characters(':@/')}*)?"  # path
+    f"(?:\\?{_uri_characters(':@/?')}*)?"  # query
+    f"(?:#{_uri_characters(':@/?')}*)?$"  # fragment
+)
+_IMAGE_URL = re.compile(IMAGE_URL_PATTERN)
+# Blank means no image; only the blanks a JSON Schema regex and Python agree on.
+_BLANK = "^[ \\t\\r\\n]*$"
+
+
 def _check_image_url(value: str | None) -> str | None:
-    if value is None or value == "":
+    if value is None:
         return None
     if len(value) > IMAGE_URL_MAX:
         raise ValueError(f"image_url must be at most {IMAGE_URL_MAX} characters")
     if any(ord(character) <= 32 for character in value):
         raise ValueError("image_url must not contain spaces or control characters")
-    parts = urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    if urlsplit(value).scheme.lower() not in ("http", "https"):
         raise ValueError("image_url must be an absolute http:// or https:// URL")
+    if _IMAGE_URL.fullmatch(value) is None:
+        raise ValueError(
+            "image_url must be a valid http(s) URL with a host; percent-encode non-ASCII "
+            "characters and any of < > \" { } | \\ ^ ` (a browser's copied address already is)"
+        )
     return value
 
 
-def _empty_to_none(value: object) -> object:
-    return None if isinstance(value, str) and value.strip() == "" else value
+def _blank_to_none(value: object) -> object:
+    return None if isinstance(value, str) and re.fullmatch(_BLANK, value) else value
 
 
+# At least one character that trimming keeps. Pydantic trims Unicode's White_Space, spelled out
+# here because the schema's regex dialect (ECMA-262) counts a slightly different set as `\s`.
+NOT_BLANK = (
+    "[^\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a"
+    "\\u2028\\u2029\\u202f\\u205f\\u3000]"
+)
 Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX),
-    JsonSchemaExtra(pattern=r"\S"),  # blank titles are trimmed to nothing
+    JsonSchemaExtra(pattern=NOT_BLANK),  # blank titles are trimmed to nothing
 ]
 Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX)]
-Position = Annotated[int, Ge(0)]  # a scene's 0-based place in its project
+
+
+def _whole_number(value: object) -> object:
+    """JSON has one number type, so 3.0 is the integer 3 (as JSON Schema says); true and "3"
+    stay what they are, for strict models to refuse."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# A scene's 0-based place in its project.
+Position = Annotated[int, Ge(0), BeforeValidator(_whole_number)]
 Script = Annotated[str, StringConstraints(max_length=SCRIPT_MAX)]
 ImageUrl = Annotated[
-    Annotated[
-        str,
-        JsonSchemaExtra(
-            format="uri",
-            pattern="^[Hh][Tt][Tt][Pp][Ss]?://[^\\u0000-\\u0020]+$",
-            maxLength=IMAGE_URL_MAX,
-        ),
-    ]
-    | None,
-    BeforeValidator(_empty_to_none),
+    str | None,
+    BeforeValidator(_blank_to_none),
     AfterValidator(_check_image_url),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "string",
+                    "format": "uri",
+                    "pattern": IMAGE_URL_PATTERN,
+                    "maxLength": IMAGE_URL_MAX,
+                },
+                {"type": "string", "pattern": _BLANK, "description": "no image"},
+                {"type": "null"},
+            ]
+        }
+    ),
 ]
