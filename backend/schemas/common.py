@@ -36,6 +36,9 @@ SCENES_PER_PROJECT_MAX = 1_000
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
+Json = Any
+
+
 def check_storable_text(value: str, name: str) -> None:
     """The one text rule of every input: refuse what the database could not store, naming it."""
     found = _UNSTORABLE.search(value)
@@ -46,6 +49,18 @@ def check_storable_text(value: str, name: str) -> None:
             "{name} must not contain {problem} characters",
             {"name": name, "problem": problem},
         )
+
+
+def storable(value: Json) -> Json:
+    """What a model said, made storable: it is not refused like a person's input (the turn's
+    work would be lost), its unstorable characters become U+FFFD instead."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value
 
 
 def _check_strings_in(value: object, name: str) -> None:

@@ -33,6 +33,7 @@ from backend.models.base import utc_now
 from backend.models.chat import RUNNING
 from backend.repositories import chat as chat_repository
 from backend.schemas.chat import ChatMessagePublic, ChatTurnPublic
+from backend.schemas.common import storable
 
 logger = logging.getLogger("scenecraft.chat")
 
@@ -85,7 +86,8 @@ def public_message(message: ChatMessage) -> ChatMessagePublic:
 
 
 def _calls(recorded: list[ToolResult]) -> list[dict[str, object]]:
-    return [result.public() for result in recorded]
+    """The calls as stored: their arguments and outputs hold the model's text."""
+    return [storable(result.public()) for result in recorded]
 
 
 class TurnRunner:
@@ -213,7 +215,7 @@ class TurnRunner:
                 reply = ChatMessage(
                     session_id=prepared.session_id,
                     role="assistant",
-                    content=output.reply,
+                    content=storable(output.reply),
                     tool_calls=tool_calls,
                 )
                 await chat_repository.add_message(session, reply)
@@ -239,7 +241,7 @@ class TurnRunner:
         return TurnResult(
             session_id=prepared.session_id,
             messages=[prepared.user_message, public_message(reply)],
-            reply=output.reply,
+            reply=reply.content,
             tool_calls=tool_calls,
         )
 
