@@ -78,7 +78,11 @@ def create_app(
     auth_service = AuthService(
         settings,
         session_factory,
-        PasswordHasher(settings.BCRYPT_ROUNDS, settings.PASSWORD_HASH_CONCURRENCY),
+        PasswordHasher(
+            settings.BCRYPT_ROUNDS,
+            settings.PASSWORD_HASH_CONCURRENCY,
+            settings.PASSWORD_HASH_QUEUE,
+        ),
         TokenService(settings),
     )
     app.state.auth_service = auth_service

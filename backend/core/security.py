@@ -1,56 +1,92 @@
 """Password hashing and access tokens.
 
 Hashing is deliberately slow (bcrypt), so it runs in worker threads behind a small limiter: a login
-storm then queues for those threads instead of starving the event loop or the shared thread pool.
+storm then queues for those threads instead of starving the event loop or the shared thread pool,
+and the queue is bounded, so a burst past it is refused at once rather than left waiting.
 """
 
+import math
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cached_property, lru_cache
+from functools import lru_cache
+from typing import TypeVar
 
 import anyio
 from jose import JOSEError, jwt
 from passlib.context import CryptContext
 
 from backend.core.config import Settings
+from backend.core.errors import OverloadedError
 
 TOKEN_ALGORITHM = "HS256"
 TOKEN_ISSUER = "scenecraft"
 TOKEN_AUDIENCE = "scenecraft-api"
 TOKEN_TYPE = "access"
 
+T = TypeVar("T")
+
+
+# With PASSWORD_HASH_QUEUE unset, the queue holds what the hashing threads get through in this
+# time: no request waits longer for its turn, and a burst beyond it is told to come back.
+HASH_QUEUE_WAIT_SECONDS = 5.0
+
+HASHING_BUSY = "Too many sign-ins at once: try again in {seconds} second{plural}."
+
 
 class PasswordHasher:
-    """bcrypt_sha256 for new hashes (no 72-byte limit); plain bcrypt hashes still verify."""
+    """bcrypt_sha256 for new hashes (no 72-byte limit); plain bcrypt hashes still verify.
 
-    def __init__(self, rounds: int, concurrency: int) -> None:
+    Hashing is done only through `queue()`: `concurrency` hashes run at once and at most
+    `queue_capacity` requests wait for a turn; past that OverloadedError (503), at once.
+    """
+
+    def __init__(self, rounds: int, concurrency: int, queue_capacity: int | None = None) -> None:
         self._context = CryptContext(
             schemes=["bcrypt_sha256", "bcrypt"],
             deprecated="auto",
             bcrypt_sha256__rounds=rounds,
         )
+        self._concurrency = concurrency
         self._limiter = anyio.CapacityLimiter(concurrency)
+        # Timing the dummy hash (needed anyway) says what one hash costs on this machine.
+        started = time.perf_counter()
+        self.dummy_hash = str(self._context.hash("not-a-real-password"))
+        self.hash_seconds = time.perf_counter() - started
+        self.queue_capacity = (
+            queue_capacity
+            if queue_capacity is not None
+            else concurrency * max(1, int(HASH_QUEUE_WAIT_SECONDS / self.hash_seconds))
+        )
+        self._admitted = 0
 
-    async def hash(self, password: str) -> str:
-        return await anyio.to_thread.run_sync(self._context.hash, password, limiter=self._limiter)
-
-    async def verify(self, password: str, hashed: str) -> bool:
-        return await anyio.to_thread.run_sync(self._verify, password, hashed, limiter=self._limiter)
+    @contextmanager
+    def queue(self) -> Iterator["PasswordHashing"]:
+        """One request's place in the hashing queue, for all its hashing: refused at once
+        (OverloadedError, with the seconds until the queue has drained) when it is full."""
+        if self._admitted >= self._concurrency + self.queue_capacity:
+            seconds = max(1, math.ceil(self._admitted * self.hash_seconds / self._concurrency))
+            raise OverloadedError(
+                HASHING_BUSY.format(seconds=seconds, plural="s" if seconds != 1 else ""), seconds
+            )
+        self._admitted += 1
+        try:
+            yield PasswordHashing(self)
+        finally:
+            self._admitted -= 1
 
     def needs_update(self, hashed: str) -> bool:
         """True for hashes of a deprecated scheme or cost, re-hashed at the next sign-in."""
         return bool(self._context.needs_update(hashed))
 
-    async def verify_dummy(self, password: str) -> None:
-        """Spend the time of a real verification, so an unknown email answers as slowly as a
-        wrong password."""
-        await self.verify(password, self._dummy_hash)
+    async def _run(self, function: Callable[..., T], *arguments: str) -> T:
+        return await anyio.to_thread.run_sync(function, *arguments, limiter=self._limiter)
 
-    @cached_property
-    def _dummy_hash(self) -> str:
-        return str(self._context.hash("not-a-real-password"))
+    def _hash(self, password: str) -> str:
+        return str(self._context.hash(password))
 
     def _verify(self, password: str, hashed: str) -> bool:
         try:
@@ -58,6 +94,24 @@ class PasswordHasher:
         except (ValueError, TypeError):
             # Malformed input (e.g. a NUL byte for legacy bcrypt) is a failed login, never a 500.
             return False
+
+
+class PasswordHashing:
+    """Hashing with a place in the queue (`PasswordHasher.queue()`), in worker threads."""
+
+    def __init__(self, hasher: PasswordHasher) -> None:
+        self._hasher = hasher
+
+    async def hash(self, password: str) -> str:
+        return await self._hasher._run(self._hasher._hash, password)
+
+    async def verify(self, password: str, hashed: str) -> bool:
+        return await self._hasher._run(self._hasher._verify, password, hashed)
+
+    async def verify_dummy(self, password: str) -> None:
+        """Spend the time of a real verification, so an unknown email answers as slowly as a
+        wrong password."""
+        await self.verify(password, self._hasher.dummy_hash)
 
 
 @dataclass(frozen=True, slots=True)
