@@ -100,8 +100,9 @@ def create_app(
             allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    app.include_router(api_router)
+    # Probes first: they are matched before the API's routes, not after them.
     app.include_router(health.router)
+    app.include_router(api_router)
     app.include_router(docs.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=FRONTEND_DIR), name="static")

@@ -68,8 +68,11 @@ def wait_until_up(url: str, path: str = "/healthz", seconds: float = 20) -> None
 
 
 @contextmanager
-def app_server(database_url: str, **settings: str) -> Iterator[str]:
-    """The app under uvicorn (one worker, production settings) on a free port. Yields its URL."""
+def app_server(
+    database_url: str, *, factory: str = "backend.main:create_app", **settings: str
+) -> Iterator[str]:
+    """An app factory (ours by default) under uvicorn (one worker, production settings) on a
+    free port. Yields its URL."""
     port = free_port()
     env = {
         **os.environ,
@@ -84,7 +87,7 @@ def app_server(database_url: str, **settings: str) -> Iterator[str]:
             sys.executable,
             "-m",
             "uvicorn",
-            "backend.main:create_app",
+            factory,
             "--factory",
             "--port",
             str(port),

@@ -31,8 +31,8 @@ T = TypeVar("T")
 
 
 # With PASSWORD_HASH_QUEUE unset, the queue holds what the hashing threads get through in this
-# time: no request waits longer for its turn, and a burst beyond it is told to come back.
-HASH_QUEUE_WAIT_SECONDS = 5.0
+# time: no request waits much longer for its turn, and a burst beyond it is told to come back.
+HASH_QUEUE_WAIT_SECONDS = 8.0
 
 HASHING_BUSY = "Too many sign-ins at once: try again in {seconds} second{plural}."
 
@@ -41,7 +41,9 @@ class PasswordHasher:
     """bcrypt_sha256 for new hashes (no 72-byte limit); plain bcrypt hashes still verify.
 
     Hashing is done only through `queue()`: `concurrency` hashes run at once and at most
-    `queue_capacity` requests wait for a turn; past that OverloadedError (503), at once.
+    `queue_capacity` requests wait for a turn; past that OverloadedError (503), at once. Unless
+    fixed, the capacity follows what a hash costs now (a moving average: a busy machine hashes
+    slower, and then fewer may wait).
     """
 
     def __init__(self, rounds: int, concurrency: int, queue_capacity: int | None = None) -> None:
@@ -52,16 +54,17 @@ class PasswordHasher:
         )
         self._concurrency = concurrency
         self._limiter = anyio.CapacityLimiter(concurrency)
-        # Timing the dummy hash (needed anyway) says what one hash costs on this machine.
-        started = time.perf_counter()
-        self.dummy_hash = str(self._context.hash("not-a-real-password"))
-        self.hash_seconds = time.perf_counter() - started
-        self.queue_capacity = (
-            queue_capacity
-            if queue_capacity is not None
-            else concurrency * max(1, int(HASH_QUEUE_WAIT_SECONDS / self.hash_seconds))
-        )
+        self._fixed_capacity = queue_capacity
+        # Timing the dummy hash (needed anyway) gives a first figure for what a hash costs.
+        self.hash_seconds = 0.0
+        self.dummy_hash = self._hash("not-a-real-password")
         self._admitted = 0
+
+    @property
+    def queue_capacity(self) -> int:
+        if self._fixed_capacity is not None:
+            return self._fixed_capacity
+        return self._concurrency * max(1, int(HASH_QUEUE_WAIT_SECONDS / self.hash_seconds))
 
     @contextmanager
     def queue(self) -> Iterator["PasswordHashing"]:
@@ -86,14 +89,25 @@ class PasswordHasher:
         return await anyio.to_thread.run_sync(function, *arguments, limiter=self._limiter)
 
     def _hash(self, password: str) -> str:
-        return str(self._context.hash(password))
+        with self._timed():
+            return str(self._context.hash(password))
 
     def _verify(self, password: str, hashed: str) -> bool:
-        try:
-            return bool(self._context.verify(password, hashed))
-        except (ValueError, TypeError):
-            # Malformed input (e.g. a NUL byte for legacy bcrypt) is a failed login, never a 500.
-            return False
+        with self._timed():
+            try:
+                return bool(self._context.verify(password, hashed))
+            except (ValueError, TypeError):
+                # Malformed input (e.g. a NUL byte for legacy bcrypt) is a failed login, not a 500.
+                return False
+
+    @contextmanager
+    def _timed(self) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        elapsed = time.perf_counter() - started
+        self.hash_seconds = (
+            elapsed if not self.hash_seconds else 0.8 * self.hash_seconds + 0.2 * elapsed
+        )
 
 
 class PasswordHashing:
