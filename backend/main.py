@@ -49,8 +49,7 @@ def create_app(
     configure_logging(settings.LOG_LEVEL)
     engine = create_engine(settings)
     session_factory = create_session_factory(engine)
-    # Its queries take well under a millisecond: half as many connections serve as many requests.
-    row_reader = RowReader(engine, max(2, settings.DB_POOL_SIZE // 2))
+    row_reader = RowReader(engine)
     model_client = model_client or create_model_client(settings)
     chat_service = ChatService(
         settings, session_factory, create_chat_engine(settings, model_client)
@@ -61,7 +60,6 @@ def create_app(
         yield
         await chat_service.close()
         await model_client.close()
-        await row_reader.close()
         await engine.dispose()
 
     app = ScenecraftApp(
@@ -83,13 +81,16 @@ def create_app(
     auth_service = AuthService(
         settings,
         session_factory,
-        PasswordHasher(settings.BCRYPT_ROUNDS, settings.PASSWORD_HASH_CONCURRENCY),
+        PasswordHasher(
+            settings.BCRYPT_ROUNDS,
+            settings.PASSWORD_HASH_CONCURRENCY,
+            settings.PASSWORD_HASH_QUEUE,
+        ),
         TokenService(settings),
     )
     app.state.auth_service = auth_service
-    app.state.row_reader = row_reader
     app.state.project_documents = ProjectDocuments(
-        auth_service, row_reader, session_factory, settings.PROJECT_CACHE_MB * 1024 * 1024
+        auth_service, row_reader, settings.PROJECT_CACHE_MB * 1024 * 1024
     )
     register_error_handlers(app)
     if settings.CORS_ORIGINS:
@@ -101,8 +102,9 @@ def create_app(
             allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    app.include_router(api_router)
+    # Probes first: they are matched before the API's routes, not after them.
     app.include_router(health.router)
+    app.include_router(api_router)
     app.include_router(docs.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=FRONTEND_DIR), name="static")

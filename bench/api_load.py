@@ -2,15 +2,18 @@
 
     .venv/bin/python bench/api_load.py [--duration 8] [--connections 16]
 
-Starts the app on a throwaway database (production settings, bcrypt cost 12), seeds a user with
-a 50-scene project, then prints req/s, p50 and p99 for the main routes, and a single
-connection's GET p50 idle and during a login storm. Needs `wrk` (apt-get install wrk). Prints
+Starts the app on a throwaway database (production settings, bcrypt cost 12), a second instance
+with the project cache off, and a bare FastAPI app with only a health route, all served the same
+way; seeds a user with a 50-scene project, then prints req/s, p50 and p99 for the main routes,
+the ratios the issue tracks (each `--rounds` times, measured back to back, with their median),
+and a single connection's GET p50 idle and during a login storm. Needs `wrk` (apt-get install wrk). Prints
 figures only; it asserts nothing.
 """
 
 import argparse
 import json
 import re
+import secrets
 import statistics
 import subprocess
 import tempfile
@@ -83,12 +86,30 @@ def single_connection_p50(base: str, path: str, headers: dict[str, str], count: 
     return statistics.median(timings)
 
 
+def print_table(results: dict[str, dict[str, float]]) -> None:
+    print(f"{'route':44s} {'req/s':>9s} {'p50 ms':>8s} {'p99 ms':>8s} {'non-2xx':>8s}")
+    for route, figures in results.items():
+        print(
+            f"{route:44s} {figures['rps']:9.1f} {figures['p50']:8.2f} {figures['p99']:8.2f} {figures['errors']:8.0f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="repeat the rows compared as ratios this often"
+    )
     arguments = parser.parse_args()
-    with throwaway_database() as database_url, app_server(database_url) as base:
+    # One key for both app servers, so one sign-in works on each.
+    secret = secrets.token_urlsafe(48)
+    with (
+        throwaway_database() as database_url,
+        app_server(database_url, SECRET_KEY=secret) as base,
+        app_server(database_url, SECRET_KEY=secret, PROJECT_CACHE_MB="0") as uncached,
+        app_server(database_url, factory="bench.bare_app:create_app") as bare,
+    ):
         headers = signed_in(base)
         project = project_with_scenes(base, headers, 50)
         # Writes go round-robin to enough projects to stay under the 1,000-scene quota.
@@ -101,14 +122,49 @@ def main() -> None:
             "connections": arguments.connections,
             "headers": headers,
         }
+        path = f"/api/projects/{project}"
         login = lua_post({"email": "bench@example.com", "password": PASSWORD})
-        etag = httpx.get(f"{base}/api/projects/{project}", headers=headers).headers["etag"]
+        etag = httpx.get(base + path, headers=headers).headers["etag"]
+
+        # The rows compared as ratios, measured back to back (the machine may be shared).
+        ratios: dict[str, list[float]] = {
+            "GET /healthz / bare FastAPI /healthz": [],
+            "GET project / GET /healthz": [],
+            "GET project (cache off) / GET /healthz": [],
+        }
+        for round_number in range(arguments.rounds):
+            compared = {
+                "GET /healthz (bare FastAPI app)": wrk(bare, "/healthz", **run),
+                "GET /healthz": wrk(base, "/healthz", **run),
+                "GET /api/projects/{id} (50 scenes)": wrk(base, path, **run),
+                "  same, PROJECT_CACHE_MB=0": wrk(uncached, path, **run),
+            }
+            healthz, cached, uncached_read = (
+                compared[row]["rps"]
+                for row in (
+                    "GET /healthz",
+                    "GET /api/projects/{id} (50 scenes)",
+                    "  same, PROJECT_CACHE_MB=0",
+                )
+            )
+            for name, ratio in zip(
+                ratios,
+                (
+                    healthz / compared["GET /healthz (bare FastAPI app)"]["rps"],
+                    cached / healthz,
+                    uncached_read / healthz,
+                ),
+                strict=True,
+            ):
+                ratios[name].append(ratio)
+            if round_number < arguments.rounds - 1:
+                print_table(compared)
+                print()
         results = {
-            "GET /healthz": wrk(base, "/healthz", **run),
-            "GET /api/projects/{id} (50 scenes)": wrk(base, f"/api/projects/{project}", **run),
+            **compared,
             "  same, If-None-Match (304)": wrk(
                 base,
-                f"/api/projects/{project}",
+                path,
                 **{**run, "headers": {**headers, "If-None-Match": etag}},
             ),
             "GET /api/projects": wrk(base, "/api/projects", **run),
@@ -130,17 +186,11 @@ def main() -> None:
                 script=login,
             ),
         }
-        print(f"{'route':40s} {'req/s':>9s} {'p50 ms':>8s} {'p99 ms':>8s} {'non-2xx':>8s}")
-        for route, figures in results.items():
-            print(
-                f"{route:40s} {figures['rps']:9.1f} {figures['p50']:8.2f} {figures['p99']:8.2f} {figures['errors']:8.0f}"
-            )
-        ratio = (
-            results["GET /api/projects/{id} (50 scenes)"]["rps"] / results["GET /healthz"]["rps"]
-        )
-        print(f"GET project / healthz: {ratio:.0%}")
+        print_table(results)
+        for name, values in ratios.items():
+            listed = ", ".join(f"{value:.0%}" for value in values)
+            print(f"{name}: {statistics.median(values):.0%} (rounds: {listed})")
 
-        path = f"/api/projects/{project}"
         idle = single_connection_p50(base, path, headers, 300)
         storm = subprocess.Popen(
             [

@@ -79,8 +79,11 @@ def running(server: AbstractAsyncContextManager[T]) -> Iterator[T]:
 
 
 @contextmanager
-def app_server(database_url: str, **settings: str) -> Iterator[str]:
-    """The app under uvicorn (one worker, production settings) on a free port. Yields its URL."""
+def app_server(
+    database_url: str, *, factory: str = "backend.main:create_app", **settings: str
+) -> Iterator[str]:
+    """An app factory (ours by default) under uvicorn (one worker, production settings) on a
+    free port. Yields its URL."""
     environment = {
         "DATABASE_URL": database_url,
         "ENVIRONMENT": "production",
@@ -88,7 +91,11 @@ def app_server(database_url: str, **settings: str) -> Iterator[str]:
         "LOG_LEVEL": "INFO",
         **settings,
     }
-    with running(app_process(environment, quiet=True)) as server:
+    # Any factory answers /healthz; ours also says when its database does.
+    ready_path = "/readyz" if factory == "backend.main:create_app" else "/healthz"
+    with running(
+        app_process(environment, factory=factory, ready_path=ready_path, quiet=True)
+    ) as server:
         yield server.url
 
 

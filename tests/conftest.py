@@ -132,7 +132,6 @@ async def stop_app(application: FastAPI, *, owns_model_client: bool = True) -> N
     await application.state.chat_service.close()
     if owns_model_client:
         await application.state.model_client.close()
-    await application.state.row_reader.close()
 
 
 async def close_and_wipe(application: FastAPI) -> None:

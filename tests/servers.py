@@ -133,10 +133,14 @@ async def server_process(
 
 
 def app_process(
-    environment: Mapping[str, str], *, quiet: bool = False
+    environment: Mapping[str, str],
+    *,
+    factory: str = "backend.main:create_app",
+    ready_path: str = "/readyz",
+    quiet: bool = False,
 ) -> AbstractAsyncContextManager[ServerProcess]:
-    """`uvicorn backend.main:create_app --factory` (one worker) on a free port, configured by
-    `environment` (settings are environment variables); ready once `/readyz` answers 200:
+    """`uvicorn <factory> --factory` (one worker; our app by default) on a free port, configured
+    by `environment` (settings are environment variables); ready once `ready_path` answers 200:
 
         async with app_process({"DATABASE_URL": url, ...}) as (base_url, process):
             ...
@@ -146,7 +150,7 @@ def app_process(
         [
             "-m",
             "uvicorn",
-            "backend.main:create_app",
+            factory,
             "--factory",
             "--port",
             str(port),
@@ -155,7 +159,7 @@ def app_process(
             "warning",
         ],
         port,
-        ready_path="/readyz",
+        ready_path=ready_path,
         environment=environment,
         quiet=quiet,
     )

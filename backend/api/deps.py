@@ -1,8 +1,6 @@
 """Dependencies as `Annotated` aliases, so route signatures read as sentences."""
 
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -69,12 +67,6 @@ def _writes(request: Request) -> bool:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-@dataclass(frozen=True, slots=True)
-class Principal:
-    user: Account
-    session_id: uuid.UUID
-
-
 def _is_same_origin(request: Request) -> bool:
     """Browsers label cross-site requests; non-browser clients send neither header."""
     fetch_site = request.headers.get("sec-fetch-site")
@@ -100,59 +92,45 @@ def _credential(request: Request, bearer_token: str | None) -> str:
     return token
 
 
-async def _authenticate(
-    request: Request,
-    session: AsyncSession,
-    auth_service: AuthService,
-    bearer_token: str | None,
-    *,
-    session_writes: bool,
-) -> Principal:
-    user, session_id = await auth_service.authenticate(
-        session, _credential(request, bearer_token), session_writes=session_writes
-    )
-    return Principal(user=user, session_id=session_id)
+BearerToken = Annotated[str | None, Depends(oauth2_scheme)]
+
+# Which one a route takes follows from its service (README, "Who holds the transaction"):
+# CurrentUser when the service takes the request's session, DetachedUser when it takes the
+# session factory; UncheckedClaims for the one service that checks the session itself.
 
 
-async def get_principal(
-    request: Request,
-    session: SessionDep,
-    auth_service: AuthServiceDep,
-    bearer_token: Annotated[str | None, Depends(oauth2_scheme)],
-) -> Principal:
-    return await _authenticate(
-        request,
-        session,
-        auth_service,
-        bearer_token,
-        session_writes=_writes(request),
+async def get_current_user(
+    request: Request, session: SessionDep, auth_service: AuthServiceDep, bearer_token: BearerToken
+) -> Account:
+    """The caller, checked in the request's own transaction (SessionDep): for routes whose
+    service takes that session, which is most of them."""
+    return await auth_service.authenticate(
+        session, _credential(request, bearer_token), session_writes=_writes(request)
     )
 
 
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
+CurrentUser = Annotated[Account, Depends(get_current_user)]
 
 
 async def get_detached_user(
     request: Request,
     session_factory: SessionFactoryDep,
     auth_service: AuthServiceDep,
-    bearer_token: Annotated[str | None, Depends(oauth2_scheme)],
+    bearer_token: BearerToken,
 ) -> Account:
-    """The caller, checked in a transaction of its own that ends at once: for routes that wait
-    on the model, which must not hold a database connection meanwhile."""
+    """The caller, checked in a short transaction of its own that ends before the route runs:
+    for routes whose service does slow work (hashing a password, a chat turn) and so takes the
+    session factory rather than holding the request's transaction meanwhile."""
     async with unit_of_work(session_factory) as session:
-        principal = await _authenticate(
-            request, session, auth_service, bearer_token, session_writes=False
+        return await auth_service.authenticate(
+            session, _credential(request, bearer_token), session_writes=False
         )
-    return principal.user
 
 
 DetachedUser = Annotated[Account, Depends(get_detached_user)]
 
 
-async def get_unchecked_claims(
-    request: Request, bearer_token: Annotated[str | None, Depends(oauth2_scheme)]
-) -> TokenClaims:
+async def get_unchecked_claims(request: Request, bearer_token: BearerToken) -> TokenClaims:
     """A valid token's claims, its session NOT yet checked: only for services that check the
     session in the same query as their data (ProjectDocuments.read). It is on the busiest
     route, so it reads the auth service itself rather than through one more dependency."""
@@ -161,6 +139,22 @@ async def get_unchecked_claims(
 
 
 UncheckedClaims = Annotated[TokenClaims, Depends(get_unchecked_claims)]
+
+
+async def get_signed_in_user(
+    request: Request, session: SessionDep, auth_service: AuthServiceDep
+) -> Account | None:
+    """For pages: the browser signed in by its session cookie, or None rather than a 401."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        return await auth_service.authenticate(session, token, session_writes=False)
+    except AuthenticationError:
+        return None
+
+
+OptionalPrincipalDep = Annotated[Account | None, Depends(get_signed_in_user)]
 
 
 async def get_project_documents(request: Request) -> ProjectDocuments:
@@ -177,27 +171,3 @@ async def get_chat_service(request: Request) -> ChatService:
 
 
 ChatServiceDep = Annotated[ChatService, Depends(get_chat_service)]
-
-
-async def get_optional_principal(
-    request: Request, session: SessionDep, auth_service: AuthServiceDep
-) -> Principal | None:
-    """For pages: the signed-in browser (session cookie), or None instead of a 401."""
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        return None
-    try:
-        user, session_id = await auth_service.authenticate(session, token, session_writes=False)
-    except AuthenticationError:
-        return None
-    return Principal(user=user, session_id=session_id)
-
-
-OptionalPrincipalDep = Annotated[Principal | None, Depends(get_optional_principal)]
-
-
-async def get_current_user(principal: PrincipalDep) -> Account:
-    return principal.user
-
-
-CurrentUser = Annotated[Account, Depends(get_current_user)]

@@ -15,12 +15,15 @@ from backend.core.errors import (
     DomainError,
     InvalidInputError,
     NotFoundError,
+    OverloadedError,
     ThrottledError,
 )
 
 logger = logging.getLogger("scenecraft.errors")
 
+# The first matching entry wins: subclasses before their base.
 _STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    OverloadedError: status.HTTP_503_SERVICE_UNAVAILABLE,
     NotFoundError: status.HTTP_404_NOT_FOUND,
     ConflictError: status.HTTP_409_CONFLICT,
     AuthenticationError: status.HTTP_401_UNAUTHORIZED,

@@ -5,7 +5,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Iterable
+from functools import cache
 from itertools import accumulate
 from urllib.parse import unquote_to_bytes
 
@@ -26,28 +26,42 @@ DOCS_CSP = (
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 DOCS_PATHS = ("/docs", "/redoc")
+# Load balancers ask these every few seconds: a line per answer would drown the log, so only
+# failures are logged.
+PROBE_PATHS = frozenset({"/healthz", "/readyz"})
 
 request_log = logging.getLogger("scenecraft.request")
 
 
-def _security_headers(scope: Scope) -> Iterable[tuple[bytes, bytes]]:
+def _security_headers(scope: Scope) -> tuple[tuple[bytes, bytes], ...]:
     path: str = scope["path"]
-    csp = DOCS_CSP if path.startswith(DOCS_PATHS) else APP_CSP
-    yield b"content-security-policy", csp.encode()
-    yield b"x-content-type-options", b"nosniff"
-    yield b"referrer-policy", b"strict-origin-when-cross-origin"
-    yield b"x-frame-options", b"DENY"
-    yield b"cross-origin-opener-policy", b"same-origin"
-    yield b"permissions-policy", b"camera=(), microphone=(), geolocation=()"
-    if scope.get("scheme") == "https":
-        yield b"strict-transport-security", b"max-age=63072000; includeSubDomains"
-    if path.startswith("/api/"):
-        yield b"cache-control", b"no-store"
+    return _header_set(
+        path.startswith(DOCS_PATHS), scope.get("scheme") == "https", path.startswith("/api/")
+    )
+
+
+@cache
+def _header_set(docs: bool, https: bool, api: bool) -> tuple[tuple[bytes, bytes], ...]:
+    """Built once for each of the few kinds of response, not on every request."""
+    headers = [
+        (b"content-security-policy", (DOCS_CSP if docs else APP_CSP).encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"strict-origin-when-cross-origin"),
+        (b"x-frame-options", b"DENY"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+    ]
+    if https:
+        headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
+    if api:
+        headers.append((b"cache-control", b"no-store"))
+    return tuple(headers)
 
 
 class EdgeMiddleware:
     """Adds the security headers to every response and logs one structured line per request
-    (method, path, status, duration; never bodies, query strings or credentials)."""
+    (method, path, status, duration; never bodies, query strings or credentials), except for
+    probes that succeed."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -71,7 +85,8 @@ class EdgeMiddleware:
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
-            if request_log.isEnabledFor(logging.INFO):
+            quiet = status_code < 400 and scope["path"] in PROBE_PATHS
+            if not quiet and request_log.isEnabledFor(logging.INFO):
                 client = scope.get("client")
                 request_log.info(
                     "request",

@@ -1,12 +1,10 @@
 """The async engine, session factory and units of work, with SQLite tuned to behave under
 concurrent requests; and RowReader, the lean path for the busiest read."""
 
-import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-import asyncpg
 from sqlalchemy import Select, event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -15,6 +13,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.util import greenlet_spawn
 
 from backend.core.config import Settings
 
@@ -77,70 +76,52 @@ async def begin_read(session: AsyncSession) -> None:
         await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
-async def begin_snapshot(session: AsyncSession) -> None:
-    """Read several statements from one snapshot: REPEATABLE READ on PostgreSQL (SQLite's BEGIN
-    in WAL mode already reads one)."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-
-
 class RowReader:
-    """Runs one SELECT and returns its first row: for the busiest read, where SQLAlchemy's
-    connection checkout and per-execution work cost more than the query itself.
+    """Runs a read-only SELECT outside any transaction, for the busiest read, where
+    SQLAlchemy's per-execution work costs more than the query itself.
 
-    On PostgreSQL it has an asyncpg pool of its own and sends each statement compiled once. Its
-    connections only ever run single autocommit SELECTs, so they carry no session state and go
-    back to the pool without asyncpg's reset round trip. Elsewhere (SQLite) it uses the engine.
+    Its connections are the engine's: the same pool, URL and connect options, so the two can
+    never disagree. On PostgreSQL it borrows the asyncpg connection the pool lends and sends the
+    statement, compiled once, straight to it (autocommit: the pool hands connections back with
+    no transaction open, and the statement opens none). Elsewhere (SQLite) it executes through
+    the engine.
     """
 
-    def __init__(self, engine: AsyncEngine, pool_size: int) -> None:
+    def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._pool_size = pool_size
         self._uses_asyncpg = engine.dialect.driver == "asyncpg"
-        self._pool: asyncpg.Pool | None = None
-        self._pool_lock = asyncio.Lock()
         self._compiled: dict[Select[*tuple[Any, ...]], SQLCompiler] = {}
 
-    async def first_row(
+    async def rows(
         self, statement: Select[*tuple[Any, ...]], parameters: Mapping[str, Any]
-    ) -> Sequence[Any] | None:
+    ) -> Sequence[Sequence[Any]]:
         if not self._uses_asyncpg:
             async with self._engine.connect() as connection:
-                row: Sequence[Any] | None = (
-                    await connection.execute(statement, parameters)
-                ).first()
-            return row
+                return (await connection.execute(statement, parameters)).all()
         compiled = self._compiled.get(statement)
         if compiled is None:
             compiled = statement.compile(dialect=self._engine.dialect)
             self._compiled[statement] = compiled
-        pool = self._pool or await self._open_pool()
-        async with pool.acquire() as connection:
-            record: Sequence[Any] | None = await connection.fetchrow(
-                compiled.string, *(parameters[name] for name in compiled.positiontup or ())
-            )
-        return record
+        arguments = [parameters[name] for name in compiled.positiontup or ()]
+        pooled = await self._engine.raw_connection()
+        try:
+            driver = pooled.driver_connection
+            assert driver is not None  # only an invalidated connection has none
+            records: Sequence[Sequence[Any]] = await driver.fetch(compiled.string, *arguments)
+        except BaseException:
+            # Cut off mid-statement (cancelled, or the server went away): never reuse it.
+            await greenlet_spawn(pooled.invalidate)
+            raise
+        finally:
+            # The pool may close an overflow connection on the way back: that awaits.
+            await greenlet_spawn(pooled.close)
+        return records
 
-    async def _open_pool(self) -> asyncpg.Pool:
-        async with self._pool_lock:
-            if self._pool is None:
-                url = self._engine.url.set(drivername="postgresql")
-                self._pool = await asyncpg.create_pool(
-                    url.render_as_string(hide_password=False),
-                    min_size=1,
-                    max_size=self._pool_size,
-                    reset=_keep_connection_as_is,
-                )
-            return self._pool
-
-    async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
-
-
-async def _keep_connection_as_is(_connection: asyncpg.Connection) -> None:
-    """A RowReader connection holds no state to reset (see RowReader)."""
+    async def first_row(
+        self, statement: Select[*tuple[Any, ...]], parameters: Mapping[str, Any]
+    ) -> Sequence[Any] | None:
+        rows = await self.rows(statement, parameters)
+        return rows[0] if rows else None
 
 
 @asynccontextmanager

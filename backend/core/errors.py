@@ -32,3 +32,8 @@ class ThrottledError(DomainError):
     def __init__(self, message: str, retry_after_seconds: int) -> None:
         super().__init__(message)
         self.retry_after_seconds = retry_after_seconds
+
+
+class OverloadedError(ThrottledError):
+    """Too much slow work of one kind is queued already: try again after `retry_after_seconds`
+    (the server's capacity, not the caller's doing)."""

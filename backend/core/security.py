@@ -1,63 +1,131 @@
 """Password hashing and access tokens.
 
 Hashing is deliberately slow (bcrypt), so it runs in worker threads behind a small limiter: a login
-storm then queues for those threads instead of starving the event loop or the shared thread pool.
+storm then queues for those threads instead of starving the event loop or the shared thread pool,
+and the queue is bounded, so a burst past it is refused at once rather than left waiting.
 """
 
+import math
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cached_property, lru_cache
+from functools import lru_cache
+from typing import TypeVar
 
 import anyio
 from jose import JOSEError, jwt
 from passlib.context import CryptContext
 
 from backend.core.config import Settings
+from backend.core.errors import OverloadedError
 
 TOKEN_ALGORITHM = "HS256"
 TOKEN_ISSUER = "scenecraft"
 TOKEN_AUDIENCE = "scenecraft-api"
 TOKEN_TYPE = "access"
 
+T = TypeVar("T")
+
+
+# With PASSWORD_HASH_QUEUE unset, the queue holds what the hashing threads get through in this
+# time: no request waits much longer for its turn, and a burst beyond it is told to come back.
+HASH_QUEUE_WAIT_SECONDS = 8.0
+
+HASHING_BUSY = "Too many sign-ins at once: try again in {seconds} second{plural}."
+
 
 class PasswordHasher:
-    """bcrypt_sha256 for new hashes (no 72-byte limit); plain bcrypt hashes still verify."""
+    """bcrypt_sha256 for new hashes (no 72-byte limit); plain bcrypt hashes still verify.
 
-    def __init__(self, rounds: int, concurrency: int) -> None:
+    Hashing is done only through `queue()`: `concurrency` hashes run at once and at most
+    `queue_capacity` requests wait for a turn; past that OverloadedError (503), at once. Unless
+    fixed, the capacity follows what a hash costs now (a moving average: a busy machine hashes
+    slower, and then fewer may wait).
+    """
+
+    def __init__(self, rounds: int, concurrency: int, queue_capacity: int | None = None) -> None:
         self._context = CryptContext(
             schemes=["bcrypt_sha256", "bcrypt"],
             deprecated="auto",
             bcrypt_sha256__rounds=rounds,
         )
+        self._concurrency = concurrency
         self._limiter = anyio.CapacityLimiter(concurrency)
+        self._fixed_capacity = queue_capacity
+        # Timing the dummy hash (needed anyway) gives a first figure for what a hash costs.
+        self.hash_seconds = 0.0
+        self.dummy_hash = self._hash("not-a-real-password")
+        self._admitted = 0
 
-    async def hash(self, password: str) -> str:
-        return await anyio.to_thread.run_sync(self._context.hash, password, limiter=self._limiter)
+    @property
+    def queue_capacity(self) -> int:
+        if self._fixed_capacity is not None:
+            return self._fixed_capacity
+        return self._concurrency * max(1, int(HASH_QUEUE_WAIT_SECONDS / self.hash_seconds))
 
-    async def verify(self, password: str, hashed: str) -> bool:
-        return await anyio.to_thread.run_sync(self._verify, password, hashed, limiter=self._limiter)
+    @contextmanager
+    def queue(self) -> Iterator["PasswordHashing"]:
+        """One request's place in the hashing queue, for all its hashing: refused at once
+        (OverloadedError, with the seconds until the queue has drained) when it is full."""
+        if self._admitted >= self._concurrency + self.queue_capacity:
+            seconds = max(1, math.ceil(self._admitted * self.hash_seconds / self._concurrency))
+            raise OverloadedError(
+                HASHING_BUSY.format(seconds=seconds, plural="s" if seconds != 1 else ""), seconds
+            )
+        self._admitted += 1
+        try:
+            yield PasswordHashing(self)
+        finally:
+            self._admitted -= 1
 
     def needs_update(self, hashed: str) -> bool:
         """True for hashes of a deprecated scheme or cost, re-hashed at the next sign-in."""
         return bool(self._context.needs_update(hashed))
 
+    async def _run(self, function: Callable[..., T], *arguments: str) -> T:
+        return await anyio.to_thread.run_sync(function, *arguments, limiter=self._limiter)
+
+    def _hash(self, password: str) -> str:
+        with self._timed():
+            return str(self._context.hash(password))
+
+    def _verify(self, password: str, hashed: str) -> bool:
+        with self._timed():
+            try:
+                return bool(self._context.verify(password, hashed))
+            except (ValueError, TypeError):
+                # Malformed input (e.g. a NUL byte for legacy bcrypt) is a failed login, not a 500.
+                return False
+
+    @contextmanager
+    def _timed(self) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        elapsed = time.perf_counter() - started
+        self.hash_seconds = (
+            elapsed if not self.hash_seconds else 0.8 * self.hash_seconds + 0.2 * elapsed
+        )
+
+
+class PasswordHashing:
+    """Hashing with a place in the queue (`PasswordHasher.queue()`), in worker threads."""
+
+    def __init__(self, hasher: PasswordHasher) -> None:
+        self._hasher = hasher
+
+    async def hash(self, password: str) -> str:
+        return await self._hasher._run(self._hasher._hash, password)
+
+    async def verify(self, password: str, hashed: str) -> bool:
+        return await self._hasher._run(self._hasher._verify, password, hashed)
+
     async def verify_dummy(self, password: str) -> None:
         """Spend the time of a real verification, so an unknown email answers as slowly as a
         wrong password."""
-        await self.verify(password, self._dummy_hash)
-
-    @cached_property
-    def _dummy_hash(self) -> str:
-        return str(self._context.hash("not-a-real-password"))
-
-    def _verify(self, password: str, hashed: str) -> bool:
-        try:
-            return bool(self._context.verify(password, hashed))
-        except (ValueError, TypeError):
-            # Malformed input (e.g. a NUL byte for legacy bcrypt) is a failed login, never a 500.
-            return False
+        await self.verify(password, self._hasher.dummy_hash)
 
 
 @dataclass(frozen=True, slots=True)

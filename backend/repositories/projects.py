@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -72,6 +73,44 @@ async def get_revision_for_session(
         {"project_id": project_id, **session_parameters(claims, now, idle_since)},
     )
     return None if row is None else (row[0], row[1])
+
+
+Fields = dict[str, Any]
+
+_PROJECT_COLUMNS = tuple(Project.__table__.columns)
+_SCENE_COLUMNS = tuple(Scene.__table__.columns)
+_PROJECT_NAMES = tuple(column.name for column in _PROJECT_COLUMNS)
+_SCENE_NAMES = tuple(column.name for column in _SCENE_COLUMNS)
+# One statement, so one snapshot: the project row and its scenes at the same revision, without
+# a transaction around two statements. Plain columns, no ORM objects: this builds the document
+# the canvas reads, and ORM loading would cost more than the query.
+_PROJECT_WITH_SCENES = (
+    select(*_PROJECT_COLUMNS, *_SCENE_COLUMNS)
+    .select_from(Project)
+    .outerjoin(Scene, Scene.project_id == Project.id)
+    .where(Project.id == bindparam("project_id"), Project.user_id == bindparam("user_id"))
+    .order_by(Scene.position)
+)
+
+
+async def get_project_with_scenes(
+    source: RowReader | AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID
+) -> tuple[Fields, list[Fields]] | None:
+    """The user's project row and its scene rows in order, as column name → value; None when
+    the project is missing or someone else's. `source`: a session inside a unit of work, or
+    the RowReader outside one."""
+    parameters = {"project_id": project_id, "user_id": user_id}
+    if isinstance(source, RowReader):
+        rows = await source.rows(_PROJECT_WITH_SCENES, parameters)
+    else:
+        rows = (await source.execute(_PROJECT_WITH_SCENES, parameters)).all()
+    if not rows:
+        return None
+    split = len(_PROJECT_NAMES)
+    project = dict(zip(_PROJECT_NAMES, rows[0][:split], strict=True))
+    scenes = [dict(zip(_SCENE_NAMES, row[split:], strict=True)) for row in rows]
+    # A project without scenes is one row whose scene columns are all NULL.
+    return project, scenes if scenes[0]["id"] is not None else []
 
 
 async def count_projects(session: AsyncSession, user_id: uuid.UUID) -> int:

@@ -2,9 +2,8 @@
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -19,19 +18,6 @@ async def list_scenes(session: AsyncSession, project_id: uuid.UUID) -> list[Scen
         .execution_options(populate_existing=True)
     )
     return list(result.scalars())
-
-
-_SCENE_ROWS = (
-    select(Scene.__table__)
-    .where(Scene.project_id == bindparam("project_id"))
-    .order_by(Scene.position)
-)
-
-
-async def list_scene_rows(session: AsyncSession, project_id: uuid.UUID) -> Sequence[Row[Any]]:
-    """The scenes as plain rows (no ORM objects): the read-only path for showing a project."""
-    result = await session.execute(_SCENE_ROWS, {"project_id": project_id})
-    return result.all()
 
 
 async def get_owned_scene_project_id(

@@ -23,10 +23,18 @@ async def add_user(session: AsyncSession, email: str, hashed_password: str) -> U
     return user
 
 
-async def set_password(session: AsyncSession, user_id: uuid.UUID, hashed_password: str) -> None:
-    await session.execute(
-        update(User).where(User.id == user_id).values(hashed_password=hashed_password)
+async def set_password(
+    session: AsyncSession, user_id: uuid.UUID, hashed_password: str, *, replacing: str
+) -> bool:
+    """Replace the hash `replacing` (read before hashing, outside this transaction); False when
+    it has been replaced meanwhile, and nothing changes."""
+    result = await session.execute(
+        update(User)
+        .where(User.id == user_id, User.hashed_password == replacing)
+        .values(hashed_password=hashed_password)
+        .returning(User.id)
     )
+    return result.first() is not None
 
 
 async def end_all_sessions(session: AsyncSession, user_id: uuid.UUID) -> int:

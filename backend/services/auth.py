@@ -22,12 +22,14 @@ INVALID_TOKEN = "Invalid or expired token"
 
 @dataclass(frozen=True, slots=True)
 class Account:
-    """The signed-in user as every request sees it (no password hash)."""
+    """The signed-in user as every request sees it (no password hash), with the sign-in
+    session its token names."""
 
     id: uuid.UUID
     email: str
     created_at: datetime
     token_version: int
+    session_id: uuid.UUID
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,9 @@ LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
 class AuthService:
+    """Registration, sign-in and password change hash passwords, so they take no session: each
+    hashes outside any transaction and opens short ones of its own around it."""
+
     def __init__(
         self,
         settings: Settings,
@@ -54,13 +59,14 @@ class AuthService:
         self._hasher = hasher
         self._tokens = tokens
 
-    async def register(self, session: AsyncSession, data: UserCreate) -> UserPublic:
+    async def register(self, data: UserCreate) -> UserPublic:
         # Hash before looking the email up: a taken email then costs the same time as a new one.
-        hashed = await self._hasher.hash(data.password)
-        if await user_repository.get_user_by_email(session, data.email) is not None:
-            raise ConflictError(EMAIL_TAKEN)
+        with self._hasher.queue() as hashing:
+            hashed = await hashing.hash(data.password)
         try:
-            async with session.begin_nested():
+            async with unit_of_work(self._session_factory, write=True) as session:
+                if await user_repository.get_user_by_email(session, data.email) is not None:
+                    raise ConflictError(EMAIL_TAKEN)
                 user = await user_repository.add_user(session, data.email, hashed)
         except IntegrityError as error:  # a concurrent registration won the race
             raise ConflictError(EMAIL_TAKEN) from error
@@ -82,16 +88,17 @@ class AuthService:
                 retry_after,
             )
 
-        if user is None:
-            await self._hasher.verify_dummy(password)
-            verified = False
-        else:
-            verified = await self._hasher.verify(password, user.hashed_password)
-        upgraded_hash = (
-            await self._hasher.hash(password)
-            if verified and user is not None and self._hasher.needs_update(user.hashed_password)
-            else None
-        )
+        with self._hasher.queue() as hashing:
+            if user is None:
+                await hashing.verify_dummy(password)
+                verified = False
+            else:
+                verified = await hashing.verify(password, user.hashed_password)
+            upgraded_hash = (
+                await hashing.hash(password)
+                if verified and user is not None and self._hasher.needs_update(user.hashed_password)
+                else None
+            )
 
         async with unit_of_work(self._session_factory, write=True) as session:
             if not verified or user is None:
@@ -106,7 +113,9 @@ class AuthService:
                     session, email=email, client_address=client_address
                 )
                 if upgraded_hash is not None:
-                    await user_repository.set_password(session, user.id, upgraded_hash)
+                    await user_repository.set_password(
+                        session, user.id, upgraded_hash, replacing=user.hashed_password
+                    )
                 issued = await self._start_session(session, user.id, user.token_version, now)
         if not verified or user is None:
             raise AuthenticationError(INVALID_CREDENTIALS)
@@ -122,7 +131,7 @@ class AuthService:
 
     async def authenticate(
         self, session: AsyncSession, token: str, *, session_writes: bool
-    ) -> tuple[Account, uuid.UUID]:
+    ) -> Account:
         """The account and session behind a bearer token; any invalid, expired, idle or revoked
         token is the same AuthenticationError. `session_writes`: `session` is a writing
         transaction, which may then record the activity too."""
@@ -137,7 +146,7 @@ class AuthService:
         await self.note_activity(
             claims.session_id, last_seen_at, now, session if session_writes else None
         )
-        return Account(user_id, email, created_at, token_version), claims.session_id
+        return Account(user_id, email, created_at, token_version, claims.session_id)
 
     def idle_since(self, now: datetime) -> datetime:
         """Sessions last seen before this are over."""
@@ -165,17 +174,25 @@ class AuthService:
         await user_repository.revoke_auth_session(session, session_id, datetime.now(UTC))
 
     async def change_password(
-        self, session: AsyncSession, account: Account, current_password: str, new_password: str
+        self, account: Account, current_password: str, new_password: str
     ) -> IssuedToken:
         """Requires the current password; ends every session and opens a fresh one for the
         caller."""
-        user = await user_repository.get_user(session, account.id)
-        if user is None or not await self._hasher.verify(current_password, user.hashed_password):
-            raise AuthenticationError("The current password is incorrect")
-        hashed = await self._hasher.hash(new_password)
-        await user_repository.set_password(session, user.id, hashed)
-        version = await user_repository.end_all_sessions(session, user.id)
-        return await self._start_session(session, user.id, version, datetime.now(UTC))
+        async with unit_of_work(self._session_factory) as session:
+            user = await user_repository.get_user(session, account.id)
+        if user is None:
+            raise AuthenticationError(INVALID_TOKEN)
+        with self._hasher.queue() as hashing:
+            if not await hashing.verify(current_password, user.hashed_password):
+                raise AuthenticationError("The current password is incorrect")
+            hashed = await hashing.hash(new_password)
+        async with unit_of_work(self._session_factory, write=True) as session:
+            if not await user_repository.set_password(
+                session, user.id, hashed, replacing=user.hashed_password
+            ):
+                raise ConflictError("Your password was changed meanwhile: sign in again.")
+            version = await user_repository.end_all_sessions(session, user.id)
+            return await self._start_session(session, user.id, version, datetime.now(UTC))
 
     @property
     def _window(self) -> timedelta:

@@ -12,15 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pydantic import TypeAdapter
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from backend.core.db import RowReader, begin_snapshot
+from backend.core.db import RowReader
 from backend.core.errors import AuthenticationError, NotFoundError
 from backend.core.security import TokenClaims
 from backend.repositories import projects as project_repository
 from backend.schemas.project import ProjectDetail
 from backend.services.auth import INVALID_TOKEN, AuthService
-from backend.services.projects import project_detail, require_project
+from backend.services.projects import project_detail
 
 _detail_json = TypeAdapter(ProjectDetail)
 
@@ -78,12 +77,10 @@ class ProjectDocuments:
         self,
         auth_service: AuthService,
         reader: RowReader,
-        session_factory: async_sessionmaker[AsyncSession],
         max_bytes: int,
     ) -> None:
         self._auth_service = auth_service
         self._reader = reader
-        self._session_factory = session_factory
         self.cache = DocumentCache(max_bytes)
 
     async def read(self, claims: TokenClaims, project_id: uuid.UUID) -> ProjectDocument:
@@ -102,11 +99,13 @@ class ProjectDocuments:
         return self.cache.get(project_id, revision) or await self._load(project_id, claims)
 
     async def _load(self, project_id: uuid.UUID, claims: TokenClaims) -> ProjectDocument:
-        """Project row and scenes from one snapshot, so the body is exactly that revision."""
-        async with self._session_factory() as session:
-            await begin_snapshot(session)
-            project = await require_project(session, project_id, claims.user_id)
-            detail = await project_detail(session, project)
-        document = ProjectDocument(project.revision, _detail_json.dump_json(detail, by_alias=True))
+        found = await project_repository.get_project_with_scenes(
+            self._reader, project_id, claims.user_id
+        )
+        if found is None:
+            raise NotFoundError("Project")
+        project, scenes = found
+        body = _detail_json.dump_json(project_detail(project, scenes), by_alias=True)
+        document = ProjectDocument(project["revision"], body)
         self.cache.put(project_id, document)
         return document

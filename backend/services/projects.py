@@ -8,14 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.core.errors import ConflictError, NotFoundError
 from backend.models import Project
 from backend.repositories import projects as project_repository
-from backend.repositories import scenes as scene_repository
+from backend.repositories.projects import Fields
 from backend.schemas import common
 from backend.schemas.project import (
     ProjectCreate,
     ProjectDetail,
     ProjectPublic,
     ProjectUpdate,
-    ScenePublic,
 )
 
 
@@ -27,9 +26,6 @@ async def require_project(
     if project is None:
         raise NotFoundError("Project")
     return project
-
-
-_scene_list = TypeAdapter(list[ScenePublic])
 
 
 def project_public(project: Project, scene_count: int) -> ProjectPublic:
@@ -63,16 +59,18 @@ async def create_project(
 async def get_project_detail(
     session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID
 ) -> ProjectDetail:
-    return await project_detail(session, await require_project(session, project_id, user_id))
+    found = await project_repository.get_project_with_scenes(session, project_id, user_id)
+    if found is None:
+        raise NotFoundError("Project")
+    return project_detail(*found)
 
 
-async def project_detail(session: AsyncSession, project: Project) -> ProjectDetail:
-    """The project with its scenes in order: one more query, whatever the number of scenes."""
-    scenes = await scene_repository.list_scene_rows(session, project.id)
-    return ProjectDetail(
-        **project_public(project, len(scenes)).model_dump(),
-        scenes=_scene_list.validate_python(scenes, from_attributes=True),
-    )
+_detail = TypeAdapter(ProjectDetail)
+
+
+def project_detail(project: Fields, scenes: list[Fields]) -> ProjectDetail:
+    """The project with its scenes in order, from their rows (validated once, as a whole)."""
+    return _detail.validate_python({**project, "scene_count": len(scenes), "scenes": scenes})
 
 
 async def update_project(

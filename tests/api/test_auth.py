@@ -1,22 +1,34 @@
 """Accounts: the contract's Authentication table, its error cases and the token attacks."""
 
+import asyncio
 import base64
 import json
+import threading
 import time
 import uuid
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from jose import jwt
+from passlib.context import CryptContext
 from sqlalchemy import select, update
 
 from backend.core.config import Settings
 from backend.core.security import TOKEN_AUDIENCE, TOKEN_ISSUER
 from backend.main import create_app
 from backend.models import AuthSession, LoginFailure, User
-from tests.conftest import PASSWORD, TEST_SECRET, TestUser, UserFactory, asgi_client
+from tests.conftest import (
+    PASSWORD,
+    TEST_SECRET,
+    AppFactory,
+    TestUser,
+    UserFactory,
+    asgi_client,
+)
 
 
 # Two ways the session behind a token is checked: the shared dependency (/users/me stands for
@@ -422,3 +434,66 @@ async def test_throttling_is_per_email_and_address(app: FastAPI, make_user: User
             assert (await login(attacker, victim.email, "guess")).status_code == 401
         assert (await login(attacker, victim.email)).status_code == 429
         assert (await login(owner, victim.email)).status_code == 200
+
+
+# --- hashing: outside every transaction, behind a bounded queue -----------------------------------
+
+HASHING_REQUESTS = ["register", "login", "password change"]
+
+
+def hashing_request(
+    name: str, client: httpx.AsyncClient, user: TestUser
+) -> Coroutine[Any, Any, httpx.Response]:
+    if name == "register":
+        return register(client, f"new-{uuid.uuid4().hex[:8]}@example.com")
+    if name == "login":
+        return login(client, user.email)
+    return client.put(
+        "/api/users/me/password",
+        json={"current_password": user.password, "new_password": "a brand new password"},
+        headers=user.headers,
+    )
+
+
+@pytest.mark.parametrize("request_name", HASHING_REQUESTS)
+async def test_no_transaction_is_open_while_a_password_hashes_and_a_full_queue_is_503(
+    make_app: AppFactory,
+    make_user: UserFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    request_name: str,
+) -> None:
+    """While one request hashes (the queue holds no more), no database connection is taken, so
+    another writer proceeds (on SQLite, a held transaction would keep the write lock), and a
+    second sign-in is refused at once with 503 and Retry-After; after it, there is room again."""
+    user, other = await make_user(), await make_user()
+    app = make_app(PASSWORD_HASH_CONCURRENCY=1, PASSWORD_HASH_QUEUE=0)
+    async with asgi_client(app) as client:
+        entered, release = threading.Event(), threading.Event()
+
+        def hold(original: Callable[..., Any]) -> Callable[..., Any]:
+            def held(*arguments: Any, **keywords: Any) -> Any:
+                entered.set()
+                release.wait()
+                return original(*arguments, **keywords)
+
+            return held
+
+        monkeypatch.setattr(CryptContext, "hash", hold(CryptContext.hash))
+        monkeypatch.setattr(CryptContext, "verify", hold(CryptContext.verify))
+        try:
+            hashing = asyncio.create_task(hashing_request(request_name, client, user))
+            await asyncio.to_thread(entered.wait)
+            assert app.state.engine.pool.checkedout() == 0
+            created = await client.post(
+                "/api/projects", json={"title": "Meanwhile"}, headers=other.headers
+            )
+            assert created.status_code == 201
+            busy = await login(client, other.email)
+            assert busy.status_code == 503
+            assert int(busy.headers["retry-after"]) >= 1
+            assert busy.json()["detail"].startswith("Too many sign-ins at once")
+        finally:
+            release.set()
+        assert (await hashing).status_code in (200, 201)
+    async with asgi_client(app) as client:
+        assert (await login(client, other.email)).status_code == 200

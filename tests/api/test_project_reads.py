@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from backend.services.project_documents import DocumentCache, ProjectDocument
-from tests.conftest import AppFactory, TestUser, asgi_client
+from tests.conftest import AppFactory, TestUser, ThrowawayDatabase, asgi_client
 
 Json = dict[str, Any]
 
@@ -159,3 +159,43 @@ def test_a_document_over_a_quarter_of_the_budget_is_not_kept() -> None:
     assert cache.get(huge, 1) is None
     assert cache.get(small, 1) is not None
     assert cache.size == 100
+
+
+# Options the database URL may carry, which SQLAlchemy passes to the driver: every route, the
+# project read included, must connect with them.
+URL_OPTIONS = {
+    "postgresql": "?ssl=disable&prepared_statement_cache_size=50",
+    "sqlite": "?cached_statements=50",
+}
+
+
+@pytest.mark.parametrize("cache_mb", [64, 0])
+async def test_every_route_works_with_options_in_the_database_url(
+    database: ThrowawayDatabase, make_app: AppFactory, cache_mb: int
+) -> None:
+    app = make_app(
+        DATABASE_URL=database.url + URL_OPTIONS[database.backend], PROJECT_CACHE_MB=cache_mb
+    )
+    async with asgi_client(app) as client:
+        credentials = {"email": f"{uuid.uuid4().hex[:8]}@example.com", "password": "url options"}
+        assert (await client.post("/api/auth/register", json=credentials)).status_code == 201
+        login = await client.post("/api/auth/login", json=credentials)
+        assert login.status_code == 200
+        client.cookies.clear()
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        created = await client.post("/api/projects", json={"title": "Options"}, headers=headers)
+        assert created.status_code == 201
+        path = f"/api/projects/{created.json()['id']}"
+        first = await client.post(f"{path}/scenes", json={"title": "One"}, headers=headers)
+        second = await client.post(f"{path}/scenes", json={"title": "Two"}, headers=headers)
+        assert first.status_code == second.status_code == 201
+        moved = await client.put(
+            f"/api/scenes/{second.json()['id']}", json={"order": 0}, headers=headers
+        )
+        assert moved.status_code == 200
+        read = await client.get(path, headers=headers)
+        assert read.status_code == 200, read.text
+        assert [scene["title"] for scene in read.json()["scenes"]] == ["Two", "One"]
+        again = await client.get(path, headers={**headers, "If-None-Match": read.headers["etag"]})
+        assert again.status_code == 304
+        assert (await client.get("/api/projects", headers=headers)).status_code == 200

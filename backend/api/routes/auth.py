@@ -7,7 +7,7 @@ from fastapi import APIRouter, Form, Request, Response, status
 from backend.api.deps import (
     SESSION_COOKIE,
     AuthServiceDep,
-    PrincipalDep,
+    CurrentUser,
     SessionDep,
     SettingsDep,
 )
@@ -23,9 +23,13 @@ from backend.services.auth import IssuedToken
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
+HASHING_BUSY_ERROR: dict[int | str, dict[str, str]] = {
+    503: {"description": "Too many sign-ins at once; see the Retry-After header"}
+}
 _AUTH_ERRORS: dict[int | str, dict[str, str]] = {
     401: {"description": "Incorrect email or password (the same answer for both)"},
     429: {"description": "Too many failed attempts; see the Retry-After header"},
+    **HASHING_BUSY_ERROR,
 }
 
 
@@ -52,13 +56,14 @@ def set_session_cookie(
 @router.post(
     "/register",
     status_code=status.HTTP_201_CREATED,
-    responses={409: {"description": "An account with this email already exists"}},
+    responses={
+        409: {"description": "An account with this email already exists"},
+        **HASHING_BUSY_ERROR,
+    },
 )
-async def register_user(
-    data: UserCreate, session: SessionDep, auth_service: AuthServiceDep
-) -> UserPublic:
+async def register_user(data: UserCreate, auth_service: AuthServiceDep) -> UserPublic:
     """Create an account. Passwords are 8–128 characters; emails are case-insensitive."""
-    return await auth_service.register(session, data)
+    return await auth_service.register(data)
 
 
 @router.post("/login", responses=_AUTH_ERRORS)
@@ -88,11 +93,9 @@ async def login_for_access_token(
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(
-    principal: PrincipalDep, session: SessionDep, auth_service: AuthServiceDep
-) -> Response:
+async def logout(user: CurrentUser, session: SessionDep, auth_service: AuthServiceDep) -> Response:
     """Revoke this token on the server (reusing it gives 401) and clear the cookie."""
-    await auth_service.logout(session, principal.session_id)
+    await auth_service.logout(session, user.session_id)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     return response
