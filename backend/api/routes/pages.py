@@ -10,13 +10,17 @@ from backend.api.deps import OptionalPrincipalDep
 
 FRONTEND_DIR = Path(__file__).resolve().parents[3] / "frontend"
 SHELL = (FRONTEND_DIR / "index.html").read_bytes()
+# Public pages that keep the navigation for a signed-in browser say so in the shell, so a
+# signed-out visitor's browser makes no request that can only answer 401.
+SHELL_SIGNED_IN = SHELL.replace(b"<body>", b'<body data-signed-in="true">', 1)
 NO_CACHE = {"cache-control": "no-cache"}
 
 router = APIRouter(include_in_schema=False)
 
 
-def _shell(status_code: int = 200) -> HTMLResponse:
-    return HTMLResponse(SHELL, status_code=status_code, headers=NO_CACHE)
+def _shell(status_code: int = 200, *, signed_in: bool = False) -> HTMLResponse:
+    body = SHELL_SIGNED_IN if signed_in else SHELL
+    return HTMLResponse(body, status_code=status_code, headers=NO_CACHE)
 
 
 def _page_for_signed_in(request: Request, principal: object) -> Response:
@@ -51,6 +55,7 @@ not_found_router = APIRouter(include_in_schema=False)
 
 
 @not_found_router.get("/{unknown_path:path}")
-async def read_unknown_page(unknown_path: str) -> HTMLResponse:
-    """Any other path is the app's "not found" page (a real 404, not a soft one)."""
-    return _shell(404)
+async def read_unknown_page(unknown_path: str, principal: OptionalPrincipalDep) -> HTMLResponse:
+    """Any other path is the app's "not found" page (a real 404, not a soft one), with the
+    navigation for a signed-in browser."""
+    return _shell(404, signed_in=principal is not None)
