@@ -1,5 +1,6 @@
 """The chat page in a real browser, against the real app and the offline model."""
 
+import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -8,7 +9,7 @@ import httpx
 import httpx2
 import pytest
 from openai import AsyncOpenAI
-from playwright.async_api import Browser, Route, expect
+from playwright.async_api import Browser, Request, Route, expect
 
 from backend.assistant.offline.app import create_offline_app
 from backend.assistant.offline.client import IN_PROCESS_BASE_URL
@@ -204,14 +205,12 @@ async def test_retry_after_a_lost_stream_reuses_the_message_id(
             await route.fulfill(response=response, body=first_event)
 
         await page.route("**/api/chat/*/stream", cut_after_the_first_event, times=1)
-        page.on(
-            "request",
-            lambda request: (
-                sent_ids.append(request.post_data_json["client_message_id"])
-                if request.url.endswith("/stream")
-                else None
-            ),
-        )
+
+        def record_id(request: Request) -> None:
+            if request.url.endswith("/stream"):
+                sent_ids.append(json.loads(request.post_data or "{}")["client_message_id"])
+
+        page.on("request", record_id)
         await send(session, "add a scene called Pier")
         await expect(page.get_by_test_id("chat-error")).to_have_text(
             "The connection was lost before the answer arrived.Retry"
