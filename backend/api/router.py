@@ -1,6 +1,6 @@
 """Everything under /api; an unknown /api path is a JSON 404, never a page."""
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketClose
@@ -28,5 +28,5 @@ async def not_found(scope: Scope, receive: Receive, send: Send) -> None:
     if path == "/api" or path.startswith("/api/"):
         response = JSONResponse({"detail": "Not Found"}, status_code=status.HTTP_404_NOT_FOUND)
     else:
-        response = pages.not_found_page()
+        response = await pages.not_found_page(Request(scope, receive))
     await response(scope, receive, send)

@@ -56,6 +56,18 @@ class UserPublic(PublicModel):
     created_at: datetime
 
 
+class AccountLimits(PublicModel):
+    """The quotas the server enforces, so pages can state them instead of guessing."""
+
+    projects_per_account: int
+    scenes_per_project: int
+    assistant_messages_per_day: int = Field(description="Per UTC day")
+
+
+class CurrentUserPublic(UserPublic):
+    limits: AccountLimits
+
+
 class Token(PublicModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"

@@ -130,14 +130,26 @@ async def reorder_scenes(
     return [ScenePublic.model_validate(scene) for scene in locked.scenes]
 
 
+COPY_SUFFIX = " (copy)"
+
+
+def copy_title(title: str) -> str:
+    """The copy's title says it is one; a long title is shortened (with "…") so the suffix
+    still fits the title limit."""
+    room = common.TITLE_MAX - len(COPY_SUFFIX)
+    if len(title) > room:
+        title = title[: room - 1].rstrip() + "…"
+    return title + COPY_SUFFIX
+
+
 async def duplicate_scene(
     session: AsyncSession, scene_id: uuid.UUID, user_id: uuid.UUID
 ) -> ScenePublic:
-    """Insert a copy right after the original."""
+    """Insert a copy right after the original, titled "… (copy)" so the two can be told apart."""
     locked, original = await _lock_scene_project(session, scene_id, user_id)
     copy = Scene(
         project_id=original.project_id,
-        title=original.title,
+        title=copy_title(original.title),
         script=original.script,
         image_url=original.image_url,
     )

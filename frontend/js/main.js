@@ -12,14 +12,23 @@ async function setUpTopbar(user, nav) {
   bar.hidden = false;
 }
 
+/** The signed-in user: required on protected pages, looked up quietly where it is optional. */
+async function signedInUser(route) {
+  if (!route.public) return api("/api/users/me");
+  // The server marks the shell of an optional-user page when the browser is signed in.
+  if (!route.optionalUser || document.body.dataset.signedIn !== "true") return null;
+  try {
+    return await api("/api/users/me", { redirectOn401: false });
+  } catch {
+    return null; // signed out (or the server is unsure): the page works without the top bar
+  }
+}
+
 async function boot() {
   const root = document.getElementById("main");
   const route = resolve(window.location.pathname);
-  let user = null;
-  if (!route.public) {
-    user = await api("/api/users/me");
-    await setUpTopbar(user, route.nav);
-  }
+  const user = await signedInUser(route);
+  if (user) await setUpTopbar(user, route.nav);
   const page = await load(route.page);
   await page.render(root, { params: route.params, user });
 }

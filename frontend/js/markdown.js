@@ -2,7 +2,7 @@
 // DOMPurify before they reach the page. No scripts, event handlers, styles, forms, frames or images (an image URL could
 // carry data out); links only to http(s) and mailto, opened safely in a new tab.
 import DOMPurify from "/static/vendor/dompurify-3.4.18/purify.es.mjs";
-import { Marked } from "/static/vendor/marked-18.2.1/marked.esm.js";
+import { Marked, Tokenizer } from "/static/vendor/marked-18.2.1/marked.esm.js";
 
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 const escapeHtml = (text) => text.replace(/[&<>"']/g, (character) => ESCAPES[character]);
@@ -11,6 +11,23 @@ const escapeHtml = (text) => text.replace(/[&<>"']/g, (character) => ESCAPES[cha
 // readable); DOMPurify below is the second line of defence.
 const markdown = new Marked({ gfm: true, breaks: true, async: false });
 markdown.use({ renderer: { html: ({ text }) => escapeHtml(text) } });
+
+// A bare URL in quotes ("https://x.y/z", “https://x.y/z”, «https://x.y/z») is linked without
+// its closing quote: GFM trims trailing ASCII punctuation only, so typographic quotes (which
+// the model uses) would end up inside the link.
+const TRAILING_QUOTES_AND_PUNCTUATION = /[\p{Pi}\p{Pf}"'?!.,:;*_~]+$/u;
+markdown.use({
+  tokenizer: {
+    url(src) {
+      const token = Tokenizer.prototype.url.call(this, src);
+      if (!token || token.href.startsWith("mailto:")) return token;
+      const kept = token.raw.replace(TRAILING_QUOTES_AND_PUNCTUATION, "");
+      if (kept === token.raw) return token;
+      const href = token.href.slice(0, token.href.length - (token.raw.length - kept.length));
+      return { ...token, raw: kept, text: kept, href, tokens: [{ type: "text", raw: kept, text: kept }] };
+    },
+  },
+});
 const SAFE_LINK = /^(https?:|mailto:)/i;
 
 DOMPurify.addHook("afterSanitizeAttributes", (node) => {

@@ -1,5 +1,6 @@
 // Which page module draws which path. Every page is a full load of the same shell; the server
-// already sent signed-out visitors of protected pages to /login.
+// already sent signed-out visitors of protected pages to /login. `public` pages need no account;
+// `optionalUser` ones show the top bar when someone is signed in.
 
 const routes = [
   { pattern: /^\/login\/?$/, page: "login", public: true },
@@ -16,7 +17,7 @@ export function resolve(pathname) {
     const match = pathname.match(route.pattern);
     if (match) return { ...route, params: match.slice(1) };
   }
-  return { page: "missing", public: true, params: [] };
+  return { page: "missing", public: true, optionalUser: true, params: [] };
 }
 
 export async function load(page) {

@@ -68,12 +68,13 @@ export function errorBox() {
   };
 }
 
-export function notFound(root, what = "page") {
+/** `signedIn` false: the visitor has no account here, so the way on is to sign in. */
+export function notFound(root, what = "page", { signedIn = true } = {}) {
   clear(root).append(
     el("div", { class: "empty", dataset: { testid: "not-found" } },
       el("strong", {}, `This ${what} doesn't exist`),
       `It may have been deleted, or it belongs to another account. `,
-      el("a", { href: "/projects" }, "Back to your projects")),
+      signedIn ? el("a", { href: "/projects" }, "Back to your projects") : el("a", { href: "/login" }, "Sign in")),
   );
 }
 

@@ -2,7 +2,9 @@
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
+from backend.schemas import common
 from tests.conftest import TestUser
 
 PROTECTED = ["/projects", "/canvas/{id}", "/chat/{id}", "/profile", "/billing"]
@@ -68,6 +70,42 @@ async def test_unknown_pages_are_html_404s_and_unknown_api_paths_json_404s(
     api = await client.get("/api/no/such/thing")
     assert api.status_code == 404
     assert api.json() == {"detail": "Not Found"}
+
+
+async def test_the_not_found_page_tells_a_signed_in_browser_to_keep_its_navigation(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    signed_out = await client.get("/no/such/page")
+    assert signed_out.status_code == 404
+    assert "data-signed-in" not in signed_out.text
+    await client.post("/api/auth/login", json={"email": user.email, "password": user.password})
+    signed_in = await client.get("/no/such/page")
+    assert signed_in.status_code == 404
+    assert '<body data-signed-in="true">' in signed_in.text
+
+
+async def test_the_current_user_carries_the_limits_the_server_enforces(
+    client: httpx.AsyncClient, user: TestUser, app: FastAPI
+) -> None:
+    """The billing page states these; they are the numbers the quotas use."""
+    me = await client.get("/api/users/me", headers=user.headers)
+    assert me.status_code == 200
+    assert me.json()["limits"] == {
+        "projects_per_account": common.PROJECTS_PER_USER_MAX,
+        "scenes_per_project": common.SCENES_PER_PROJECT_MAX,
+        "assistant_messages_per_day": app.state.settings.CHAT_MESSAGES_PER_DAY,
+    }
+
+
+async def test_swagger_lists_each_operation_under_one_tag(client: httpx.AsyncClient) -> None:
+    """Swagger UI shows an operation once per tag: two tags would list it twice."""
+    spec = (await client.get("/openapi.json")).json()
+    tags = {
+        f"{method.upper()} {path}": operation.get("tags", [])
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+    }
+    assert {name: found for name, found in tags.items() if len(found) != 1} == {}
 
 
 async def test_the_shell_has_no_inline_script_or_style(client: httpx.AsyncClient) -> None:

@@ -226,7 +226,7 @@ async def test_duplicate_goes_right_after_the_original(
     assert copy.json()["id"] != b["id"]
     assert copy.json()["script"] == "B's script"
     assert copy.json()["image_url"] == "http://x.example/b.png"
-    assert await titles_in_order(client, user, project["id"]) == ["A", "B", "B", "C"]
+    assert await titles_in_order(client, user, project["id"]) == ["A", "B", "B (copy)", "C"]
 
 
 async def test_delete_renumbers_the_rest(

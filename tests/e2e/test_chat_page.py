@@ -1,11 +1,18 @@
 """The chat page in a real browser, against the real app and the offline model."""
 
+import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
+import httpx
+import httpx2
 import pytest
-from playwright.async_api import Browser, expect
+from openai import AsyncOpenAI
+from playwright.async_api import Browser, Request, Route, expect
 
+from backend.assistant.offline.app import create_offline_app
+from backend.assistant.offline.client import IN_PROCESS_BASE_URL
 from tests.conftest import AppFactory
 from tests.e2e.conftest import BrowserSession
 from tests.e2e.test_web_app import create_project, register
@@ -37,6 +44,26 @@ def chat_session(
                 await context.close()
 
     return open_session
+
+
+async def stored_messages(session: BrowserSession, project_id: str) -> list[dict[str, Any]]:
+    """What the server keeps of the conversation, read with the browser's own session."""
+    cookie = next(c for c in await session.context.cookies() if c["name"] == "scenecraft_session")
+    headers = {"Authorization": f"Bearer {cookie['value']}"}
+    async with httpx.AsyncClient(base_url=session.base_url, headers=headers) as client:
+        response = await client.get(f"/api/chat/{project_id}/messages")
+    assert response.status_code == 200, response.text
+    return list(response.json()["messages"])
+
+
+async def send(session: BrowserSession, text: str) -> None:
+    await session.page.get_by_test_id("chat-input").fill(text)
+    await session.page.get_by_test_id("chat-send").click()
+
+
+async def reload_chat(session: BrowserSession) -> None:
+    await session.page.reload()
+    await expect(session.page.locator("main[data-ready=true]")).to_be_attached()
 
 
 async def open_chat(session: BrowserSession, title: str = "Chat trip") -> str:
@@ -134,20 +161,210 @@ async def test_hostile_text_stays_inert(chat_session: SessionFactory) -> None:
         await session.shot("chat-hostile")
 
 
-async def test_provider_errors_show_with_a_retry(chat_session: SessionFactory) -> None:
+async def test_a_provider_error_gives_the_message_back_instead_of_running_it_twice(
+    chat_session: SessionFactory,
+) -> None:
+    """The server stored the message and its turn failed for good: the page offers the text back
+    (to send again as a new message), never a resend behind the person's back."""
     async with chat_session(
         OPENAI_MODEL="offline-1+fault=server_error", OPENAI_MAX_RETRIES=0
     ) as session:
         page = session.page
-        await open_chat(session)
-        await page.get_by_test_id("chat-input").fill("add a scene called Lost")
-        await page.get_by_test_id("chat-send").click()
+        project_id = await open_chat(session)
+        await send(session, "add a scene called Lost")
         await expect(page.get_by_test_id("chat-error")).to_contain_text(
             "The model provider returned an error (500)"
         )
-        await expect(page.get_by_test_id("chat-retry")).to_be_visible()
+        await expect(page.get_by_test_id("chat-failed")).to_have_text(
+            "This message got no answer. Nothing was changed."
+        )
         await expect(page.get_by_test_id("user-message")).to_have_text(["add a scene called Lost"])
         await session.shot("chat-error")
+        await page.get_by_test_id("chat-edit-again").click()
+        await expect(page.get_by_test_id("chat-input")).to_have_value("add a scene called Lost")
+        await expect(page.get_by_test_id("chat-input")).to_be_focused()
+        stored = await stored_messages(session, project_id)
+        assert [(m["role"], m["content"], m["status"]) for m in stored] == [
+            ("user", "add a scene called Lost", "failed")
+        ]
+
+
+async def test_retry_after_a_lost_stream_reuses_the_message_id(
+    chat_session: SessionFactory,
+) -> None:
+    """The server got the message and ran it, but the browser lost the stream: Retry sends the
+    same client_message_id, so the server answers from its record and nothing runs twice."""
+    async with chat_session() as session:
+        page = session.page
+        project_id = await open_chat(session)
+        sent_ids: list[str] = []
+
+        async def cut_after_the_first_event(route: Route) -> None:
+            response = await route.fetch()  # the server stores the message and runs the turn
+            first_event = (await response.text()).split("\n\n")[0] + "\n\n"
+            await route.fulfill(response=response, body=first_event)
+
+        await page.route("**/api/chat/*/stream", cut_after_the_first_event, times=1)
+
+        def record_id(request: Request) -> None:
+            if request.url.endswith("/stream"):
+                sent_ids.append(json.loads(request.post_data or "{}")["client_message_id"])
+
+        page.on("request", record_id)
+        await send(session, "add a scene called Pier")
+        await expect(page.get_by_test_id("chat-error")).to_have_text(
+            "The connection was lost before the answer arrived.Retry"
+        )
         await page.get_by_test_id("chat-retry").click()
-        await expect(page.get_by_test_id("chat-error")).to_have_count(1)
-        await expect(page.get_by_test_id("user-message")).to_have_count(2)
+        await expect(page.get_by_test_id("assistant-message")).to_have_text("Added scene 1 “Pier”.")
+        await expect(page.get_by_test_id("tool-line")).to_have_text(["✓ Created scene 1 “Pier”"])
+        await expect(page.get_by_test_id("user-message")).to_have_count(1)
+        await expect(page.get_by_test_id("chat-error")).to_have_count(0)
+        await expect(page.get_by_test_id("side-scene")).to_have_text(["1. Pier"])
+        await session.shot("chat-retried")
+
+        assert len(sent_ids) == 2
+        assert sent_ids[0] == sent_ids[1]
+        stored = await stored_messages(session, project_id)
+        assert [(m["role"], m["content"]) for m in stored] == [
+            ("user", "add a scene called Pier"),
+            ("assistant", "Added scene 1 “Pier”."),
+        ]
+
+
+async def test_stop_never_shows_a_network_error(chat_session: SessionFactory) -> None:
+    """However the stream ends after Stop (here the connection dies once the server has stopped
+    the turn), the page says "Stopped"."""
+    async with chat_session(OFFLINE_MODEL_LATENCY_MS=60_000) as session:
+        page = session.page
+        project_id = await open_chat(session)
+
+        async def die_after_the_server_is_done(route: Route) -> None:
+            await route.fetch()  # returns once the server has ended the stream (after Stop)
+            await route.abort("connectionreset")
+
+        await page.route("**/api/chat/*/stream", die_after_the_server_is_done)
+        await send(session, "add a scene called Never")
+        await expect(page.get_by_test_id("chat-stop")).to_be_visible()
+        async with page.expect_response("**/api/chat/*/cancel") as cancel:
+            await page.get_by_test_id("chat-stop").click()
+        assert await (await cancel.value).json() == {"cancelled": True}
+        await expect(page.get_by_test_id("chat-stopped")).to_have_text(
+            "Stopped. Nothing was changed."
+        )
+        await expect(page.get_by_test_id("chat-error")).to_have_count(0)
+        await expect(page.get_by_test_id("chat-input")).to_be_enabled()
+        await session.shot("chat-stopped-cut")
+        stored = await stored_messages(session, project_id)
+        assert [m["content"] for m in stored] == ["add a scene called Never"]
+
+
+class FailingSecondRound(httpx2.AsyncBaseTransport):
+    """The offline model, except that the second model request of the test fails (500): a turn
+    whose first round of tools changed the project, then ended without an answer."""
+
+    def __init__(self) -> None:
+        self._model = httpx2.ASGITransport(app=create_offline_app())
+        self._requests = 0
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        self._requests += 1
+        if self._requests == 2:
+            error = {"message": "The model broke down.", "type": "server_error"}
+            return httpx2.Response(500, json={"error": error})
+        return await self._model.handle_async_request(request)
+
+
+async def test_a_failed_turn_shows_what_its_tools_changed_after_a_reload(
+    chat_session: SessionFactory,
+) -> None:
+    """Needs the messages API to report a failed turn's tool calls on its user message."""
+    model_client = AsyncOpenAI(
+        api_key="offline",
+        base_url=IN_PROCESS_BASE_URL,
+        http_client=httpx2.AsyncClient(transport=FailingSecondRound()),
+        max_retries=0,
+    )
+    async with chat_session(model_client=model_client, CHAT_ENGINE="chat_completions") as session:
+        page = session.page
+        await open_chat(session)
+        await send(session, "add a scene called Opening")
+        marker = "This message got no answer. The change above was kept."
+        await expect(page.get_by_test_id("chat-failed")).to_have_text(marker)
+        await expect(page.get_by_test_id("chat-error")).to_contain_text("(500)")
+        await expect(page.get_by_test_id("tool-line")).to_have_text(["✓ Created scene 1 “Opening”"])
+        await expect(page.get_by_test_id("side-scene")).to_have_text(["1. Opening"])
+
+        await reload_chat(session)
+        await expect(page.get_by_test_id("user-message")).to_have_text(
+            ["add a scene called Opening"]
+        )
+        await expect(page.get_by_test_id("tool-line")).to_have_text(["✓ Created scene 1 “Opening”"])
+        await expect(page.get_by_test_id("chat-failed")).to_have_text(marker)
+        await session.shot("chat-failed-after-reload")
+    await model_client.close()
+
+
+async def test_a_stopped_turn_stays_marked_after_a_reload(chat_session: SessionFactory) -> None:
+    """Needs the messages API to report a stopped turn (status "cancelled") on its message."""
+    async with chat_session(OFFLINE_MODEL_LATENCY_MS=60_000) as session:
+        page = session.page
+        await open_chat(session)
+        await send(session, "add a scene called Never")
+        await expect(page.get_by_test_id("chat-stop")).to_be_visible()
+        await page.get_by_test_id("chat-stop").click()
+        await expect(page.get_by_test_id("chat-stopped")).to_have_text(
+            "Stopped. Nothing was changed."
+        )
+        await reload_chat(session)
+        await expect(page.get_by_test_id("user-message")).to_have_text(["add a scene called Never"])
+        await expect(page.get_by_test_id("chat-stopped")).to_have_text(
+            "Stopped. Nothing was changed."
+        )
+
+
+async def test_the_help_text_links_its_example_without_the_closing_quote(
+    chat_session: SessionFactory,
+) -> None:
+    async with chat_session() as session:
+        page = session.page
+        await open_chat(session)
+        await send(session, "hello")
+        answer = page.get_by_test_id("assistant-message")
+        await expect(answer).to_contain_text("https://example.com/shot.jpg”")
+        link = answer.get_by_role("link")
+        await expect(link).to_have_text("https://example.com/shot.jpg")
+        await expect(link).to_have_attribute("href", "https://example.com/shot.jpg")
+        # Any model text: ASCII, typographic and guillemet quotes stay outside the link.
+        rendered = await page.evaluate(
+            """async () => {
+                const { renderMarkdown } = await import("/static/js/markdown.js");
+                const box = document.createElement("div");
+                box.append(renderMarkdown('see "https://x.y/z", “https://x.y/a.” or «https://x.y/b»'));
+                const links = [...box.querySelectorAll("a")];
+                return links.map(a => [a.getAttribute("href"), a.textContent]);
+            }"""
+        )
+        assert rendered == [
+            ["https://x.y/z", "https://x.y/z"],
+            ["https://x.y/a", "https://x.y/a"],
+            ["https://x.y/b", "https://x.y/b"],
+        ]
+        await session.shot("chat-help-link")
+
+
+async def test_the_small_screen_chat_opens_at_the_top(chat_session: SessionFactory) -> None:
+    async with chat_session() as session:
+        page = session.page
+        await open_chat(session)
+        for title in ("Intro", "Beach", "Sunset", "Credits"):
+            await send(session, f"add a scene called {title}")
+            await expect(page.get_by_test_id("chat-input")).to_be_enabled()
+        await page.set_viewport_size({"width": 375, "height": 700})
+        await reload_chat(session)
+        await expect(page.get_by_test_id("assistant-message")).to_have_count(4)
+        assert await page.evaluate("window.scrollY") == 0
+        await expect(page.get_by_test_id("chat-project-title")).to_be_in_viewport()
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375
+        await session.shot("narrow-chat")

@@ -8,6 +8,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from backend.services.scenes import copy_title
 from tests.conftest import TestUser
 
 position = st.integers(min_value=0, max_value=12)
@@ -68,7 +69,7 @@ async def apply(
     elif kind == "duplicate":
         response = await client.post(f"/api/scenes/{scene_id}/duplicate", headers=user.headers)
         assert response.status_code == 201
-        model.scenes.insert(index + 1, (response.json()["id"], title))
+        model.scenes.insert(index + 1, (response.json()["id"], copy_title(title)))
     else:
         shuffled = model.scenes[:]
         random.Random(op[1]).shuffle(shuffled)

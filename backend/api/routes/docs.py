@@ -1,5 +1,7 @@
 """Swagger UI and ReDoc served from our own vendored copies: they work with no internet and under
-a CSP that allows no third-party script."""
+a CSP that allows no third-party script. Neither makes a request to another origin: ReDoc's
+telemetry (sent to Redocly's collector by default) is switched off, and its attribution logo is
+inlined in our copy (frontend/vendor/redoc-3.0.1/PATCHED.md)."""
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
@@ -17,7 +19,7 @@ SWAGGER_HTML = """<!doctype html>
 REDOC_HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Scenecraft API — ReDoc</title>
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml"></head>
-<body><redoc spec-url="/openapi.json"></redoc>
+<body><redoc spec-url="/openapi.json" disable-telemetry="true"></redoc>
 <script type="module" src="/static/vendor/redoc-3.0.1/redoc.standalone.js"></script>
 </body></html>"""
 

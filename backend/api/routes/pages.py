@@ -6,17 +6,22 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from backend.api.deps import OptionalPrincipalDep
+from backend.api.deps import SESSION_COOKIE, OptionalPrincipalDep, get_signed_in_user
+from backend.core.db import unit_of_work
 
 FRONTEND_DIR = Path(__file__).resolve().parents[3] / "frontend"
 SHELL = (FRONTEND_DIR / "index.html").read_bytes()
+# Public pages that keep the navigation for a signed-in browser say so in the shell, so a
+# signed-out visitor's browser makes no request that can only answer 401.
+SHELL_SIGNED_IN = SHELL.replace(b"<body>", b'<body data-signed-in="true">', 1)
 NO_CACHE = {"cache-control": "no-cache"}
 
 router = APIRouter(include_in_schema=False)
 
 
-def _shell(status_code: int = 200) -> HTMLResponse:
-    return HTMLResponse(SHELL, status_code=status_code, headers=NO_CACHE)
+def _shell(status_code: int = 200, *, signed_in: bool = False) -> HTMLResponse:
+    body = SHELL_SIGNED_IN if signed_in else SHELL
+    return HTMLResponse(body, status_code=status_code, headers=NO_CACHE)
 
 
 def _page_for_signed_in(request: Request, principal: object) -> Response:
@@ -47,6 +52,12 @@ async def read_protected_page(request: Request, principal: OptionalPrincipalDep)
     return _page_for_signed_in(request, principal)
 
 
-def not_found_page() -> HTMLResponse:
-    """What any other path shows: the app's "not found" page (a real 404, not a soft one)."""
-    return _shell(404)
+async def not_found_page(request: Request) -> HTMLResponse:
+    """What any other path shows: the app's "not found" page (a real 404, not a soft one), with
+    the navigation for a signed-in browser. It is the router's default, outside dependency
+    injection, so it reads the session cookie in a short read of its own."""
+    if SESSION_COOKIE not in request.cookies:
+        return _shell(404)
+    async with unit_of_work(request.app.state.session_factory) as session:
+        user = await get_signed_in_user(request, session, request.app.state.auth_service)
+    return _shell(404, signed_in=user is not None)

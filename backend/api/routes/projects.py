@@ -19,6 +19,7 @@ from backend.services import scenes as scene_service
 
 NOT_FOUND: dict[int | str, dict[str, str]] = {404: {"description": "No such project, or not yours"}}
 
+# One tag per operation: Swagger UI lists an operation once under each of its tags.
 router = APIRouter(prefix="/projects", tags=["projects"], responses=NOT_FOUND)
 
 
@@ -87,7 +88,7 @@ async def delete_project(project_id: uuid.UUID, session: SessionDep, user: Curre
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/{project_id}/scenes", status_code=status.HTTP_201_CREATED, tags=["scenes"])
+@router.post("/{project_id}/scenes", status_code=status.HTTP_201_CREATED)
 async def create_scene(
     project_id: uuid.UUID, data: SceneCreate, session: SessionDep, user: CurrentUser
 ) -> ScenePublic:
@@ -95,7 +96,7 @@ async def create_scene(
     return await scene_service.create_scene(session, project_id, user.id, data)
 
 
-@router.put("/{project_id}/scenes/order", tags=["scenes"])
+@router.put("/{project_id}/scenes/order")
 async def reorder_scenes(
     project_id: uuid.UUID, data: SceneOrderUpdate, session: SessionDep, user: CurrentUser
 ) -> list[ScenePublic]:

@@ -27,7 +27,7 @@ async def update_scene(
 async def duplicate_scene(
     scene_id: uuid.UUID, session: SessionDep, user: CurrentUser
 ) -> ScenePublic:
-    """Copy the scene; the copy goes right after the original."""
+    """Copy the scene, titled "… (copy)"; the copy goes right after the original."""
     return await scene_service.duplicate_scene(session, scene_id, user.id)
 
 

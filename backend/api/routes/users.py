@@ -4,14 +4,27 @@ from fastapi import APIRouter, Request, Response
 
 from backend.api.deps import AuthServiceDep, CurrentUser, DetachedUser, SettingsDep
 from backend.api.routes.auth import HASHING_BUSY_ERROR, set_session_cookie
-from backend.schemas.user import PasswordChangeRequest, Token, UserPublic
+from backend.schemas import common
+from backend.schemas.user import (
+    AccountLimits,
+    CurrentUserPublic,
+    PasswordChangeRequest,
+    Token,
+    UserPublic,
+)
 
 router = APIRouter(prefix="/users", tags=["users"])
 
 
 @router.get("/me")
-async def read_current_user(user: CurrentUser) -> UserPublic:
-    return UserPublic.model_validate(user)
+async def read_current_user(user: CurrentUser, settings: SettingsDep) -> CurrentUserPublic:
+    """The account, with the limits the server enforces on it."""
+    limits = AccountLimits(
+        projects_per_account=common.PROJECTS_PER_USER_MAX,
+        scenes_per_project=common.SCENES_PER_PROJECT_MAX,
+        assistant_messages_per_day=settings.CHAT_MESSAGES_PER_DAY,
+    )
+    return CurrentUserPublic(**UserPublic.model_validate(user).model_dump(), limits=limits)
 
 
 @router.put(

@@ -14,15 +14,31 @@ function isWebUrl(value) {
   }
 }
 
+const NARROW = window.matchMedia("(max-width: 820px)");
+
 function placeholder(text) {
-  return el("span", { class: "placeholder-art" }, el("span", { class: "frame", "aria-hidden": "true" }), text);
+  return el("span", { class: "placeholder-art", dataset: { testid: "image-missing" } }, el("span", { class: "frame", "aria-hidden": "true" }), text);
 }
 
-/** An <img> that turns into a placeholder instead of a broken icon. */
-function image(url, { alt, fallback, testid }) {
-  if (!url) return placeholder(fallback);
+/** What a picture that failed to load looks like: a crossed-out frame, never the "no image" one. */
+function brokenArt(text) {
+  return el("span", { class: "placeholder-art broken", role: "img", "aria-label": "Image failed to load", title: "The image at this address failed to load", dataset: { testid: "image-broken" } },
+    el("span", { class: "frame", "aria-hidden": "true" }), text);
+}
+
+/**
+ * An <img>, or what stands in for it: the "no image" placeholder without a URL, the broken look
+ * once the URL failed. Failed URLs are remembered in `failed`, so a re-render does not fetch them
+ * again.
+ */
+function image(url, { alt, missing, broken, testid, failed }) {
+  if (!url) return placeholder(missing);
+  if (failed.has(url)) return brokenArt(broken);
   const img = el("img", { src: url, alt, loading: "lazy", referrerpolicy: "no-referrer", dataset: { testid } });
-  img.addEventListener("error", () => img.replaceWith(placeholder(fallback === "" ? "" : "Can't load image")), { once: true });
+  img.addEventListener("error", () => {
+    failed.add(url);
+    img.replaceWith(brokenArt(broken));
+  }, { once: true });
   return img;
 }
 
@@ -33,6 +49,7 @@ export async function render(root, { params: [projectId] }) {
   let scenes = project.scenes;
   let selectedId = null;
   let draggedId = null;
+  const failedImages = new Set();
 
   // --- project title and description, edited in place ---------------------------------------
   const projectState = el("span", { class: "save-state", role: "status", dataset: { testid: "project-save-state" } });
@@ -70,11 +87,16 @@ export async function render(root, { params: [projectId] }) {
       class: "scene-item", draggable: "true", tabindex: "0",
       "aria-selected": String(scene.id === selectedId),
       dataset: { testid: "scene-item", sceneId: scene.id },
-      onclick: () => selectScene(scene.id),
-      onkeydown: (event) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); selectScene(scene.id); } },
+      onclick: () => selectScene(scene.id, { reveal: true }),
+      onkeydown: (event) => {
+        // Only the item's own keys: Enter or Space on a move button must reach the button.
+        if (event.target !== item || (event.key !== "Enter" && event.key !== " ")) return;
+        event.preventDefault();
+        selectScene(scene.id, { reveal: true });
+      },
     },
       el("span", { class: "scene-number" }, String(number)),
-      el("span", { class: "scene-thumb" }, image(scene.image_url, { alt: "", fallback: "", testid: "scene-thumb" })),
+      el("span", { class: "scene-thumb" }, image(scene.image_url, { alt: "", missing: "", broken: "", testid: "scene-thumb", failed: failedImages })),
       el("span", { class: "scene-title" },
         el("span", { dataset: { testid: "scene-item-title" } }, scene.title),
         scene.script ? null : el("small", { class: "no-script", dataset: { testid: "no-script" } }, "No script yet")),
@@ -122,25 +144,68 @@ export async function render(root, { params: [projectId] }) {
     for (const node of list.querySelectorAll(".drop-before, .drop-after")) node.classList.remove("drop-before", "drop-after");
   }
 
+  /** Where the keyboard focus is in the list, so a re-render can put it back. */
+  function focusedControl() {
+    const active = document.activeElement;
+    const item = active && list.contains(active) ? active.closest("[data-scene-id]") : null;
+    return item ? { sceneId: item.dataset.sceneId, testid: active === item ? null : active.dataset.testid } : null;
+  }
+
+  function restoreFocus(focus) {
+    if (!focus) return;
+    const item = list.querySelector(`[data-scene-id="${focus.sceneId}"]`);
+    if (!item) return;
+    // A move button that became disabled (the scene reached an end) hands focus to its twin.
+    const candidates = focus.testid ? [focus.testid, focus.testid === "move-up" ? "move-down" : "move-up"] : [];
+    const target = candidates.map((testid) => item.querySelector(`[data-testid="${testid}"]`)).find((node) => node && !node.disabled);
+    (target || item).focus();
+  }
+
   function renderList() {
+    const focus = focusedControl();
     list.replaceChildren(...scenes.map(sceneItem));
+    restoreFocus(focus);
     emptyList.hidden = scenes.length > 0;
     sceneCount.textContent = `${scenes.length} scene${scenes.length === 1 ? "" : "s"}`;
   }
 
-  async function persistOrder(ids) {
-    const before = scenes;
+  // Order changes are shown at once and saved one after another, in the order they were made, so
+  // quick repeated moves cannot land on the server out of order.
+  let orderWrites = Promise.resolve();
+  let pendingOrderWrites = 0;
+
+  function persistOrder(ids) {
     const byId = new Map(scenes.map((scene) => [scene.id, scene]));
     scenes = ids.map((id, order) => ({ ...byId.get(id), order }));
     renderList();
+    pendingOrderWrites += 1;
+    orderWrites = orderWrites.then(async () => {
+      try {
+        const saved = await api(`/api/projects/${project.id}/scenes/order`, { method: "PUT", body: { scene_ids: ids } });
+        if (pendingOrderWrites === 1) {
+          scenes = saved;
+          renderList();
+        }
+      } catch (error) {
+        toast(`Couldn't reorder: ${error.message}`, "error");
+        await reloadScenes();
+      } finally {
+        pendingOrderWrites -= 1;
+      }
+    });
+    return orderWrites;
+  }
+
+  /** After a failed write, show what the server has rather than guess. */
+  async function reloadScenes() {
     try {
-      scenes = await api(`/api/projects/${project.id}/scenes/order`, { method: "PUT", body: { scene_ids: ids } });
-      renderList();
+      scenes = (await api(`/api/projects/${project.id}`)).scenes;
     } catch (error) {
-      scenes = before;
-      renderList();
-      toast(`Couldn't reorder: ${error.message}`, "error");
+      toast(`Couldn't reload the scenes: ${error.message}`, "error");
+      return;
     }
+    renderList();
+    if (!selected()) selectScene(scenes.length ? scenes[0].id : null, { force: true });
   }
 
   function moveBy(sceneId, delta) {
@@ -150,7 +215,7 @@ export async function render(root, { params: [projectId] }) {
     if (to < 0 || to >= ids.length) return;
     ids.splice(from, 1);
     ids.splice(to, 0, sceneId);
-    persistOrder(ids).then(() => list.querySelector(`[data-scene-id="${sceneId}"] [data-testid=${delta < 0 ? "move-up" : "move-down"}]`)?.focus());
+    persistOrder(ids);
   }
 
   // --- the editor ----------------------------------------------------------------------------
@@ -164,6 +229,7 @@ export async function render(root, { params: [projectId] }) {
   const heading = el("h2", { dataset: { testid: "editor-heading" } });
   const editorForm = el("form", { class: "card editor", novalidate: true, dataset: { testid: "scene-editor" } },
     el("div", { class: "editor-head" },
+      el("button", { type: "button", class: "button ghost small back-to-scenes", dataset: { testid: "back-to-scenes" }, onclick: backToScenes }, "↑ All scenes"),
       heading,
       el("div", { class: "editor-actions" },
         saveState,
@@ -215,7 +281,7 @@ export async function render(root, { params: [projectId] }) {
     const url = imageUrl.value.trim();
     if (!url) preview.replaceChildren(placeholder("No image"));
     else if (!isWebUrl(url)) preview.replaceChildren(placeholder("Not a web address"));
-    else preview.replaceChildren(image(url, { alt: "Preview of the scene image", fallback: "No image", testid: "preview-image" }));
+    else preview.replaceChildren(image(url, { alt: "Preview of the scene image", missing: "No image", broken: "Can't load image", testid: "preview-image", failed: failedImages }));
   }
 
   function onEdit() {
@@ -245,15 +311,25 @@ export async function render(root, { params: [projectId] }) {
     return !isDirty() || window.confirm(`You have unsaved changes to “${scene.title}”. Discard them?`);
   }
 
-  function selectScene(sceneId, { force = false } = {}) {
-    if (sceneId === selectedId) return;
-    if (!force && !confirmDiscard()) return;
-    selectedId = sceneId;
-    const scene = selected();
-    editorForm.hidden = !scene;
-    emptyEditor.hidden = Boolean(scene);
-    for (const item of list.children) item.setAttribute("aria-selected", String(item.dataset.sceneId === sceneId));
-    if (scene) fillEditor(scene);
+  /** `reveal`: the person chose the scene, so on a one-column screen the editor scrolls into view. */
+  function selectScene(sceneId, { force = false, reveal = false } = {}) {
+    if (sceneId !== selectedId) {
+      if (!force && !confirmDiscard()) return;
+      selectedId = sceneId;
+      const scene = selected();
+      editorForm.hidden = !scene;
+      emptyEditor.hidden = Boolean(scene);
+      for (const item of list.children) item.setAttribute("aria-selected", String(item.dataset.sceneId === sceneId));
+      if (scene) fillEditor(scene);
+    }
+    if (reveal && NARROW.matches && selected()) editorForm.scrollIntoView({ block: "start" });
+  }
+
+  function backToScenes() {
+    const item = list.querySelector(`[data-scene-id="${selectedId}"]`);
+    if (!item) return;
+    item.scrollIntoView({ block: "center" });
+    item.focus({ preventScroll: true });
   }
 
   function replaceScene(updated) {
@@ -317,7 +393,6 @@ export async function render(root, { params: [projectId] }) {
       scenes = scenes.filter((s) => s.id !== scene.id).map((s, order) => ({ ...s, order }));
       renderList();
       const neighbour = scenes[Math.min(index, scenes.length - 1)];
-      selectedId = null;
       selectScene(neighbour ? neighbour.id : null, { force: true });
       toast("Scene deleted.");
     } catch (error) {

@@ -4,6 +4,7 @@ import { api, ApiError, describeError, signInUrl } from "../api.js";
 import { renderMarkdown } from "../markdown.js";
 import { clear, el, loadProject, setTitle, toast } from "../ui.js";
 
+const NARROW = window.matchMedia("(max-width: 820px)");
 const WRITE_TOOLS = new Set(["create_scene", "update_scene_script", "update_scene_image_url", "update_scene_title", "move_scene", "delete_scene", "update_project"]);
 const VERBS = {
   create_scene: "add the scene", update_scene_script: "update the script", update_scene_image_url: "set the image",
@@ -79,13 +80,12 @@ export async function render(root, { params: [projectId] }) {
     log.scrollTop = log.scrollHeight;
   }
 
-  function addBubble(role, text, { failed = false } = {}) {
+  function addBubble(role, text) {
     emptyLog.hidden = true;
     const bubble = el("div", { class: `bubble ${role}`, dataset: { testid: `${role}-message` } });
     if (role === "assistant") bubble.append(renderMarkdown(text));
     else bubble.textContent = text;
     log.append(bubble);
-    if (failed) log.append(el("div", { class: "tool-line failed" }, "This message got no answer."));
     scrollDown();
     return bubble;
   }
@@ -103,11 +103,32 @@ export async function render(root, { params: [projectId] }) {
     line.textContent = `${ok ? "✓" : "✗"} ${text}`;
   }
 
-  function addError(message, retry) {
+  function showToolCalls(calls) {
+    for (const call of calls || []) finishToolLine(addToolLine(call.name), call.name, call.output);
+  }
+
+  /** A failed turn; `action` is {label, testid, run}: Retry the same message, or edit it again. */
+  function addError(message, action) {
     const box = el("div", { class: "bubble error", role: "alert", dataset: { testid: "chat-error" } },
       el("span", {}, message),
-      el("button", { type: "button", class: "button small secondary", dataset: { testid: "chat-retry" }, onclick: () => { box.remove(); retry(); } }, "Retry"));
+      el("button", { type: "button", class: "button small secondary", dataset: { testid: action.testid }, onclick: () => action.run(box) }, action.label));
     log.append(box);
+    scrollDown();
+  }
+
+  /** What the tools of an unfinished turn changed, in a sentence; "" when nobody told us. */
+  function keptChanges(toolCalls) {
+    if (!toolCalls) return "";
+    const changes = toolCalls.filter((call) => call.ok && WRITE_TOOLS.has(call.name)).length;
+    if (!changes) return " Nothing was changed.";
+    return changes === 1 ? " The change above was kept." : ` The ${changes} changes above were kept.`;
+  }
+
+  /** The line that ends a turn with no answer: stopped, or failed (shown again after a reload). */
+  function addTurnMarker(status, toolCalls) {
+    const stopped = status === "cancelled";
+    log.append(el("div", { class: `turn-marker ${stopped ? "stopped" : "failed"}`, dataset: { testid: stopped ? "chat-stopped" : "chat-failed" } },
+      `${stopped ? "Stopped." : "This message got no answer."}${keptChanges(toolCalls)}`));
     scrollDown();
   }
 
@@ -128,33 +149,53 @@ export async function render(root, { params: [projectId] }) {
     input.disabled = value;
     sendButton.hidden = value;
     stopButton.hidden = !value;
+    stopButton.disabled = false;
     if (!value) input.focus();
   }
 
-  async function stop() {
-    stopButton.disabled = true;
+  // Stop is asked of the server; if the turn did not exist yet when it asked (the stream had not
+  // started), it asks again as soon as the stream says the message is stored.
+  let stopRequested = false;
+
+  async function requestCancel() {
     try {
       await api(`/api/chat/${project.id}/cancel`, { method: "POST" });
     } catch (error) {
       toast(error.message, "error");
-    } finally {
-      stopButton.disabled = false;
     }
   }
 
-  async function send(text) {
+  function stop() {
+    stopRequested = true;
+    stopButton.disabled = true;
+    requestCancel();
+  }
+
+  /**
+   * Sends one message and follows its stream. `attempt` is the message as the server knows it:
+   * its client_message_id (a retry sends the same one, so a message the server already stored is
+   * answered from the server's record instead of running again) and its bubble.
+   */
+  async function send(text, attempt = { clientMessageId: crypto.randomUUID(), bubble: null }) {
     setRunning(true);
-    addBubble("user", text);
+    stopRequested = false;
+    attempt.bubble ||= addBubble("user", text);
+    const retry = { label: "Retry", testid: "chat-retry", run: (box) => { box.remove(); send(text, attempt); } };
+    // The server stored the message and its turn failed for good: the same id would only replay
+    // that failure, and a new one would run the tools again, so the person decides (the text goes
+    // back into the box, to send as it is or changed).
+    const editAgain = { label: "Edit and send again", testid: "chat-edit-again", run: () => { input.value = text; input.focus(); } };
     const pending = new Map();
+    const results = [];
     let answer = null;
     let answerText = "";
-    let changed = false;
+    let ended = false;
     try {
       const response = await fetch(`/api/chat/${project.id}/stream`, {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-        body: JSON.stringify({ message: text, client_message_id: crypto.randomUUID() }),
+        body: JSON.stringify({ message: text, client_message_id: attempt.clientMessageId }),
       });
       if (response.status === 401) {
         window.location.assign(signInUrl());
@@ -165,36 +206,49 @@ export async function render(root, { params: [projectId] }) {
         throw new ApiError(response.status, describeError(response.status, data));
       }
       await readEvents(response, async (name, data) => {
-        if (name === "tool_call") {
+        if (name === "message") {
+          if (stopRequested) await requestCancel();
+        } else if (name === "tool_call") {
           const lines = pending.get(data.name) || [];
           lines.push(addToolLine(data.name));
           pending.set(data.name, lines);
         } else if (name === "tool_result") {
           const line = (pending.get(data.name) || []).shift() || addToolLine(data.name);
           finishToolLine(line, data.name, data.output);
-          if (data.ok && WRITE_TOOLS.has(data.name)) changed = true;
+          results.push(data);
         } else if (name === "delta") {
           answerText += data.text;
           if (!answer) answer = addBubble("assistant", "");
           answer.replaceChildren(renderMarkdown(answerText));
           scrollDown();
         } else if (name === "done") {
+          ended = true;
+          // A retry answered from the server's record gets no live tool events: show the calls.
+          if (!results.length && data.tool_calls.length) {
+            showToolCalls(data.tool_calls);
+            results.push(...data.tool_calls);
+          }
           if (data.cancelled) {
-            log.append(el("div", { class: "tool-line", dataset: { testid: "chat-stopped" } }, "Stopped. Nothing more was changed."));
+            addTurnMarker("cancelled", data.tool_calls);
           } else {
             if (!answer) answer = addBubble("assistant", data.reply);
             else answer.replaceChildren(renderMarkdown(data.reply));
           }
         } else if (name === "error") {
-          addError(data.detail, () => send(text));
+          ended = true;
+          addTurnMarker("failed", results);
+          addError(data.detail, editAgain);
         }
       });
+      if (!ended) throw new ApiError(0, "The connection was lost before the answer arrived.");
     } catch (error) {
-      addError(error.message || "The message could not be sent.", () => send(text));
+      // After Stop, however the stream ended, the turn was stopped: never a network error.
+      if (stopRequested) addTurnMarker("cancelled", results);
+      else addError(error.message || "The message could not be sent.", retry);
     } finally {
       for (const lines of pending.values()) for (const line of lines) line.remove();
       setRunning(false);
-      if (changed) await refreshScenes();
+      if (results.some((result) => result.ok && WRITE_TOOLS.has(result.name))) await refreshScenes();
     }
   }
 
@@ -237,15 +291,21 @@ export async function render(root, { params: [projectId] }) {
       el("aside", { class: "card chat-side", "aria-label": "Scenes" }, el("h2", {}, "Scenes"), sceneList)),
   );
   log.append(emptyLog);
-  input.focus();
+  // On a phone the page opens at its top (and without the keyboard popping up).
+  if (!NARROW.matches) input.focus({ preventScroll: true });
 
   const history = await api(`/api/chat/${project.id}/messages?limit=200`);
   for (const message of history.messages) {
     if (message.role === "user") {
-      addBubble("user", message.content, { failed: message.status === "failed" });
+      addBubble("user", message.content);
+      // A turn that ended without an answer keeps what its tools changed: show it, and say so.
+      if (message.status === "failed" || message.status === "cancelled") {
+        showToolCalls(message.tool_calls);
+        addTurnMarker(message.status, message.tool_calls);
+      }
       continue;
     }
-    for (const call of message.tool_calls || []) finishToolLine(addToolLine(call.name), call.name, call.output);
+    showToolCalls(message.tool_calls);
     addBubble("assistant", message.content);
   }
   await refreshScenes();

@@ -1,6 +1,6 @@
 import { notFound, setTitle } from "../ui.js";
 
-export async function render(root) {
+export async function render(root, { user }) {
   setTitle("Not found");
-  notFound(root);
+  notFound(root, "page", { signedIn: Boolean(user) });
 }

@@ -13,6 +13,7 @@ export async function render(root) {
     switchText: "Already have an account?",
     switchLink: next ? `/login?next=${encodeURIComponent(next)}` : "/login",
     switchLabel: "Sign in",
+    fieldForStatus: { 409: "email" },
     async onSubmit(email, password) {
       await api("/api/auth/register", { method: "POST", body: { email, password } });
       await api("/api/auth/login", { method: "POST", body: { email, password } });
