@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -11,6 +12,7 @@ from starlette.types import ASGIApp
 
 from backend.api.errors import register_error_handlers
 from backend.api.middleware import EdgeMiddleware, HeadMiddleware, RequestLimitsMiddleware
+from backend.api.openapi import document_sign_in_errors
 from backend.api.router import api_router, not_found
 from backend.api.routes import docs, health, pages
 from backend.api.routes.pages import FRONTEND_DIR
@@ -39,6 +41,11 @@ class ScenecraftApp(FastAPI):
         limit = self.state.settings.MAX_BODY_BYTES
         app = HeadMiddleware(super().build_middleware_stack())
         return EdgeMiddleware(RequestLimitsMiddleware(app, limit))
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            document_sign_in_errors(super().openapi())
+        return super().openapi()
 
 
 def create_app(

@@ -137,6 +137,10 @@ def _body_fault(media_type: bytes, body: bytes) -> dict[str, object] | None:
         text.decode()
     except UnicodeDecodeError:
         return _invalid_body("The body is not valid UTF-8", "unicode_error")
+    # Never valid JSON (a NUL in a string is written \u0000), and leading NULs make Python's
+    # JSON reader take UTF-8 for UTF-16 and fail outside the 422 path.
+    if media_type != b"application/x-www-form-urlencoded" and b"\x00" in body:
+        return _invalid_body("The body is not valid JSON: it holds a raw NUL byte", "json_invalid")
     # Fewer brackets than the bound cannot nest past it: most bodies stop here.
     if media_type != b"application/x-www-form-urlencoded" and (
         body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and _json_depth(body) > MAX_JSON_DEPTH

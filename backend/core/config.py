@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 PLACEHOLDER_SECRETS = frozenset(
     {"changeme", "change-me", "secret", "replace-me", "your-secret-key", "dev", "development"}
@@ -80,10 +81,19 @@ class Settings(BaseSettings):
     @field_validator("DATABASE_URL")
     @classmethod
     def use_async_driver(cls, value: str) -> str:
-        """Accept the URLs people paste (`postgresql://`, `postgres://`): use the async drivers."""
+        """Accept the URLs people paste (`postgresql://`, `postgres://`, with libpq's
+        `?sslmode=require` as managed PostgreSQL hands them out): use the async drivers, and
+        asyncpg's name for that option (`ssl`, same values)."""
         for prefix in ("postgres://", "postgresql://"):
             if value.startswith(prefix):
-                return "postgresql+asyncpg://" + value[len(prefix) :]
+                value = "postgresql+asyncpg://" + value[len(prefix) :]
+        if value.startswith("postgresql+asyncpg://"):
+            url = make_url(value)
+            if "sslmode" in url.query:
+                query = dict(url.query)
+                mode = query.pop("sslmode")
+                query.setdefault("ssl", mode)
+                value = url.set(query=query).render_as_string(hide_password=False)
         if value.startswith("sqlite://"):
             return "sqlite+aiosqlite://" + value[len("sqlite://") :]
         return value

@@ -17,7 +17,7 @@ from backend.models import ChatMessage, ChatSession, ChatTurn, User
 from backend.models.base import utc_now
 from backend.services.chat import TurnResult
 from tests.conftest import AppFactory, TestUser, asgi_client
-from tests.servers import serve
+from tests.servers import eventually, serve
 
 Json = dict[str, Any]
 ENGINES = [
@@ -288,10 +288,11 @@ async def test_cancel_mid_turn_writes_nothing_more(
     app = make_app(OFFLINE_MODEL_LATENCY_MS=1500)
     async with asgi_client(app) as client:
         turn = asyncio.create_task(send(client, user, project, "add a scene called Never"))
-        for _ in range(100):
-            if await count(app, ChatTurn, status="running"):
-                break
-            await asyncio.sleep(0.02)
+
+        async def running() -> bool:
+            return await count(app, ChatTurn, status="running") == 1
+
+        await eventually(running, what="the turn's start")
         cancelled = await client.post(f"/api/chat/{project['id']}/cancel", headers=user.headers)
         assert cancelled.json() == {"cancelled": True}
         response = await turn
@@ -397,11 +398,11 @@ async def test_a_client_that_disconnects_does_not_lock_the_conversation(
             async for line in response.aiter_lines():
                 if line.startswith("event: message"):
                     break  # leave before the answer
-        for _ in range(100):
-            if await count(app, ChatTurn, status="completed"):
-                break
-            await asyncio.sleep(0.05)
-        assert await count(app, ChatTurn, status="completed") == 1
+
+        async def completed() -> bool:
+            return await count(app, ChatTurn, status="completed") == 1
+
+        await eventually(completed, what="the turn's completion after the client left")
         assert [
             s["title"]
             for s in (await client.get(f"/api/projects/{project['id']}")).json()["scenes"]

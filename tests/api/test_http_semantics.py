@@ -149,6 +149,18 @@ async def test_json_body_that_is_not_utf8_is_422(
     }
 
 
+@pytest.mark.parametrize("body", [b"\x00.1)>", b'\x00{"title": "x"}', b'{"title": "a\x00b"}'])
+async def test_json_body_with_a_raw_nul_byte_is_422(
+    client: httpx.AsyncClient, user: TestUser, body: bytes
+) -> None:
+    """Valid UTF-8, never valid JSON; leading NULs once made the JSON reader guess UTF-16 (400)."""
+    response = await client.post(
+        "/api/projects", content=body, headers={**user.headers, "content-type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["type"] == "json_invalid"
+
+
 @pytest.mark.parametrize(
     "body", [b"password=correct\xff&username=a%40example.com", b"password=%FF&username=a"]
 )

@@ -125,3 +125,18 @@ async def test_static_assets_are_served(client: httpx.AsyncClient) -> None:
     ):
         response = await client.get(asset)
         assert response.status_code == 200, asset
+
+
+async def test_every_signed_in_operation_documents_401_and_its_writes_403(app: FastAPI) -> None:
+    document = app.openapi()
+    secured = [
+        (method, path, operation["responses"])
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if operation.get("security")
+    ]
+    assert len(secured) > 15
+    for method, path, responses in secured:
+        assert "401" in responses, (method, path)
+        assert ("403" in responses) == (method not in ("get", "head")), (method, path)
+    assert "401" not in document["paths"]["/api/auth/register"]["post"]["responses"]

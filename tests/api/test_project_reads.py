@@ -10,7 +10,14 @@ import pytest
 from fastapi import FastAPI
 
 from backend.services.project_documents import DocumentCache, ProjectDocument
-from tests.conftest import AppFactory, TestUser, ThrowawayDatabase, asgi_client
+from tests.conftest import (
+    ROOT,
+    AppFactory,
+    TestUser,
+    ThrowawayDatabase,
+    asgi_client,
+    make_settings,
+)
 
 Json = dict[str, Any]
 
@@ -161,21 +168,31 @@ def test_a_document_over_a_quarter_of_the_budget_is_not_kept() -> None:
     assert cache.size == 100
 
 
-# Options the database URL may carry, which SQLAlchemy passes to the driver: every route, the
-# project read included, must connect with them.
+# Options the database URL may carry, which SQLAlchemy passes to the driver, as people write
+# them (libpq's `sslmode`, as managed PostgreSQL hands it out, too): every route, the project
+# read included, must connect with them.
 URL_OPTIONS = {
-    "postgresql": "?ssl=disable&prepared_statement_cache_size=50",
-    "sqlite": "?cached_statements=50",
+    "postgresql": ["?ssl=disable&prepared_statement_cache_size=50", "?sslmode=disable"],
+    "sqlite": ["?cached_statements=50"],
 }
+
+
+def pasted_url(database: ThrowawayDatabase, options: str) -> str:
+    """The test database's URL with `options`, as a person pastes it, read by the settings."""
+    url = database.url.replace("postgresql+asyncpg://", "postgresql://") + options
+    return make_settings(url, ROOT).DATABASE_URL
 
 
 @pytest.mark.parametrize("cache_mb", [64, 0])
 async def test_every_route_works_with_options_in_the_database_url(
     database: ThrowawayDatabase, make_app: AppFactory, cache_mb: int
 ) -> None:
-    app = make_app(
-        DATABASE_URL=database.url + URL_OPTIONS[database.backend], PROJECT_CACHE_MB=cache_mb
-    )
+    for options in URL_OPTIONS[database.backend]:
+        app = make_app(DATABASE_URL=pasted_url(database, options), PROJECT_CACHE_MB=cache_mb)
+        await every_route_works(app)
+
+
+async def every_route_works(app: FastAPI) -> None:
     async with asgi_client(app) as client:
         credentials = {"email": f"{uuid.uuid4().hex[:8]}@example.com", "password": "url options"}
         assert (await client.post("/api/auth/register", json=credentials)).status_code == 201

@@ -4,6 +4,7 @@ import os
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -13,6 +14,14 @@ from tests.conftest import ROOT
 from tests.servers import CHROMIUM, CHROMIUM_LAUNCH_OPTIONS, serve
 
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+E2E_DIRECTORY = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test here drives Chromium: marked `browser`, so `-m "not browser"` leaves them out."""
+    for item in items:
+        if item.path.is_relative_to(E2E_DIRECTORY):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """The web app in a real browser: from sign-up to a persisted storyboard, and its failure modes."""
 
+import asyncio
 import re
 import uuid
 
@@ -228,15 +229,18 @@ async def test_unsaved_edits_are_never_lost_silently(session: BrowserSession) ->
     await expect(page.get_by_test_id("scene-script")).to_have_value("Draft not saved yet")
 
     leaving: list[str] = []
+    stayed = asyncio.Event()
 
     async def stay(dialog: Dialog) -> None:
         leaving.append(dialog.type)
         await dialog.dismiss()
+        stayed.set()
 
     page.once("dialog", stay)
     await page.get_by_role("link", name="Projects", exact=True).first.click()
-    await page.wait_for_timeout(300)
+    await asyncio.wait_for(stayed.wait(), timeout=10)
     assert leaving == ["beforeunload"]
+    await expect(page.get_by_test_id("scene-script")).to_have_value("Draft not saved yet")
     assert "/canvas/" in page.url
 
 
