@@ -104,27 +104,48 @@ class TurnRunner:
         """Set when the app stops: a turn interrupted then failed, the user did not stop it."""
 
     async def run(self, prepared: PreparedTurn, sink: TurnSink) -> TurnResult:
+        """The turn from the model's first call to its stored end, its lease renewed all along:
+        storing the end may itself wait on the database (SQLite's busy timeout is longer than
+        a lease), and a lease lost then would throw a finished answer away."""
+        runner = asyncio.current_task()
+        assert runner is not None
+        ending = asyncio.Event()
+        heartbeat = asyncio.create_task(self._keep_lease(prepared.turn_id, runner, ending))
+        try:
+            return await self._run_to_end(prepared, sink, ending)
+        finally:
+            heartbeat.cancel()
+            await asyncio.wait([heartbeat])
+
+    async def _run_to_end(
+        self, prepared: PreparedTurn, sink: TurnSink, ending: asyncio.Event
+    ) -> TurnResult:
         recorded: list[ToolResult] = []
         log = {"turn_id": str(prepared.turn_id)}
         try:
-            output = await self._produce(prepared.turn_id, self._input(prepared, sink, recorded))
+            output = await self._produce(self._input(prepared, sink, recorded))
+            ending.set()
             return await self._complete(prepared, output, recorded)
         except (asyncio.CancelledError, TurnCancelledError):
+            ending.set()
             if self.shutting_down:
                 logger.warning("chat turn interrupted by shutdown", extra=log)
                 return await self._end(prepared, recorded, "failed", (502, SHUT_DOWN))
             return await self._end(prepared, recorded, "cancelled")
         except TimeoutError:
+            ending.set()
             timeout = self._settings.CHAT_TURN_TIMEOUT_SECONDS
             logger.warning("chat turn timed out", extra=log)
             message = f"The assistant took longer than {timeout:g} seconds and was stopped."
             return await self._end(prepared, recorded, "failed", (504, message))
         except ProviderError as error:
+            ending.set()
             logger.warning(
                 "chat turn failed: the model provider", extra={**log, "provider": error.cause}
             )
             return await self._end(prepared, recorded, "failed", (error.status_code, error.message))
         except Exception:
+            ending.set()
             # A bug in a tool, in our code or the database: not the provider's fault.
             logger.exception("chat turn failed unexpectedly", extra=log)
             return await self._end(prepared, recorded, "failed", (502, UNEXPECTED))
@@ -168,22 +189,18 @@ class TurnRunner:
             previous_response_id=prepared.response_id,
         )
 
-    async def _produce(self, turn_id: uuid.UUID, turn: TurnInput) -> TurnOutput:
-        """The engine's work under the turn's deadline, while a heartbeat keeps its lease."""
-        runner = asyncio.current_task()
-        assert runner is not None
-        heartbeat = asyncio.create_task(self._keep_lease(turn_id, runner))
-        try:
-            async with asyncio.timeout(self._settings.CHAT_TURN_TIMEOUT_SECONDS):
-                return await self._engine.run_turn(turn)
-        finally:
-            heartbeat.cancel()
-            await asyncio.wait([heartbeat])
+    async def _produce(self, turn: TurnInput) -> TurnOutput:
+        """The engine's work under the turn's deadline."""
+        async with asyncio.timeout(self._settings.CHAT_TURN_TIMEOUT_SECONDS):
+            return await self._engine.run_turn(turn)
 
-    async def _keep_lease(self, turn_id: uuid.UUID, runner: asyncio.Task[TurnResult]) -> None:
+    async def _keep_lease(
+        self, turn_id: uuid.UUID, runner: asyncio.Task[TurnResult], ending: asyncio.Event
+    ) -> None:
         """Renew the lease every CHAT_TURN_HEARTBEAT_SECONDS, each time in its own short
         transaction. A turn no longer running (stopped elsewhere, or expired after its lease
-        lapsed) is interrupted: another may be running by now."""
+        lapsed) is interrupted, another may be running by now; unless it is already storing
+        its end, which says for itself whether it still held the turn."""
         lease = timedelta(seconds=self._settings.CHAT_TURN_LEASE_SECONDS)
         while True:
             await asyncio.sleep(self._settings.CHAT_TURN_HEARTBEAT_SECONDS)
@@ -198,7 +215,8 @@ class TurnRunner:
                 )
                 continue
             if not held:
-                runner.cancel()
+                if not ending.is_set():
+                    runner.cancel()
                 return
 
     async def _is_cancelled(self, turn_id: uuid.UUID) -> bool:

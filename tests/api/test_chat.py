@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.api.routes.chat import _final_event
 from backend.models import ChatMessage, ChatSession, ChatTurn, User
 from backend.models.base import utc_now
-from backend.services.chat import TurnResult
+from backend.services import chat_turn
+from backend.services.chat_turn import TurnResult
 from tests.conftest import AppFactory, TestUser, asgi_client
 from tests.servers import eventually, serve
 
@@ -352,39 +353,71 @@ async def test_a_running_turn_renews_its_lease_until_it_ends(
         CHAT_TURN_LEASE_SECONDS=1, CHAT_TURN_HEARTBEAT_SECONDS=0.25, OFFLINE_MODEL_LATENCY_MS=2500
     )
     other = make_app(model_client=app.state.model_client)
-
-    async def lease_after(moment: datetime | None) -> datetime | None:
-        """The running turn's lease once it is later than `moment`; None if the turn ends first."""
-        for _ in range(500):
-            session: AsyncSession
-            async with app.state.session_factory() as session:
-                lease: datetime | None = await session.scalar(
-                    select(ChatTurn.lease_expires_at).where(ChatTurn.status == "running")
-                )
-            if lease is None and moment is not None:
-                return None
-            if lease is not None and (moment is None or lease > moment):
-                return lease
-            await asyncio.sleep(0.02)
-        raise AssertionError("the lease did not move")
+    before = asyncio.all_tasks()
 
     async with asgi_client(app) as client, asgi_client(other) as second:
         turn = asyncio.create_task(send(client, user, project, "hello"))
-        first_lease = await lease_after(None)
+        first_lease = await lease_after(app, None)
         assert first_lease is not None
-        renewed = await lease_after(first_lease + timedelta(seconds=1))
+        renewed = await lease_after(app, first_lease + timedelta(seconds=1))
         # Past the first lease's end: only the renewals keep the conversation.
         assert renewed is not None
         assert utc_now() > first_lease
         assert (await send(second, user, project, "me too")).status_code == 409
         assert (await turn).status_code == 200
         assert await count(app, ChatTurn, status="expired") == 0
-    heartbeats = [
+    left_running = [
         task
-        for task in asyncio.all_tasks()
-        if getattr(task.get_coro(), "__qualname__", "") == "TurnRunner._keep_lease"
+        for task in asyncio.all_tasks() - before
+        if getattr(getattr(task.get_coro(), "cr_code", None), "co_filename", "")
+        == chat_turn.__file__
     ]
-    assert heartbeats == []
+    assert left_running == []
+
+
+async def test_the_lease_is_kept_while_the_answer_is_stored(
+    make_app: AppFactory, user: TestUser, project: Json, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Storing the end may wait (a slow commit, a busy database) past the lease: the heartbeat
+    goes on meanwhile, so another send is a 409 and the finished answer is kept."""
+    app = make_app(CHAT_TURN_LEASE_SECONDS=1, CHAT_TURN_HEARTBEAT_SECONDS=0.25)
+    other = make_app(model_client=app.state.model_client)
+    complete = chat_turn.TurnRunner._complete
+
+    async def slow_complete(runner: chat_turn.TurnRunner, *arguments: Any) -> TurnResult:
+        lease = await lease_after(app, None)
+        assert lease is not None
+        assert await lease_after(app, lease + timedelta(seconds=1)) is not None
+        async with asgi_client(other) as second:
+            assert (await send(second, user, project, "me too")).status_code == 409
+        return await complete(runner, *arguments)
+
+    monkeypatch.setattr(chat_turn.TurnRunner, "_complete", slow_complete)
+    async with asgi_client(app) as client:
+        answered = await send(client, user, project, "add a scene called Kept")
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["reply"] == "Added scene 1 “Kept”."
+    assert await count(app, ChatTurn, status="completed") == 1
+
+
+async def lease_after(app: FastAPI, moment: datetime | None) -> datetime | None:
+    """The running turn's lease once it is later than `moment`; None if the turn ends first."""
+    found: list[datetime | None] = []
+
+    async def moved() -> bool:
+        session: AsyncSession
+        async with app.state.session_factory() as session:
+            lease: datetime | None = await session.scalar(
+                select(ChatTurn.lease_expires_at).where(ChatTurn.status == "running")
+            )
+        ended = lease is None and moment is not None
+        if ended or (lease is not None and (moment is None or lease > moment)):
+            found.append(lease)
+            return True
+        return False
+
+    await eventually(moved, what="the lease's renewal")
+    return found[0]
 
 
 async def test_a_client_that_disconnects_does_not_lock_the_conversation(
