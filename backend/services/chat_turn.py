@@ -183,6 +183,7 @@ class TurnRunner:
             ),
             load_history=load_history,
             run_tool=record,
+            refuse_tool=recorded.append,
             is_cancelled=lambda: self._is_cancelled(prepared.turn_id),
             sink=sink,
             thread_id=prepared.thread_id,

@@ -27,7 +27,11 @@ async def test_calls_beyond_the_per_round_limit_run_nothing(
     async with asgi_client(app) as client:
         response = await send(client, user, project, "add scenes A, B, C, D and E")
         assert response.status_code == 200, response.text
-        assert [c["name"] for c in response.json()["tool_calls"]] == ["create_scene"] * 3
+        calls = response.json()["tool_calls"]
+        assert [(c["name"], c["ok"]) for c in calls] == [("create_scene", True)] * 3 + [
+            ("create_scene", False)
+        ] * 2
+        assert all("only 3 tool calls run per round" in c["output"] for c in calls[3:])
         assert [s["title"] for s in await scenes_of(client, user, project)] == ["A", "B", "C"]
 
 

@@ -71,6 +71,9 @@ class TurnInput:
     """Earlier (role, text) messages of this conversation, oldest first; read only by the
     engines that need them (it costs a query)."""
     run_tool: Callable[[str, str], Awaitable[ToolResult]]
+    refuse_tool: Callable[[ToolResult], None]
+    """Keeps a call that was answered without running (over the round's limit) with the
+    turn's others, so the page and the history show it."""
     is_cancelled: Callable[[], Awaitable[bool]]
     sink: TurnSink
     thread_id: str | None = None
@@ -104,22 +107,14 @@ async def run_round(
     same project, and "add scenes A, B and C" means in that order), each after checking that the
     turn was not cancelled: a stopped turn changes nothing more.
     """
-    refused = [
-        ToolResult(
-            name,
-            {},
-            json.dumps(
-                {
-                    "ok": False,
-                    "error": f"only {limit} tool calls run per round; this one was not run, "
-                    "call it again in the next round",
-                }
-            ),
-            False,
-        )
-        for name, _ in calls[limit:]
-    ]
-    calls = calls[:limit]
+    refusal = json.dumps(
+        {
+            "ok": False,
+            "error": f"only {limit} tool calls run per round; this one was not run, "
+            "call it again in the next round",
+        }
+    )
+    over_limit, calls = calls[limit:], calls[:limit]
     results: list[ToolResult | None] = [None] * len(calls)
 
     async def run(index: int, name: str, arguments: str) -> None:
@@ -143,6 +138,13 @@ async def run_round(
         checked = False
         await run(index, name, arguments)
     await asyncio.gather(*reads)
+    refused = []
+    for name, arguments in over_limit:
+        await turn.sink.tool_call(name, arguments)
+        result = ToolResult(name, {}, refusal, False)
+        turn.refuse_tool(result)
+        await turn.sink.tool_result(result)
+        refused.append(result)
     return [result for result in results if result is not None] + refused
 
 
