@@ -2,6 +2,7 @@
 
 import re
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -51,24 +52,29 @@ def check_storable_text(value: str, name: str) -> None:
         )
 
 
-def storable(value: Json) -> Json:
-    """What a model said, made storable: it is not refused like a person's input (the turn's
-    work would be lost), its unstorable characters become U+FFFD instead."""
+def _map_strings(value: Json, change: Callable[[str], str]) -> Json:
+    """`value` with `change` applied to every string in it, keys included, at any depth."""
     if isinstance(value, str):
-        return _UNSTORABLE.sub("\ufffd", value)
+        return change(value)
     if isinstance(value, dict):
-        return {storable(key): storable(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [storable(item) for item in value]
+        return {_map_strings(k, change): _map_strings(item, change) for k, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_map_strings(item, change) for item in value]
     return value
 
 
+def storable(value: Json) -> Json:
+    """What a model said, made storable: it is not refused like a person's input (the turn's
+    work would be lost), its unstorable characters become U+FFFD instead."""
+    return _map_strings(value, lambda text: _UNSTORABLE.sub("\ufffd", text))
+
+
 def _check_strings_in(value: object, name: str) -> None:
-    if isinstance(value, str):
-        check_storable_text(value, name)
-    elif isinstance(value, dict | list | tuple):
-        for item in [*value.keys(), *value.values()] if isinstance(value, dict) else value:
-            _check_strings_in(item, name)
+    def check(text: str) -> str:
+        check_storable_text(text, name)
+        return text
+
+    _map_strings(value, check)
 
 
 class StorableText(BaseModel):
@@ -84,7 +90,7 @@ class StorableText(BaseModel):
 
 class InputModel(StorableText):
     """Request bodies: unknown fields are an error, not silently dropped, and numbers and
-    booleans are strict (`"3"`, `1.0` or `false` for an integer is a 422).
+    booleans are strict (`"3"` or `false` for an integer is a 422; `2.0` is the integer 2).
 
     FastAPI validates the parsed JSON in Python mode, where strict also refuses strings for
     UUIDs; such fields use `Id`.
