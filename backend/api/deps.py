@@ -154,7 +154,7 @@ async def get_signed_in_user(
         return None
 
 
-OptionalPrincipalDep = Annotated[Account | None, Depends(get_signed_in_user)]
+OptionalUser = Annotated[Account | None, Depends(get_signed_in_user)]
 
 
 async def get_project_documents(request: Request) -> ProjectDocuments:

@@ -34,7 +34,7 @@ T = TypeVar("T")
 # time: no request waits much longer for its turn, and a burst beyond it is told to come back.
 HASH_QUEUE_WAIT_SECONDS = 8.0
 
-HASHING_BUSY = "Too many sign-ins at once: try again in {seconds} second{plural}."
+HASHING_BUSY = "Too many password checks at once: try again in {seconds} second{plural}."
 
 
 class PasswordHasher:

@@ -1,6 +1,6 @@
 """The chat's use-cases: read the history, start a turn (store the user's message, claim the
 conversation's one running slot), launch it, stop it, reset the conversation. Running a turn —
-the model, the tools, the lease and every way it can end — is `services/chat_turn.py`.
+the model, the tools, renewing the lease and every way it can end — is `services/chat_turn.py`.
 """
 
 import asyncio
@@ -23,8 +23,6 @@ from backend.repositories import users as user_repository
 from backend.schemas.chat import ChatHistory, ChatSendRequest
 from backend.services.chat_turn import PreparedTurn, TurnResult, TurnRunner, public_message
 from backend.services.projects import require_project
-
-__all__ = ["ChatService", "PreparedTurn", "TurnResult"]
 
 IN_PROGRESS = "A reply is already in progress for this conversation. Wait for it, or stop it."
 

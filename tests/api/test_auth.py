@@ -491,7 +491,7 @@ async def test_no_transaction_is_open_while_a_password_hashes_and_a_full_queue_i
             busy = await login(client, other.email)
             assert busy.status_code == 503
             assert int(busy.headers["retry-after"]) >= 1
-            assert busy.json()["detail"].startswith("Too many sign-ins at once")
+            assert busy.json()["detail"].startswith("Too many password checks at once")
         finally:
             release.set()
         assert (await hashing).status_code in (200, 201)

@@ -24,7 +24,10 @@ from backend.services.auth import IssuedToken
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 HASHING_BUSY_ERROR: dict[int | str, dict[str, str]] = {
-    503: {"description": "Too many sign-ins at once; see the Retry-After header"}
+    503: {
+        "description": "Too many password checks at once (sign-ins, sign-ups, password "
+        "changes); see the Retry-After header"
+    }
 }
 _AUTH_ERRORS: dict[int | str, dict[str, str]] = {
     401: {"description": "Incorrect email or password (the same answer for both)"},

@@ -18,7 +18,8 @@ from backend.schemas.chat import (
     ChatSendRequest,
     ChatTurnPublic,
 )
-from backend.services.chat import ChatService, PreparedTurn, TurnResult
+from backend.services.chat import ChatService
+from backend.services.chat_turn import PreparedTurn, TurnResult
 
 router = APIRouter(prefix="/chat", tags=["chat"])
 

@@ -6,7 +6,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from backend.api.deps import SESSION_COOKIE, OptionalPrincipalDep, get_signed_in_user
+from backend.api.deps import SESSION_COOKIE, OptionalUser, get_signed_in_user
 from backend.core.db import unit_of_work
 
 FRONTEND_DIR = Path(__file__).resolve().parents[3] / "frontend"
@@ -24,16 +24,16 @@ def _shell(status_code: int = 200, *, signed_in: bool = False) -> HTMLResponse:
     return HTMLResponse(body, status_code=status_code, headers=NO_CACHE)
 
 
-def _page_for_signed_in(request: Request, principal: object) -> Response:
-    if principal is None:
+def _page_for_signed_in(request: Request, user: object) -> Response:
+    if user is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
     return _shell()
 
 
 @router.get("/")
-async def read_home(principal: OptionalPrincipalDep) -> RedirectResponse:
-    return RedirectResponse("/projects" if principal else "/login", status_code=303)
+async def read_home(user: OptionalUser) -> RedirectResponse:
+    return RedirectResponse("/projects" if user else "/login", status_code=303)
 
 
 @router.get("/login")
@@ -47,9 +47,9 @@ async def read_public_page() -> HTMLResponse:
 @router.get("/chat/{project_id}")
 @router.get("/profile")
 @router.get("/billing")
-async def read_protected_page(request: Request, principal: OptionalPrincipalDep) -> Response:
+async def read_protected_page(request: Request, user: OptionalUser) -> Response:
     """Signed-out visitors go to the sign-in page, which brings them back here (`next`)."""
-    return _page_for_signed_in(request, principal)
+    return _page_for_signed_in(request, user)
 
 
 async def not_found_page(request: Request) -> HTMLResponse:
