@@ -13,17 +13,16 @@ import httpx
 import httpx2
 import pytest
 from fastapi import FastAPI
-from openai import AsyncOpenAI
 from pydantic import SecretStr
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.assistant.offline.app import create_offline_app
-from backend.assistant.offline.client import IN_PROCESS_BASE_URL
 from backend.assistant.tools import TOOLS
 from backend.core.logging import JsonFormatter
 from backend.models import ChatMessage, ChatTurn
 from backend.repositories import chat as chat_repository
+from tests.api.conftest import edited_offline_client
 from tests.api.test_chat import ENGINES, count, scenes_of, send
 from tests.conftest import AppFactory, TestUser, asgi_client
 from tests.servers import serve
@@ -124,19 +123,12 @@ async def test_a_cut_stream_fails_the_turn_on_every_engine_and_runs_no_tool(
         assert [s["title"] for s in await scenes_of(working, user, project)] == ["Found"]
 
 
-class CutPolls(httpx2.AsyncBaseTransport):
-    """The offline server, except that a polled run's answer is cut in half once it asks for
-    tools: the JSON a dropped connection leaves behind."""
-
-    def __init__(self) -> None:
-        self._inner = httpx2.ASGITransport(app=create_offline_app())
-
-    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        response = await self._inner.handle_async_request(request)
-        body = await response.aread()
-        if request.method == "GET" and b'"requires_action"' in body:
-            body = body[: len(body) // 2]
-        return httpx2.Response(response.status_code, headers=response.headers, content=body)
+def cut_polls(request: httpx2.Request, body: bytes) -> bytes:
+    """A polled run's answer cut in half once it asks for tools: the JSON a dropped connection
+    leaves behind."""
+    if request.method == "GET" and b'"requires_action"' in body:
+        return body[: len(body) // 2]
+    return body
 
 
 async def test_a_cut_poll_fails_the_turn_and_runs_no_tool(
@@ -144,12 +136,7 @@ async def test_a_cut_poll_fails_the_turn_and_runs_no_tool(
 ) -> None:
     """The polled Assistants run has no stream to cut (the offline `stream_cut` fault does not
     touch it): its equivalent is a run poll whose JSON breaks off."""
-    cutting = AsyncOpenAI(
-        api_key="offline",
-        base_url=IN_PROCESS_BASE_URL,
-        http_client=httpx2.AsyncClient(transport=CutPolls()),
-        max_retries=0,
-    )
+    cutting = edited_offline_client(cut_polls)
     try:
         app = make_app(model_client=cutting, CHAT_ENGINE="assistants", CHAT_ASSISTANTS_MODE="poll")
         async with asgi_client(app) as client:

@@ -4,41 +4,26 @@ replaced (U+FFFD) and the turn completes."""
 
 import httpx
 import httpx2
-from openai import AsyncOpenAI
 
-from backend.assistant.offline.app import create_offline_app
-from backend.assistant.offline.client import IN_PROCESS_BASE_URL
+from tests.api.conftest import edited_offline_client
 from tests.api.test_chat import send
 from tests.conftest import AppFactory, TestUser, asgi_client
 
 Json = dict[str, object]
 
 
-class UnstorableModelText(httpx2.AsyncBaseTransport):
-    """The offline server, with a NUL and a lone surrogate (as JSON escapes) slipped into the
-    title it uses: in the tool call's arguments (escaped once more, inside that JSON string)
-    and wherever its answer repeats the title."""
-
-    def __init__(self) -> None:
-        self._inner = httpx2.ASGITransport(app=create_offline_app())
-
-    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        response = await self._inner.handle_async_request(request)
-        body = await response.aread()
-        body = body.replace(b'\\"Dawn\\"', b'\\"Da\\\\u0000wn\\\\ud800\\"')
-        body = body.replace(b"Dawn", b"Da\\u0000wn\\ud800")
-        return httpx2.Response(response.status_code, headers=response.headers, content=body)
+def unstorable_title(_request: httpx2.Request, body: bytes) -> bytes:
+    """A NUL and a lone surrogate (as JSON escapes) slipped into the title the model uses: in
+    the tool call's arguments (escaped once more, inside that JSON string) and wherever its
+    answer repeats the title."""
+    body = body.replace(b'\\"Dawn\\"', b'\\"Da\\\\u0000wn\\\\ud800\\"')
+    return body.replace(b"Dawn", b"Da\\u0000wn\\ud800")
 
 
 async def test_unstorable_text_from_the_model_is_stored_replaced(
     make_app: AppFactory, user: TestUser, project: Json
 ) -> None:
-    model = AsyncOpenAI(
-        api_key="offline",
-        base_url=IN_PROCESS_BASE_URL,
-        http_client=httpx2.AsyncClient(transport=UnstorableModelText()),
-        max_retries=0,
-    )
+    model = edited_offline_client(unstorable_title)
     try:
         app = make_app(model_client=model, CHAT_ENGINE="chat_completions")
         async with asgi_client(app) as client:
