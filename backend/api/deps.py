@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.core.config import Settings
@@ -128,6 +129,29 @@ async def get_detached_user(
 
 
 DetachedUser = Annotated[Account, Depends(get_detached_user)]
+
+
+async def get_signing_up_guest(
+    request: Request, session_factory: SessionFactoryDep, auth_service: AuthServiceDep
+) -> Account | None:
+    """For sign-up: the caller if it is a signed-in guest (signing up then converts that
+    account), else None. Its cookie counts only from our own pages, as for any write. The
+    header is read here rather than through `oauth2_scheme`, which would document the route as
+    one that needs credentials (and answers 401 without them)."""
+    scheme, bearer = get_authorization_scheme_param(request.headers.get("authorization"))
+    bearer_token = bearer if scheme.lower() == "bearer" and bearer else None
+    if not (bearer_token or request.cookies.get(SESSION_COOKIE)):
+        return None
+    credential = _credential(request, bearer_token)
+    try:
+        async with unit_of_work(session_factory) as session:
+            account = await auth_service.authenticate(session, credential, session_writes=False)
+    except AuthenticationError:
+        return None  # a stale sign-in: a new account, as without one
+    return account if account.is_guest else None
+
+
+SigningUpGuest = Annotated[Account | None, Depends(get_signing_up_guest)]
 
 
 async def get_unchecked_claims(request: Request, bearer_token: BearerToken) -> TokenClaims:

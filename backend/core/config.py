@@ -62,6 +62,17 @@ class Settings(BaseSettings):
     CHAT_HISTORY_MESSAGES: int = Field(20, ge=0, le=200)
     CHAT_MESSAGES_PER_DAY: int = Field(500, ge=1)
     OFFLINE_MODEL_LATENCY_MS: int = Field(0, ge=0)
+
+    # Guests ("Try it without an account"): smaller quotas, throttled creation, deleted when unused.
+    GUEST_MAX_PROJECTS: int = Field(3, ge=1)
+    GUEST_MESSAGES_PER_DAY: int = Field(50, ge=1)
+    GUEST_TTL_DAYS: float = Field(7, gt=0)
+    GUESTS_PER_ADDRESS: int = Field(5, ge=1)
+    GUEST_WINDOW_SECONDS: int = Field(60 * 60, ge=1)
+
+    # The cleanup job (`python -m backend.jobs cleanup`, and in the app every interval; 0: never).
+    CLEANUP_INTERVAL_MINUTES: float = Field(60, ge=0)
+    CHAT_CONVERSATION_TTL_DAYS: float = Field(30, gt=0)
     OFFLINE_MODEL_DELTA_DELAY_MS: int = Field(0, ge=0)
 
     @field_validator("CORS_ORIGINS", mode="before")

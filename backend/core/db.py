@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import Select, event
+from sqlalchemy import Select, event, func, select
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -74,6 +74,18 @@ async def begin_read(session: AsyncSession) -> None:
     round trips."""
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+async def advisory_lock(session: AsyncSession, name: str, *, wait: bool = True) -> bool:
+    """Take the transaction-scoped PostgreSQL advisory lock `name` (released at commit or
+    rollback, so it is safe behind PgBouncer's transaction pooling); False when `wait` is off
+    and another transaction holds it. SQLite needs none: its writers queue already (BEGIN
+    IMMEDIATE), and it serves one instance."""
+    if session.bind is None or session.bind.dialect.name != "postgresql":
+        return True
+    lock = func.pg_advisory_xact_lock if wait else func.pg_try_advisory_xact_lock
+    taken = await session.scalar(select(lock(func.hashtext(name))))
+    return wait or bool(taken)
 
 
 class RowReader:

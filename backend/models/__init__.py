@@ -1,9 +1,9 @@
 """ORM models; importing this package registers every table on `Base.metadata`."""
 
 from backend.models.base import Base
-from backend.models.chat import ChatMessage, ChatSession, ChatTurn
+from backend.models.chat import ChatMessage, ChatSession, ChatTurn, DiscardedThread
 from backend.models.project import Project, Scene
-from backend.models.user import AuthSession, LoginFailure, User
+from backend.models.user import AuthSession, GuestCreation, LoginFailure, User
 
 __all__ = [
     "AuthSession",
@@ -11,6 +11,8 @@ __all__ = [
     "ChatMessage",
     "ChatSession",
     "ChatTurn",
+    "DiscardedThread",
+    "GuestCreation",
     "LoginFailure",
     "Project",
     "Scene",

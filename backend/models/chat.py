@@ -13,18 +13,21 @@ RUNNING = "running"
 
 
 class ChatSession(IdMixin, CreatedAtMixin, Base):
-    """One active conversation per (user, project); ended ones are deleted with their history."""
+    """One current conversation per (user, project); ended ones are deleted with their history.
+    One idle for CHAT_CONVERSATION_TTL_DAYS becomes inactive (the cleanup job): still readable,
+    its provider thread gone; the next message makes it active again."""
 
     __tablename__ = "chat_session"
     __table_args__ = (
         Index(
-            "uq_chat_session_active",
+            "uq_chat_session_current",
             "user_id",
             "project_id",
             unique=True,
-            postgresql_where=text("is_active"),
-            sqlite_where=text("is_active"),
+            postgresql_where=text("is_current"),
+            sqlite_where=text("is_current"),
         ),
+        Index("ix_chat_session_is_active_last_message_at", "is_active", "last_message_at"),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(
@@ -37,7 +40,20 @@ class ChatSession(IdMixin, CreatedAtMixin, Base):
     openai_thread_id: Mapped[str | None] = mapped_column(String(128))
     openai_response_id: Mapped[str | None] = mapped_column(String(128))
     last_message_at: Mapped[datetime] = mapped_column(default=utc_now)
+    is_current: Mapped[bool] = mapped_column(default=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+
+
+class DiscardedThread(CreatedAtMixin, Base):
+    """A provider-side thread to delete: queued in the same transaction that lets go of it (an
+    idle conversation, a deleted guest), deleted by the cleanup job, which retries until the
+    provider agrees. Nothing waits on the provider, and no thread is forgotten."""
+
+    __tablename__ = "discarded_thread"
+
+    thread_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class ChatMessage(IdMixin, CreatedAtMixin, Base):

@@ -1,4 +1,5 @@
-"""Accounts, their sign-in sessions and the failed-login log used for throttling."""
+"""Accounts, their sign-in sessions, and the failed-login and guest-creation logs used for
+throttling."""
 
 import uuid
 from datetime import date, datetime
@@ -12,8 +13,10 @@ from backend.models.base import Base, CreatedAtMixin, IdMixin, utc_now
 class User(IdMixin, CreatedAtMixin, Base):
     __tablename__ = "user_account"
 
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    hashed_password: Mapped[str] = mapped_column(String(255))
+    # Both None for a guest ("Try it without an account") until it signs up, in place.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    hashed_password: Mapped[str | None] = mapped_column(String(255))
+    is_guest: Mapped[bool] = mapped_column(default=False)
     # Bumped to end every session at once (password change); tokens carry the version they saw.
     token_version: Mapped[int] = mapped_column(default=0)
     # Messages sent to the assistant on chat_quota_day (UTC): kept on the account, so deleting
@@ -49,4 +52,16 @@ class LoginFailure(IdMixin, CreatedAtMixin, Base):
     )
 
     email: Mapped[str] = mapped_column(String(254))
+    client_address: Mapped[str] = mapped_column(String(64))
+
+
+class GuestCreation(IdMixin, CreatedAtMixin, Base):
+    """A guest account created from an address: counted to throttle creation per address across
+    every app instance (kept apart from the account, which may be gone or converted)."""
+
+    __tablename__ = "guest_creation"
+    __table_args__ = (
+        Index("ix_guest_creation_client_address_created_at", "client_address", "created_at"),
+    )
+
     client_address: Mapped[str] = mapped_column(String(64))

@@ -12,14 +12,14 @@ from backend.models import ChatMessage, ChatSession, ChatTurn
 from backend.models.chat import RUNNING
 
 
-async def get_active_session(
+async def get_current_session(
     session: AsyncSession, user_id: uuid.UUID, project_id: uuid.UUID
 ) -> ChatSession | None:
     result = await session.execute(
         select(ChatSession).where(
             ChatSession.user_id == user_id,
             ChatSession.project_id == project_id,
-            ChatSession.is_active.is_(True),
+            ChatSession.is_current.is_(True),
         )
     )
     return result.scalar_one_or_none()

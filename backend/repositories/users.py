@@ -1,14 +1,26 @@
 """Data access for accounts, sign-in sessions and failed logins."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, bindparam, case, delete, or_, select, update
+from sqlalchemy import (
+    CursorResult,
+    Result,
+    Row,
+    Select,
+    bindparam,
+    case,
+    delete,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.core.security import TokenClaims
-from backend.models import AuthSession, LoginFailure, User
+from backend.models import AuthSession, GuestCreation, LoginFailure, User
 
 
 async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
@@ -21,6 +33,43 @@ async def add_user(session: AsyncSession, email: str, hashed_password: str) -> U
     session.add(user)
     await session.flush()
     return user
+
+
+async def add_guest(session: AsyncSession, client_address: str) -> User:
+    """A guest account, and the record of its creation from `client_address` (for throttling)."""
+    user = User(email=None, hashed_password=None, is_guest=True)
+    session.add_all([user, GuestCreation(client_address=client_address)])
+    await session.flush()
+    return user
+
+
+async def nth_latest_guest_creation_at(
+    session: AsyncSession, client_address: str, *, since: datetime, n: int
+) -> datetime | None:
+    """When the n-th most recent guest creation from this address since `since` happened (None
+    if there are fewer): the address may create another once that one leaves the window."""
+    result = await session.execute(
+        select(GuestCreation.created_at)
+        .where(GuestCreation.client_address == client_address, GuestCreation.created_at > since)
+        .order_by(GuestCreation.created_at.desc())
+        .offset(n - 1)
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def convert_guest(
+    session: AsyncSession, user_id: uuid.UUID, email: str, hashed_password: str
+) -> User | None:
+    """Give a guest account its email and password, in place (same id, everything it owns
+    stays); None when it is not a guest (any more)."""
+    result = await session.execute(
+        update(User)
+        .where(User.id == user_id, User.is_guest.is_(True))
+        .values(email=email, hashed_password=hashed_password, is_guest=False)
+        .returning(User)
+    )
+    return result.scalar_one_or_none()
 
 
 async def set_password(
@@ -90,7 +139,14 @@ def session_parameters(claims: TokenClaims, now: datetime, idle_since: datetime)
 # Built once, and plain columns rather than an ORM entity: every authenticated request runs it,
 # and building a statement or an entity costs about as much as the query itself.
 _ACCOUNT_FOR_SESSION = (
-    select(User.id, User.email, User.created_at, User.token_version, AuthSession.last_seen_at)
+    select(
+        User.id,
+        User.email,
+        User.created_at,
+        User.token_version,
+        User.is_guest,
+        AuthSession.last_seen_at,
+    )
     .join(AuthSession, AuthSession.user_id == User.id)
     .where(*LIVE_SESSION)
 )
@@ -98,9 +154,9 @@ _ACCOUNT_FOR_SESSION = (
 
 async def get_account_for_session(
     session: AsyncSession, claims: TokenClaims, now: datetime, idle_since: datetime
-) -> Row[uuid.UUID, str, datetime, int, datetime] | None:
-    """(id, email, created_at, token_version, session last_seen_at) of the account behind a
-    token, if its session is live and the account's version still matches."""
+) -> Row[uuid.UUID, str | None, datetime, int, bool, datetime] | None:
+    """(id, email, created_at, token_version, is_guest, session last_seen_at) of the account
+    behind a token, if its session is live and the account's version still matches."""
     result = await session.execute(
         _ACCOUNT_FOR_SESSION, session_parameters(claims, now, idle_since)
     )
@@ -183,3 +239,58 @@ async def take_chat_message(
         .returning(User.id)
     )
     return result.first() is not None
+
+
+# --- clean-up (the cleanup job) ------------------------------------------------------------------
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows a DELETE or UPDATE touched."""
+    return cast(CursorResult[Any], result).rowcount or 0
+
+
+def unused_guests_query(unused_since: datetime) -> Select[uuid.UUID]:
+    """Guests created before `unused_since` with no sign-in session seen since then."""
+    recent_use = select(AuthSession.id).where(
+        AuthSession.user_id == User.id, AuthSession.last_seen_at >= unused_since
+    )
+    return select(User.id).where(
+        User.is_guest.is_(True), User.created_at < unused_since, ~recent_use.exists()
+    )
+
+
+async def delete_users(session: AsyncSession, user_ids: Sequence[uuid.UUID]) -> int:
+    """Delete accounts; everything they own goes with them (ON DELETE CASCADE)."""
+    if not user_ids:
+        return 0
+    result = await session.execute(delete(User).where(User.id.in_(user_ids)))
+    return rowcount(result)
+
+
+async def delete_ended_auth_sessions(
+    session: AsyncSession, *, now: datetime, idle_since: datetime
+) -> int:
+    """Sign-in sessions no token can use any more: expired, revoked, or idle too long."""
+    result = await session.execute(
+        delete(AuthSession).where(
+            or_(
+                AuthSession.expires_at <= now,
+                AuthSession.revoked_at.is_not(None),
+                AuthSession.last_seen_at <= idle_since,
+            )
+        )
+    )
+    return rowcount(result)
+
+
+async def delete_throttle_records(
+    session: AsyncSession, *, login_failures_before: datetime, guest_creations_before: datetime
+) -> int:
+    """Failed sign-ins and guest creations too old to count towards any throttle."""
+    failures = await session.execute(
+        delete(LoginFailure).where(LoginFailure.created_at <= login_failures_before)
+    )
+    creations = await session.execute(
+        delete(GuestCreation).where(GuestCreation.created_at <= guest_creations_before)
+    )
+    return rowcount(failures) + rowcount(creations)

@@ -52,8 +52,12 @@ class PasswordChangeRequest(InputModel):
 
 class UserPublic(PublicModel):
     id: uuid.UUID
-    email: str
+    email: str | None = Field(description="`null` for a guest account")
     created_at: datetime
+    is_guest: bool = Field(
+        description='A guest account ("Try it without an account"): smaller limits, deleted '
+        "when unused for a while; signing up (POST /api/auth/register) keeps everything in it"
+    )
 
 
 class AccountLimits(PublicModel):

@@ -1,4 +1,5 @@
-"""Accounts: registration, sign-in with throttling, token checks, sign-out, password change."""
+"""Accounts: registration (and a guest's sign-up, in place), guest accounts, sign-in with
+throttling, token checks, sign-out, password change."""
 
 import math
 import uuid
@@ -9,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.core.config import Settings
-from backend.core.db import unit_of_work
+from backend.core.db import advisory_lock, unit_of_work
 from backend.core.errors import AuthenticationError, ConflictError, ThrottledError
 from backend.core.security import PasswordHasher, TokenClaims, TokenService
 from backend.repositories import users as user_repository
@@ -18,6 +19,7 @@ from backend.schemas.user import UserCreate, UserPublic
 INVALID_CREDENTIALS = "Incorrect email or password"
 EMAIL_TAKEN = "An account with this email already exists"
 INVALID_TOKEN = "Invalid or expired token"
+GUEST_HAS_NO_PASSWORD = "A guest account has no password: create your account to set one."
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +28,11 @@ class Account:
     session its token names."""
 
     id: uuid.UUID
-    email: str
+    email: str | None
     created_at: datetime
     token_version: int
     session_id: uuid.UUID
+    is_guest: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +62,9 @@ class AuthService:
         self._hasher = hasher
         self._tokens = tokens
 
-    async def register(self, data: UserCreate) -> UserPublic:
+    async def register(self, data: UserCreate, guest: Account | None = None) -> UserPublic:
+        """A new account; or, for a signed-in guest, that same account made a full one (same
+        id, everything it made kept, its session still signed in)."""
         # Hash before looking the email up: a taken email then costs the same time as a new one.
         with self._hasher.queue() as hashing:
             hashed = await hashing.hash(data.password)
@@ -67,10 +72,40 @@ class AuthService:
             async with unit_of_work(self._session_factory, write=True) as session:
                 if await user_repository.get_user_by_email(session, data.email) is not None:
                     raise ConflictError(EMAIL_TAKEN)
-                user = await user_repository.add_user(session, data.email, hashed)
+                if guest is None:
+                    user = await user_repository.add_user(session, data.email, hashed)
+                else:
+                    converted = await user_repository.convert_guest(
+                        session, guest.id, data.email, hashed
+                    )
+                    if converted is None:
+                        raise ConflictError("This guest account has already been signed up.")
+                    user = converted
         except IntegrityError as error:  # a concurrent registration won the race
             raise ConflictError(EMAIL_TAKEN) from error
         return UserPublic.model_validate(user)
+
+    async def create_guest(self, client_address: str) -> IssuedToken:
+        """A guest account, signed in; at most GUESTS_PER_ADDRESS per address in the window
+        (counted under a lock per address, so concurrent requests on any instance cannot all
+        take the last one)."""
+        now = datetime.now(UTC)
+        window = timedelta(seconds=self._settings.GUEST_WINDOW_SECONDS)
+        async with unit_of_work(self._session_factory, write=True) as session:
+            await advisory_lock(session, f"guest_creation:{client_address}")
+            nth_latest = await user_repository.nth_latest_guest_creation_at(
+                session, client_address, since=now - window, n=self._settings.GUESTS_PER_ADDRESS
+            )
+            if nth_latest is not None:
+                retry_after = max(1, math.ceil((nth_latest + window - now).total_seconds()))
+                minutes = math.ceil(retry_after / 60)
+                raise ThrottledError(
+                    "Too many guest accounts were started from your network. Create an account, "
+                    f"or try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+                    retry_after,
+                )
+            user = await user_repository.add_guest(session, client_address)
+            return await self._start_session(session, user.id, user.token_version, now)
 
     async def login(self, email: str, password: str, client_address: str) -> IssuedToken:
         """Check the throttle, verify, then record the outcome: two short transactions, with
@@ -88,15 +123,17 @@ class AuthService:
                 retry_after,
             )
 
+        # A guest has no email, so it is never found here; the check keeps types honest.
+        hashed = user.hashed_password if user is not None else None
         with self._hasher.queue() as hashing:
-            if user is None:
+            if hashed is None:
                 await hashing.verify_dummy(password)
                 verified = False
             else:
-                verified = await hashing.verify(password, user.hashed_password)
+                verified = await hashing.verify(password, hashed)
             upgraded_hash = (
                 await hashing.hash(password)
-                if verified and user is not None and self._hasher.needs_update(user.hashed_password)
+                if verified and hashed is not None and self._hasher.needs_update(hashed)
                 else None
             )
 
@@ -112,9 +149,9 @@ class AuthService:
                 await user_repository.clear_login_failures(
                     session, email=email, client_address=client_address
                 )
-                if upgraded_hash is not None:
+                if upgraded_hash is not None and hashed is not None:
                     await user_repository.set_password(
-                        session, user.id, upgraded_hash, replacing=user.hashed_password
+                        session, user.id, upgraded_hash, replacing=hashed
                     )
                 issued = await self._start_session(session, user.id, user.token_version, now)
         if not verified or user is None:
@@ -142,11 +179,11 @@ class AuthService:
         )
         if row is None:
             raise AuthenticationError(INVALID_TOKEN)
-        user_id, email, created_at, token_version, last_seen_at = row
+        user_id, email, created_at, token_version, is_guest, last_seen_at = row
         await self.note_activity(
             claims.session_id, last_seen_at, now, session if session_writes else None
         )
-        return Account(user_id, email, created_at, token_version, claims.session_id)
+        return Account(user_id, email, created_at, token_version, claims.session_id, is_guest)
 
     def idle_since(self, now: datetime) -> datetime:
         """Sessions last seen before this are over."""
@@ -182,6 +219,8 @@ class AuthService:
             user = await user_repository.get_user(session, account.id)
         if user is None:
             raise AuthenticationError(INVALID_TOKEN)
+        if user.hashed_password is None:
+            raise ConflictError(GUEST_HAS_NO_PASSWORD)
         with self._hasher.queue() as hashing:
             if not await hashing.verify(current_password, user.hashed_password):
                 raise AuthenticationError("The current password is incorrect")

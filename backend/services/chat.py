@@ -53,7 +53,7 @@ class ChatService:
         before: uuid.UUID | None,
     ) -> ChatHistory:
         await require_project(session, project_id, user_id)
-        chat = await chat_repository.get_active_session(session, user_id, project_id)
+        chat = await chat_repository.get_current_session(session, user_id, project_id)
         if chat is None:
             return ChatHistory(session_id=None, messages=[])
         before_at = None
@@ -70,13 +70,19 @@ class ChatService:
     # --- starting a turn -------------------------------------------------------------------------
 
     async def start(
-        self, user_id: uuid.UUID, project_id: uuid.UUID, data: ChatSendRequest
+        self,
+        user_id: uuid.UUID,
+        project_id: uuid.UUID,
+        data: ChatSendRequest,
+        *,
+        messages_per_day: int,
     ) -> PreparedTurn | TurnResult:
         """Commit the user's message and claim the running slot (409 if taken); a repeated
-        client_message_id returns the original turn instead."""
+        client_message_id returns the original turn instead. `messages_per_day`: the account's
+        quota (`services/limits.py`)."""
         async with unit_of_work(self._sessions, write=True) as session:
             project = await require_project(session, project_id, user_id)
-            chat = await self._active_session(session, user_id, project.id)
+            chat = await self._current_session(session, user_id, project.id)
             if data.client_message_id is not None:
                 original = await chat_repository.get_message_by_client_id(
                     session, chat.id, data.client_message_id
@@ -84,8 +90,12 @@ class ChatService:
                 if original is not None:
                     return await self._replay(session, chat, original, data.message)
             now = utc_now()
-            await self._take_daily_message(session, user_id, now)
+            await self._take_daily_message(session, user_id, now, messages_per_day)
             await chat_repository.expire_lapsed_turns(session, chat.id, now)
+            if not chat.is_active:  # idle past its TTL: a new message revives it
+                await chat_repository.touch_session(
+                    session, chat.id, is_active=True, last_message_at=now
+                )
             message = ChatMessage(
                 session_id=chat.id,
                 role="user",
@@ -117,11 +127,10 @@ class ChatService:
             )
 
     async def _take_daily_message(
-        self, session: AsyncSession, user_id: uuid.UUID, now: datetime
+        self, session: AsyncSession, user_id: uuid.UUID, now: datetime, per_day: int
     ) -> None:
         """Count the message against the account's daily quota (rolled back with the message if
         the send fails), or refuse it until midnight UTC."""
-        per_day = self._settings.CHAT_MESSAGES_PER_DAY
         if await user_repository.take_chat_message(session, user_id, now.date(), per_day):
             return
         midnight = datetime.combine(now.date() + timedelta(days=1), time(), tzinfo=UTC)
@@ -131,10 +140,10 @@ class ChatService:
             max(1, math.ceil((midnight - now).total_seconds())),
         )
 
-    async def _active_session(
+    async def _current_session(
         self, session: AsyncSession, user_id: uuid.UUID, project_id: uuid.UUID
     ) -> ChatSession:
-        chat = await chat_repository.get_active_session(session, user_id, project_id)
+        chat = await chat_repository.get_current_session(session, user_id, project_id)
         if chat is not None:
             return chat
         try:
@@ -143,7 +152,7 @@ class ChatService:
                     session, user_id, project_id, self._engine.name
                 )
         except IntegrityError:  # another request created it first
-            found = await chat_repository.get_active_session(session, user_id, project_id)
+            found = await chat_repository.get_current_session(session, user_id, project_id)
             if found is None:
                 raise
             return found
@@ -186,7 +195,7 @@ class ChatService:
         (so nothing more is written), then this instance's task is interrupted if it is here."""
         async with unit_of_work(self._sessions, write=True) as session:
             await require_project(session, project_id, user_id)
-            chat = await chat_repository.get_active_session(session, user_id, project_id)
+            chat = await chat_repository.get_current_session(session, user_id, project_id)
             turn = await chat_repository.get_running_turn(session, chat.id) if chat else None
             if turn is None:
                 return False
@@ -202,7 +211,7 @@ class ChatService:
         """End the conversation and delete its history; the next message starts a new one."""
         await self.cancel(user_id, project_id)
         async with unit_of_work(self._sessions, write=True) as session:
-            chat = await chat_repository.get_active_session(session, user_id, project_id)
+            chat = await chat_repository.get_current_session(session, user_id, project_id)
             if chat is not None:
                 await chat_repository.delete_session(session, chat.id)
 

@@ -9,13 +9,13 @@ from backend.core.errors import ConflictError, NotFoundError
 from backend.models import Project
 from backend.repositories import projects as project_repository
 from backend.repositories.projects import Fields
-from backend.schemas import common
 from backend.schemas.project import (
     ProjectCreate,
     ProjectDetail,
     ProjectPublic,
     ProjectUpdate,
 )
+from backend.schemas.user import AccountLimits
 
 
 async def require_project(
@@ -45,12 +45,13 @@ async def list_projects(session: AsyncSession, user_id: uuid.UUID) -> list[Proje
 
 
 async def create_project(
-    session: AsyncSession, user_id: uuid.UUID, data: ProjectCreate
+    session: AsyncSession, user_id: uuid.UUID, data: ProjectCreate, *, limits: AccountLimits
 ) -> ProjectPublic:
-    if await project_repository.count_projects(session, user_id) >= common.PROJECTS_PER_USER_MAX:
+    """`limits`: the account's (`services/limits.py`), which for a guest are smaller."""
+    maximum = limits.projects_per_account
+    if await project_repository.count_projects(session, user_id) >= maximum:
         raise ConflictError(
-            f"You have reached the limit of {common.PROJECTS_PER_USER_MAX} projects: "
-            "delete one to make room."
+            f"You have reached the limit of {maximum} projects: delete one to make room."
         )
     project = await project_repository.add_project(session, user_id, data.title, data.description)
     return project_public(project, 0)

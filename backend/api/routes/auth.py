@@ -1,4 +1,5 @@
-"""Sign-up, sign-in (JSON and the OAuth2 password form), sign-out."""
+"""Sign-up (a guest's too), guest accounts, sign-in (JSON and the OAuth2 password form),
+sign-out."""
 
 from typing import Annotated
 
@@ -10,6 +11,7 @@ from backend.api.deps import (
     CurrentUser,
     SessionDep,
     SettingsDep,
+    SigningUpGuest,
 )
 from backend.core.config import Settings
 from backend.schemas.user import (
@@ -37,6 +39,10 @@ _AUTH_ERRORS: dict[int | str, dict[str, str]] = {
 
 
 def _client_address(request: Request) -> str:
+    """The connection's peer. Behind a reverse proxy, uvicorn's `--proxy-headers` (the Docker
+    image's command) makes it the client's address from `X-Forwarded-For`, trusting only the
+    proxies in `FORWARDED_ALLOW_IPS`: a header sent by anyone else is ignored, so no client can
+    choose its own address to escape a throttle."""
     return request.client.host if request.client else "unknown"
 
 
@@ -60,13 +66,43 @@ def set_session_cookie(
     "/register",
     status_code=status.HTTP_201_CREATED,
     responses={
-        409: {"description": "An account with this email already exists"},
+        403: {"description": "A guest's session cookie sent from another site"},
+        409: {
+            "description": "An account with this email already exists, or the guest account "
+            "was signed up already"
+        },
         **HASHING_BUSY_ERROR,
     },
 )
-async def register_user(data: UserCreate, auth_service: AuthServiceDep) -> UserPublic:
-    """Create an account. Passwords are 8–128 characters; emails are case-insensitive."""
-    return await auth_service.register(data)
+async def register_user(
+    data: UserCreate, guest: SigningUpGuest, auth_service: AuthServiceDep
+) -> UserPublic:
+    """Create an account. Passwords are 8–128 characters; emails are case-insensitive.
+
+    Sent by a signed-in guest (its cookie or token), it turns that guest account into a full
+    one in place: the same id, every project and conversation kept, still signed in."""
+    return await auth_service.register(data, guest)
+
+
+@router.post(
+    "/guest",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        429: {
+            "description": "Too many guest accounts created from this address lately; see the "
+            "Retry-After header"
+        }
+    },
+)
+async def create_guest(
+    request: Request, response: Response, auth_service: AuthServiceDep, settings: SettingsDep
+) -> Token:
+    """Try Scenecraft without an account: a new guest account, signed in (a token and the
+    session cookie, as at login). It has no email or password and smaller limits (see
+    `GET /api/users/me`), and is deleted when unused for `GUEST_TTL_DAYS`; sign up
+    (`POST /api/auth/register` while signed in as the guest) to keep everything in it."""
+    issued = await auth_service.create_guest(_client_address(request))
+    return set_session_cookie(response, request, settings, issued)
 
 
 @router.post("/login", responses=_AUTH_ERRORS)

@@ -9,17 +9,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from fastapi.responses import StreamingResponse
 
-from backend.api.deps import ChatServiceDep, CurrentUser, DetachedUser, SessionDep
+from backend.api.deps import ChatServiceDep, CurrentUser, DetachedUser, SessionDep, SettingsDep
 from backend.assistant.engines.base import SilentSink
 from backend.assistant.tools import ToolResult
+from backend.core.config import Settings
 from backend.schemas.chat import (
     CancelResult,
     ChatHistory,
     ChatSendRequest,
     ChatTurnPublic,
 )
+from backend.services.auth import Account
 from backend.services.chat import ChatService
 from backend.services.chat_turn import PreparedTurn, TurnResult
+from backend.services.limits import account_limits
 
 router = APIRouter(prefix="/chat", tags=["chat"])
 
@@ -88,12 +91,20 @@ async def _turn_events(
     yield _final_event(task.result())
 
 
+def _per_day(settings: Settings, user: Account) -> int:
+    return account_limits(settings, is_guest=user.is_guest).assistant_messages_per_day
+
+
 @router.post("/{project_id}/send", responses=TURN_ERRORS)
 async def send_chat_message(
-    project_id: uuid.UUID, data: ChatSendRequest, user: DetachedUser, chat: ChatServiceDep
+    project_id: uuid.UUID,
+    data: ChatSendRequest,
+    user: DetachedUser,
+    chat: ChatServiceDep,
+    settings: SettingsDep,
 ) -> ChatTurnPublic:
     """Send a message and wait for the assistant's answer (tools run on the server)."""
-    started = await chat.start(user.id, project_id, data)
+    started = await chat.start(user.id, project_id, data, messages_per_day=_per_day(settings, user))
     if isinstance(started, PreparedTurn):
         started = await asyncio.shield(chat.launch(started, SilentSink()))
     if started.error:
@@ -108,9 +119,13 @@ async def send_chat_message(
     responses={200: {"content": {"text/event-stream": {}}}, **TURN_ERRORS},
 )
 async def stream_chat_message(
-    project_id: uuid.UUID, data: ChatSendRequest, user: DetachedUser, chat: ChatServiceDep
+    project_id: uuid.UUID,
+    data: ChatSendRequest,
+    user: DetachedUser,
+    chat: ChatServiceDep,
+    settings: SettingsDep,
 ) -> StreamingResponse:
-    started = await chat.start(user.id, project_id, data)
+    started = await chat.start(user.id, project_id, data, messages_per_day=_per_day(settings, user))
     return StreamingResponse(
         _turn_events(chat, started),
         media_type="text/event-stream",

@@ -4,7 +4,13 @@ import uuid
 
 from fastapi import APIRouter, Request, Response, status
 
-from backend.api.deps import CurrentUser, ProjectDocumentsDep, SessionDep, UncheckedClaims
+from backend.api.deps import (
+    CurrentUser,
+    ProjectDocumentsDep,
+    SessionDep,
+    SettingsDep,
+    UncheckedClaims,
+)
 from backend.schemas.project import (
     ProjectCreate,
     ProjectDetail,
@@ -16,6 +22,7 @@ from backend.schemas.project import (
 )
 from backend.services import projects as project_service
 from backend.services import scenes as scene_service
+from backend.services.limits import account_limits
 
 NOT_FOUND: dict[int | str, dict[str, str]] = {404: {"description": "No such project, or not yours"}}
 
@@ -31,9 +38,10 @@ async def list_projects(session: SessionDep, user: CurrentUser) -> list[ProjectP
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_project(
-    data: ProjectCreate, session: SessionDep, user: CurrentUser
+    data: ProjectCreate, session: SessionDep, user: CurrentUser, settings: SettingsDep
 ) -> ProjectPublic:
-    return await project_service.create_project(session, user.id, data)
+    limits = account_limits(settings, is_guest=user.is_guest)
+    return await project_service.create_project(session, user.id, data, limits=limits)
 
 
 IF_NONE_MATCH = {

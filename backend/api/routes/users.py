@@ -4,14 +4,13 @@ from fastapi import APIRouter, Request, Response
 
 from backend.api.deps import AuthServiceDep, CurrentUser, DetachedUser, SettingsDep
 from backend.api.routes.auth import HASHING_BUSY_ERROR, set_session_cookie
-from backend.schemas import common
 from backend.schemas.user import (
-    AccountLimits,
     CurrentUserPublic,
     PasswordChangeRequest,
     Token,
     UserPublic,
 )
+from backend.services.limits import account_limits
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -19,11 +18,7 @@ router = APIRouter(prefix="/users", tags=["users"])
 @router.get("/me")
 async def read_current_user(user: CurrentUser, settings: SettingsDep) -> CurrentUserPublic:
     """The account, with the limits the server enforces on it."""
-    limits = AccountLimits(
-        projects_per_account=common.PROJECTS_PER_USER_MAX,
-        scenes_per_project=common.SCENES_PER_PROJECT_MAX,
-        assistant_messages_per_day=settings.CHAT_MESSAGES_PER_DAY,
-    )
+    limits = account_limits(settings, is_guest=user.is_guest)
     return CurrentUserPublic(**UserPublic.model_validate(user).model_dump(), limits=limits)
 
 
@@ -31,7 +26,10 @@ async def read_current_user(user: CurrentUser, settings: SettingsDep) -> Current
     "/me/password",
     responses={
         401: {"description": "The current password is wrong"},
-        409: {"description": "The password was changed meanwhile"},
+        409: {
+            "description": "The password was changed meanwhile, or the account is a guest's "
+            "(which has none)"
+        },
         **HASHING_BUSY_ERROR,
     },
 )
