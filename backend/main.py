@@ -1,5 +1,6 @@
 """The application factory: `uvicorn backend.main:create_app --factory`."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -22,6 +23,7 @@ from backend.core.config import Settings, get_settings
 from backend.core.db import RowReader, create_engine, create_session_factory
 from backend.core.logging import configure_logging
 from backend.core.security import PasswordHasher, TokenService
+from backend.jobs.cleanup import run_periodically
 from backend.services.auth import AuthService
 from backend.services.chat import ChatService
 from backend.services.project_documents import ProjectDocuments
@@ -64,7 +66,15 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        cleanup = (
+            asyncio.create_task(run_periodically(settings, session_factory, model_client))
+            if settings.CLEANUP_INTERVAL_MINUTES > 0
+            else None
+        )
         yield
+        if cleanup is not None:
+            cleanup.cancel()
+            await asyncio.gather(cleanup, return_exceptions=True)
         await chat_service.close()
         await model_client.close()
         await engine.dispose()

@@ -88,6 +88,26 @@ async def advisory_lock(session: AsyncSession, name: str, *, wait: bool = True) 
     return wait or bool(taken)
 
 
+@asynccontextmanager
+async def exclusively(
+    session_factory: async_sessionmaker[AsyncSession], name: str
+) -> AsyncIterator[bool]:
+    """Whether this process may do the work named `name` now, held for the block: on
+    PostgreSQL a transaction-scoped advisory lock taken without waiting (False: another
+    instance holds it), its transaction idle meanwhile and never writing. SQLite serves one
+    instance, so always True."""
+    async with session_factory() as session:
+        if session.bind is None or session.bind.dialect.name != "postgresql":
+            yield True
+            return
+        try:
+            yield bool(
+                await session.scalar(select(func.pg_try_advisory_xact_lock(func.hashtext(name))))
+            )
+        finally:
+            await session.rollback()
+
+
 class RowReader:
     """Runs a read-only SELECT outside any transaction, for the busiest read, where
     SQLAlchemy's per-execution work costs more than the query itself.

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.models import ChatMessage, ChatSession, ChatTurn
+from backend.models import ChatMessage, ChatSession, ChatTurn, DiscardedThread
 from backend.models.chat import RUNNING
 
 
@@ -225,3 +225,82 @@ async def record_tool_calls(
 
 async def touch_session(session: AsyncSession, session_id: uuid.UUID, **values: Any) -> None:
     await session.execute(update(ChatSession).where(ChatSession.id == session_id).values(**values))
+
+
+# --- clean-up (the cleanup job) ------------------------------------------------------------------
+
+
+async def deactivate_idle_sessions(
+    session: AsyncSession, *, idle_before: datetime, limit: int
+) -> tuple[int, list[str]]:
+    """Mark up to `limit` active conversations with no message since `idle_before` inactive,
+    letting go of their provider threads (queued for deletion): (how many, the thread ids)."""
+    rows = (
+        await session.execute(
+            select(ChatSession.id, ChatSession.openai_thread_id)
+            .where(ChatSession.is_active.is_(True), ChatSession.last_message_at < idle_before)
+            .order_by(ChatSession.last_message_at)
+            .limit(limit)
+            .with_for_update()
+        )
+    ).all()
+    if not rows:
+        return 0, []
+    await session.execute(
+        update(ChatSession)
+        .where(ChatSession.id.in_([row.id for row in rows]))
+        .values(is_active=False, openai_thread_id=None)
+    )
+    threads = [row.openai_thread_id for row in rows if row.openai_thread_id]
+    await discard_threads(session, threads)
+    return len(rows), threads
+
+
+async def threads_of_users(session: AsyncSession, user_ids: Sequence[uuid.UUID]) -> list[str]:
+    result = await session.scalars(
+        select(ChatSession.openai_thread_id).where(
+            ChatSession.user_id.in_(user_ids), ChatSession.openai_thread_id.is_not(None)
+        )
+    )
+    return [thread_id for thread_id in result if thread_id]
+
+
+async def discard_threads(session: AsyncSession, thread_ids: Sequence[str]) -> None:
+    """Queue provider threads for deletion (each once)."""
+    if not thread_ids:
+        return
+    queued = set(
+        await session.scalars(
+            select(DiscardedThread.thread_id).where(DiscardedThread.thread_id.in_(thread_ids))
+        )
+    )
+    session.add_all(
+        DiscardedThread(thread_id=thread_id)
+        for thread_id in dict.fromkeys(thread_ids)
+        if thread_id not in queued
+    )
+    await session.flush()
+
+
+async def discarded_threads(session: AsyncSession, limit: int) -> list[str]:
+    """The threads waiting longest for deletion at the provider."""
+    result = await session.scalars(
+        select(DiscardedThread.thread_id).order_by(DiscardedThread.created_at).limit(limit)
+    )
+    return list(result)
+
+
+async def forget_threads(session: AsyncSession, thread_ids: Sequence[str]) -> None:
+    """The provider deleted these: nothing more to do for them."""
+    if thread_ids:
+        await session.execute(
+            delete(DiscardedThread).where(DiscardedThread.thread_id.in_(thread_ids))
+        )
+
+
+async def note_thread_failure(session: AsyncSession, thread_id: str, error: str) -> None:
+    await session.execute(
+        update(DiscardedThread)
+        .where(DiscardedThread.thread_id == thread_id)
+        .values(attempts=DiscardedThread.attempts + 1, last_error=error)
+    )

@@ -60,6 +60,12 @@ class ChatTurnPublic(PublicModel):
 
 class ChatHistory(PublicModel):
     session_id: uuid.UUID | None
+    is_active: bool | None = Field(
+        default=None,
+        description="`false` once the conversation has been idle for CHAT_CONVERSATION_TTL_DAYS "
+        "(still readable; the next message makes it active again); `null` before the first "
+        "message",
+    )
     messages: list[ChatMessagePublic]
 
 

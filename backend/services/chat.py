@@ -65,7 +65,11 @@ class ChatService:
         messages = await chat_repository.list_messages(
             session, chat.id, limit=limit, before=before_at
         )
-        return ChatHistory(session_id=chat.id, messages=[public_message(m) for m in messages])
+        return ChatHistory(
+            session_id=chat.id,
+            is_active=chat.is_active,
+            messages=[public_message(m) for m in messages],
+        )
 
     # --- starting a turn -------------------------------------------------------------------------
 

@@ -252,6 +252,8 @@ class TurnRunner:
                     session,
                     prepared.session_id,
                     last_message_at=now,
+                    # Even if the cleanup job found it idle while this turn ran.
+                    is_active=True,
                     openai_thread_id=output.thread_id or prepared.thread_id,
                     openai_response_id=output.response_id,
                 )

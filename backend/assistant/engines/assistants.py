@@ -263,3 +263,13 @@ class AssistantsEngine:
         )
         await sink.delta(reply)
         return reply
+
+
+async def delete_thread(client: AsyncOpenAI, thread_id: str) -> None:
+    """Delete a conversation's thread at the provider; one that is already gone counts as
+    deleted. Any other failure is a ProviderError (the caller retries later)."""
+    async with provider_call():
+        try:
+            await client.beta.threads.delete(thread_id)
+        except openai.NotFoundError:
+            return

@@ -312,7 +312,11 @@ async def retrieve_thread(request: Request, thread_id: str) -> JSONResponse:
 
 @router.delete("/threads/{thread_id}")
 async def delete_thread(request: Request, thread_id: str) -> JSONResponse:
-    state_of(request).threads.pop(thread_id)
+    # The fault and latency knobs hold here too, so a cleanup that meets a failing provider is
+    # tested for real.
+    state = state_of(request)
+    await knobs_for(request, state.settings, None).before_answer()
+    state.threads.pop(thread_id)
     return _json({"id": thread_id, "object": "thread.deleted", "deleted": True})
 
 
