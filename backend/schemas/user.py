@@ -54,10 +54,6 @@ class UserPublic(PublicModel):
     id: uuid.UUID
     email: str | None = Field(description="`null` for a guest account")
     created_at: datetime
-    is_guest: bool = Field(
-        description='A guest account ("Try it without an account"): smaller limits, deleted '
-        "when unused for a while; signing up (POST /api/auth/register) keeps everything in it"
-    )
 
 
 class AccountLimits(PublicModel):
@@ -69,6 +65,10 @@ class AccountLimits(PublicModel):
 
 
 class CurrentUserPublic(UserPublic):
+    is_guest: bool = Field(
+        description='A guest account ("Try it without an account"): smaller limits, deleted '
+        "when unused for a while; signing up (POST /api/auth/register) keeps everything in it"
+    )
     limits: AccountLimits
 
 

@@ -4,7 +4,7 @@
 
 const routes = [
   { pattern: /^\/login\/?$/, page: "login", public: true },
-  { pattern: /^\/register\/?$/, page: "register", public: true },
+  { pattern: /^\/register\/?$/, page: "register", public: true, optionalUser: true },
   { pattern: /^\/projects\/?$/, page: "projects", nav: "projects" },
   { pattern: /^\/canvas\/([0-9a-fA-F-]{36})\/?$/, page: "canvas", nav: "projects" },
   { pattern: /^\/chat\/([0-9a-fA-F-]{36})\/?$/, page: "chat", nav: "projects" },

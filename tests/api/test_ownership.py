@@ -17,6 +17,7 @@ PUBLIC_ROUTES = {
     ("POST", "/api/auth/register"),
     ("POST", "/api/auth/login"),
     ("POST", "/api/auth/token"),
+    ("POST", "/api/auth/guest"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
 }

@@ -37,9 +37,14 @@ async def read_home(user: OptionalUser) -> RedirectResponse:
 
 
 @router.get("/login")
-@router.get("/register")
 async def read_public_page() -> HTMLResponse:
     return _shell()
+
+
+@router.get("/register")
+async def read_register_page(user: OptionalUser) -> HTMLResponse:
+    """Public; a signed-in browser (a guest signing up in place) gets the navigation."""
+    return _shell(signed_in=user is not None)
 
 
 @router.get("/projects")

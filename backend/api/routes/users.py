@@ -19,7 +19,9 @@ router = APIRouter(prefix="/users", tags=["users"])
 async def read_current_user(user: CurrentUser, settings: SettingsDep) -> CurrentUserPublic:
     """The account, with the limits the server enforces on it."""
     limits = account_limits(settings, is_guest=user.is_guest)
-    return CurrentUserPublic(**UserPublic.model_validate(user).model_dump(), limits=limits)
+    return CurrentUserPublic(
+        **UserPublic.model_validate(user).model_dump(), is_guest=user.is_guest, limits=limits
+    )
 
 
 @router.put(

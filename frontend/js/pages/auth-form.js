@@ -47,7 +47,7 @@ function fieldInput(name, label, attributes, hint) {
   return { node, input, show };
 }
 
-export function authPage(root, { title, submitLabel, passwordHint, autocomplete, switchText, switchLink, switchLabel, fieldForStatus = {}, onSubmit }) {
+export function authPage(root, { title, lead, submitLabel, passwordHint, autocomplete, switchText, switchLink, switchLabel, fieldForStatus = {}, onSubmit, after }) {
   const errors = errorBox();
   const fields = {
     email: fieldInput("email", "Email", { type: "email", autocomplete: "email", maxlength: 254 }),
@@ -95,8 +95,10 @@ export function authPage(root, { title, submitLabel, passwordHint, autocomplete,
     el("section", { class: "auth" },
       el("div", { class: "brand" }, el("span", { class: "brand-mark", "aria-hidden": "true" }, "▦"), "Scenecraft"),
       el("h1", {}, title),
+      lead ? el("p", { class: "lead", dataset: { testid: "auth-lead" } }, lead) : null,
       form,
-      el("p", { class: "switch" }, switchText, " ", el("a", { href: switchLink }, switchLabel))),
+      after || null,
+      switchText ? el("p", { class: "switch" }, switchText, " ", el("a", { href: switchLink }, switchLabel)) : null),
   );
   email.focus();
 }

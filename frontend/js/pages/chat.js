@@ -295,6 +295,13 @@ export async function render(root, { params: [projectId] }) {
   if (!NARROW.matches) input.focus({ preventScroll: true });
 
   const history = await api(`/api/chat/${project.id}/messages?limit=200`);
+  if (history.is_active === false) {
+    // Idle past the server's TTL: readable as ever; the next message takes it up again.
+    const note = el("p", { class: "notice", role: "note", dataset: { testid: "conversation-inactive" } },
+      "This conversation was idle for a long time, so it was archived. You can still read it, and your next message picks it up again.");
+    log.before(note);
+    form.addEventListener("submit", () => note.remove(), { once: true });
+  }
   for (const message of history.messages) {
     if (message.role === "user") {
       addBubble("user", message.content);

@@ -1,8 +1,23 @@
 import { api, signOut } from "../api.js";
 import { el, errorBox, formatDate, setTitle, toast } from "../ui.js";
 
+/** A guest has no email or password yet: the one thing to do here is to create the account. */
+function renderGuest(root, user) {
+  root.replaceChildren(
+    el("div", { class: "narrow" },
+      el("div", { class: "page-header" }, el("h1", {}, "Profile")),
+      el("section", { class: "card" },
+        el("dl", { class: "details" },
+          el("dt", {}, "Account"), el("dd", { dataset: { testid: "profile-email" } }, "Guest (no email yet)"),
+          el("dt", {}, "Started"), el("dd", { dataset: { testid: "member-since" } }, formatDate(user.created_at))),
+        el("p", { class: "hint" }, "Add an email and a password to keep this account and everything in it."),
+        el("a", { class: "button", href: "/register?next=/profile", dataset: { testid: "profile-sign-up" } }, "Create your account"))),
+  );
+}
+
 export async function render(root, { user }) {
   setTitle("Profile");
+  if (user.is_guest) return renderGuest(root, user);
   const errors = errorBox();
   const current = el("input", { id: "current-password", type: "password", autocomplete: "current-password", required: true });
   const replacement = el("input", { id: "new-password", type: "password", autocomplete: "new-password", required: true, "aria-describedby": "new-password-hint" });
