@@ -270,14 +270,17 @@ async def delete_users(session: AsyncSession, user_ids: Sequence[uuid.UUID]) -> 
 async def delete_ended_auth_sessions(
     session: AsyncSession, *, now: datetime, idle_since: datetime
 ) -> int:
-    """Sign-in sessions no token can use any more: expired, revoked, or idle too long."""
+    """Sign-in sessions no token can use any more: expired, revoked, or idle too long. A
+    guest's are kept: they are the record of when it was last used (`unused_guests_query`),
+    and they go with the guest."""
     result = await session.execute(
         delete(AuthSession).where(
             or_(
                 AuthSession.expires_at <= now,
                 AuthSession.revoked_at.is_not(None),
                 AuthSession.last_seen_at <= idle_since,
-            )
+            ),
+            AuthSession.user_id.not_in(select(User.id).where(User.is_guest.is_(True))),
         )
     )
     return rowcount(result)

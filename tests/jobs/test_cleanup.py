@@ -25,7 +25,14 @@ from backend.core.db import unit_of_work
 from backend.jobs.cleanup import RULES, CleanupContext, Rule, run_cleanup
 from backend.models import AuthSession, ChatSession, DiscardedThread, GuestCreation, User
 from backend.models.user import LoginFailure
-from tests.conftest import ROOT, AppFactory, ThrowawayDatabase, UserFactory, asgi_client
+from tests.conftest import (
+    ROOT,
+    AppFactory,
+    TestUser,
+    ThrowawayDatabase,
+    UserFactory,
+    asgi_client,
+)
 from tests.servers import eventually
 
 LONG_AGO = timedelta(days=400)
@@ -85,7 +92,7 @@ async def converse(client: httpx.AsyncClient, headers: dict[str, str], title: st
 async def thread_of(app: FastAPI, project_id: str) -> str | None:
     return await scalar(  # type: ignore[no-any-return]
         app,
-        select(ChatSession.openai_thread_id).where(ChatSession.project_id == project_id),
+        select(ChatSession.openai_thread_id).where(ChatSession.project_id == uuid.UUID(project_id)),
     )
 
 
@@ -100,7 +107,7 @@ async def thread_exists(provider: AsyncOpenAI, thread_id: str) -> bool:
 def idle_for(project_id: str, age: timedelta) -> Any:
     return (
         update(ChatSession)
-        .where(ChatSession.project_id == project_id)
+        .where(ChatSession.project_id == uuid.UUID(project_id))
         .values(last_message_at=datetime.now(UTC) - age)
     )
 
@@ -201,12 +208,11 @@ async def test_a_provider_that_fails_deletions_is_retried_and_blocks_nothing(
 
 
 async def test_a_failing_rule_is_reported_and_the_others_still_run(
-    app: FastAPI, provider: AsyncOpenAI, client: httpx.AsyncClient
+    app: FastAPI, provider: AsyncOpenAI, user: TestUser
 ) -> None:
     async def broken(context: CleanupContext) -> dict[str, int]:
         raise RuntimeError("the rule broke")
 
-    await client.post("/api/auth/guest")
     await execute(app, update(AuthSession).values(expires_at=_ago(timedelta(seconds=1))))
     report = await run_cleanup(
         app.state.settings,
@@ -375,9 +381,8 @@ class _Gate(httpx2.AsyncBaseTransport):
 
 
 async def test_the_app_runs_the_job_on_its_timer(
-    make_app: AppFactory, client: httpx.AsyncClient, app: FastAPI
+    make_app: AppFactory, user: TestUser, app: FastAPI
 ) -> None:
-    await client.post("/api/auth/guest")
     await execute(app, update(AuthSession).values(expires_at=_ago(timedelta(seconds=1))))
     timed = make_app(CLEANUP_INTERVAL_MINUTES=0.001)
     async with timed.router.lifespan_context(timed):
