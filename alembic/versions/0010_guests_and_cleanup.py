@@ -24,9 +24,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.alter_column("email", existing_type=sa.String(length=254), nullable=True)
-        batch_op.alter_column(
-            "hashed_password", existing_type=sa.String(length=255), nullable=True
-        )
+        batch_op.alter_column("hashed_password", existing_type=sa.String(length=255), nullable=True)
         batch_op.add_column(
             sa.Column("is_guest", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
@@ -50,9 +48,7 @@ def upgrade() -> None:
     with op.batch_alter_table("chat_session", schema=None) as batch_op:
         batch_op.drop_index("uq_chat_session_active")
     with op.batch_alter_table("chat_session", schema=None) as batch_op:
-        batch_op.alter_column(
-            "is_active", new_column_name="is_current", existing_type=sa.Boolean()
-        )
+        batch_op.alter_column("is_active", new_column_name="is_current", existing_type=sa.Boolean())
     with op.batch_alter_table("chat_session", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("is_active", sa.Boolean(), server_default=sa.true(), nullable=False)
@@ -89,9 +85,7 @@ def downgrade() -> None:
         batch_op.drop_index("uq_chat_session_current")
         batch_op.drop_column("is_active")
     with op.batch_alter_table("chat_session", schema=None) as batch_op:
-        batch_op.alter_column(
-            "is_current", new_column_name="is_active", existing_type=sa.Boolean()
-        )
+        batch_op.alter_column("is_current", new_column_name="is_active", existing_type=sa.Boolean())
     with op.batch_alter_table("chat_session", schema=None) as batch_op:
         batch_op.create_index(
             "uq_chat_session_active",
@@ -107,5 +101,7 @@ def downgrade() -> None:
     op.execute("DELETE FROM user_account WHERE is_guest")
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.drop_column("is_guest")
-        batch_op.alter_column("hashed_password", existing_type=sa.String(length=255), nullable=False)
+        batch_op.alter_column(
+            "hashed_password", existing_type=sa.String(length=255), nullable=False
+        )
         batch_op.alter_column("email", existing_type=sa.String(length=254), nullable=False)
