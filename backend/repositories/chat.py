@@ -283,9 +283,12 @@ async def discard_threads(session: AsyncSession, thread_ids: Sequence[str]) -> N
 
 
 async def discarded_threads(session: AsyncSession, limit: int) -> list[str]:
-    """The threads waiting longest for deletion at the provider."""
+    """The threads to delete at the provider next: those tried least first (so one the
+    provider keeps refusing cannot hold up the rest), then the longest waiting."""
     result = await session.scalars(
-        select(DiscardedThread.thread_id).order_by(DiscardedThread.created_at).limit(limit)
+        select(DiscardedThread.thread_id)
+        .order_by(DiscardedThread.attempts, DiscardedThread.created_at)
+        .limit(limit)
     )
     return list(result)
 

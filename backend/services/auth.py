@@ -32,7 +32,8 @@ class Account:
     created_at: datetime
     token_version: int
     session_id: uuid.UUID
-    is_guest: bool = False
+    is_guest: bool
+    """Smaller limits (`services/limits.py`); no email or password until it signs up."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -207,6 +207,52 @@ async def test_a_provider_that_fails_deletions_is_retried_and_blocks_nothing(
         assert await scalar(chat_app, select(func.count()).select_from(DiscardedThread)) == 0
 
 
+async def test_threads_the_provider_keeps_refusing_do_not_hold_up_the_rest(
+    chat_app: FastAPI, offline: FastAPI, provider: AsyncOpenAI, make_user: UserFactory
+) -> None:
+    """Older threads that failed before go to the back of the queue: after three failures in a
+    row a run stops, and they must not be the only ones it ever tries."""
+    async with asgi_client(chat_app) as client:
+        user = await make_user()
+        project = await converse(client, user.headers, "Fresh")
+    thread = await thread_of(chat_app, project)
+    assert thread
+    stuck = [f"thread_stuck_{index}" for index in range(3)]
+    async with unit_of_work(chat_app.state.session_factory, write=True) as session:
+        session.add_all(
+            DiscardedThread(thread_id=thread_id, attempts=1, created_at=_ago(LONG_AGO))
+            for thread_id in stuck
+        )
+    await execute(chat_app, idle_for(project, timedelta(days=31)))
+    refusing = AsyncOpenAI(
+        api_key="offline",
+        base_url=IN_PROCESS_BASE_URL,
+        http_client=httpx2.AsyncClient(transport=_Refusing(offline, set(stuck))),
+        max_retries=0,
+    )
+    counts = await cleanup(chat_app, refusing)
+    await refusing.close()
+    assert counts["provider_threads"] == {"deleted": 1, "failed": 3}
+    assert not await thread_exists(provider, thread)
+    left = {row for row in await _all(chat_app, select(DiscardedThread.thread_id))}
+    assert left == set(stuck)
+
+
+class _Refusing(httpx2.AsyncBaseTransport):
+    """The offline provider, answering 500 to the deletion of the `refused` threads."""
+
+    def __init__(self, app: FastAPI, refused: set[str]) -> None:
+        self._inner = httpx2.ASGITransport(app=app)
+        self._refused = refused
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        if request.method == "DELETE" and request.url.path.rsplit("/", 1)[-1] in self._refused:
+            return httpx2.Response(
+                500, json={"error": {"message": "refused", "type": "server_error"}}
+            )
+        return await self._inner.handle_async_request(request)
+
+
 async def test_a_failing_rule_is_reported_and_the_others_still_run(
     app: FastAPI, provider: AsyncOpenAI, user: TestUser
 ) -> None:
