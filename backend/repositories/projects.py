@@ -114,6 +114,9 @@ async def get_project_with_scenes(
 
 
 async def count_projects(session: AsyncSession, user_id: uuid.UUID) -> int:
+    """The user's projects, counted with the user's row locked until the transaction ends, so
+    concurrent creations (on any instance) count one after another and a limit holds."""
+    await session.execute(select(User.id).where(User.id == user_id).with_for_update())
     result = await session.execute(
         select(func.count()).select_from(Project).where(Project.user_id == user_id)
     )

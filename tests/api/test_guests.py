@@ -1,6 +1,7 @@
 """Guest accounts: try without an account, with smaller limits, throttled per address, and sign
 up in place (same id, everything kept)."""
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -187,6 +188,21 @@ async def test_a_guest_cannot_exceed_its_limits(
             assert (
                 await client.post("/api/projects", json={"title": title}, headers=full)
             ).status_code == 201
+
+
+async def test_concurrent_creations_cannot_pass_a_guest_limit(make_app: AppFactory) -> None:
+    app = make_app(GUEST_MAX_PROJECTS=3)
+    async with asgi_client(app) as client:
+        token = await start_guest(client)
+        client.cookies.clear()
+        responses = await asyncio.gather(
+            *(
+                client.post("/api/projects", json={"title": f"P{n}"}, headers=bearer(token))
+                for n in range(8)
+            )
+        )
+        assert sorted(response.status_code for response in responses) == [201] * 3 + [409] * 5
+        assert len((await client.get("/api/projects", headers=bearer(token))).json()) == 3
 
 
 async def test_guest_creation_is_throttled_per_address(make_app: AppFactory) -> None:
