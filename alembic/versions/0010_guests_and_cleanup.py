@@ -97,8 +97,13 @@ def downgrade() -> None:
     with op.batch_alter_table("guest_creation", schema=None) as batch_op:
         batch_op.drop_index("ix_guest_creation_client_address_created_at")
     op.drop_table("guest_creation")
-    # Guests have no email to keep: they go, with their data, before the columns tighten.
-    op.execute("DELETE FROM user_account WHERE is_guest")
+    # The columns tighten: a guest keeps its data under a placeholder email no one receives and
+    # a hash no password matches (deleting it would orphan its rows where SQLite's foreign keys
+    # are off, as they are during migrations).
+    op.execute(
+        "UPDATE user_account SET email = 'guest-' || id || '@guest.invalid', "
+        "hashed_password = '!' WHERE is_guest"
+    )
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.drop_column("is_guest")
         batch_op.alter_column(
