@@ -98,6 +98,7 @@ async def test_guest_pages_at_phone_width(browser: Browser, live_url: str) -> No
         await page.screenshot(path=str(SCREENSHOTS / "guest-375-login.png"), full_page=True)
         await page.get_by_test_id("try-as-guest").click()
         await page.wait_for_url("**/projects")
+        await expect(page.locator("main[data-ready=true]")).to_be_attached()
         banner = page.get_by_test_id("guest-banner")
         await expect(banner).to_be_visible()
         box = await banner.bounding_box()
@@ -106,6 +107,7 @@ async def test_guest_pages_at_phone_width(browser: Browser, live_url: str) -> No
         await page.screenshot(path=str(SCREENSHOTS / "guest-375-projects.png"), full_page=True)
         await page.get_by_test_id("guest-sign-up").click()
         await page.wait_for_url("**/register?next=*")
+        await expect(page.get_by_test_id("auth-lead")).to_be_visible()
         await page.screenshot(path=str(SCREENSHOTS / "guest-375-register.png"), full_page=True)
     finally:
         await context.close()
