@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.util import greenlet_spawn
+from sqlalchemy.util import await_, greenlet_spawn
 
 from backend.core.config import Settings
 
@@ -103,18 +103,23 @@ class RowReader:
             compiled = statement.compile(dialect=self._engine.dialect)
             self._compiled[statement] = compiled
         arguments = [parameters[name] for name in compiled.positiontup or ()]
-        pooled = await self._engine.raw_connection()
+        # One hop into a greenlet for the whole read, not one each for checkout and return: the
+        # pool's own code is synchronous and awaits through the greenlet only when it must
+        # (opening, recycling or closing a connection).
+        return await greenlet_spawn(self._fetch, compiled.string, arguments)
+
+    def _fetch(self, sql: str, arguments: Sequence[Any]) -> Sequence[Sequence[Any]]:
+        pooled = self._engine.sync_engine.raw_connection()
         try:
             driver = pooled.driver_connection
             assert driver is not None  # only an invalidated connection has none
-            records: Sequence[Sequence[Any]] = await driver.fetch(compiled.string, *arguments)
+            records: Sequence[Sequence[Any]] = await_(driver.fetch(sql, *arguments))
         except BaseException:
             # Cut off mid-statement (cancelled, or the server went away): never reuse it.
-            await greenlet_spawn(pooled.invalidate)
+            pooled.invalidate()
             raise
         finally:
-            # The pool may close an overflow connection on the way back: that awaits.
-            await greenlet_spawn(pooled.close)
+            pooled.close()
         return records
 
     async def first_row(
