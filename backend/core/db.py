@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import Select, event
+from sqlalchemy import CompoundSelect, Select, event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -21,6 +21,8 @@ from backend.core.config import Settings
 # starts with BEGIN IMMEDIATE, so two writers queue on the busy timeout instead of one failing
 # with "database is locked" when it upgrades a read lock.
 SQLITE_WRITE_OPTION = "scenecraft_sqlite_write"
+
+ReadStatement = Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -90,10 +92,10 @@ class RowReader:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._uses_asyncpg = engine.dialect.driver == "asyncpg"
-        self._compiled: dict[Select[*tuple[Any, ...]], SQLCompiler] = {}
+        self._compiled: dict[ReadStatement, SQLCompiler] = {}
 
     async def rows(
-        self, statement: Select[*tuple[Any, ...]], parameters: Mapping[str, Any]
+        self, statement: ReadStatement, parameters: Mapping[str, Any]
     ) -> Sequence[Sequence[Any]]:
         if not self._uses_asyncpg:
             async with self._engine.connect() as connection:
@@ -123,7 +125,7 @@ class RowReader:
         return records
 
     async def first_row(
-        self, statement: Select[*tuple[Any, ...]], parameters: Mapping[str, Any]
+        self, statement: ReadStatement, parameters: Mapping[str, Any]
     ) -> Sequence[Any] | None:
         rows = await self.rows(statement, parameters)
         return rows[0] if rows else None
