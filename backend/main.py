@@ -12,7 +12,7 @@ from openai import AsyncOpenAI
 from starlette.types import ASGIApp
 
 from backend.api.errors import register_error_handlers
-from backend.api.middleware import EdgeMiddleware, HeadMiddleware, RequestLimitsMiddleware
+from backend.api.middleware import EdgeMiddleware
 from backend.api.openapi import document_sign_in_errors
 from backend.api.router import api_router, not_found
 from backend.api.routes import docs, health, pages
@@ -40,9 +40,7 @@ Errors are `{"detail": ...}`: 401 bad credentials, 404 missing *or not yours*, 4
 class ScenecraftApp(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
         # Outside ServerErrorMiddleware, so its 500s get security headers and a log line too.
-        limit = self.state.settings.MAX_BODY_BYTES
-        app = HeadMiddleware(super().build_middleware_stack())
-        return EdgeMiddleware(RequestLimitsMiddleware(app, limit))
+        return EdgeMiddleware(super().build_middleware_stack(), self.state.settings.MAX_BODY_BYTES)
 
     def openapi(self) -> dict[str, Any]:
         if self.openapi_schema is None:

@@ -73,7 +73,7 @@ _METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
     """The methods some route of the app serves at this request's path, read from the routes
     themselves (a route whose path matches and method does not is a partial match), so it
-    cannot drift from them. HEAD goes with GET (`HeadMiddleware`)."""
+    cannot drift from them. HEAD goes with GET (`EdgeMiddleware` serves it)."""
     methods: set[str] = set()
     for route in iter_route_contexts(app.routes):
         if route.methods and route.matches(scope)[0] is not Match.NONE:

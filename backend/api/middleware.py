@@ -1,5 +1,5 @@
-"""Pure ASGI middleware wrapped around the whole app, outside Starlette's error handling, so even
-an unhandled-exception 500 carries the security headers and gets logged."""
+"""The app's edge: one pure ASGI middleware wrapped around the whole app, outside Starlette's
+error handling, so even an unhandled-exception 500 carries the security headers and gets logged."""
 
 import json
 import logging
@@ -58,48 +58,6 @@ def _header_set(docs: bool, https: bool, api: bool) -> tuple[tuple[bytes, bytes]
     return tuple(headers)
 
 
-class EdgeMiddleware:
-    """Adds the security headers to every response and logs one structured line per request
-    (method, path, status, duration; never bodies, query strings or credentials), except for
-    probes that succeed."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status_code = 500
-
-        async def send_with_headers(message: Message) -> None:
-            nonlocal status_code
-            if message["type"] == "http.response.start":
-                status_code = message["status"]
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(n, v) for n, v in _security_headers(scope) if n not in present]
-                message["headers"] = [*message.get("headers", []), *extra]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_headers)
-        finally:
-            quiet = status_code < 400 and scope["path"] in PROBE_PATHS
-            if not quiet and request_log.isEnabledFor(logging.INFO):
-                client = scope.get("client")
-                request_log.info(
-                    "request",
-                    extra={
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "status": status_code,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                        "client": client[0] if client else None,
-                    },
-                )
-
-
 MAX_HEADER_BYTES = 16 * 1024
 # Deep enough for any body this API takes (they nest three levels at most), shallow enough that
 # no parser recurses far on a crafted one.
@@ -133,10 +91,13 @@ def _body_fault(media_type: bytes, body: bytes) -> dict[str, object] | None:
     text = body
     if media_type == b"application/x-www-form-urlencoded":
         text = unquote_to_bytes(body.replace(b"+", b" "))
-    try:
-        text.decode()
-    except UnicodeDecodeError:
-        return _invalid_body("The body is not valid UTF-8", "unicode_error")
+    # ASCII is UTF-8, and checking for it builds no string, so only other bodies are decoded
+    # here: the JSON parser's own decoding lets encoded lone surrogates through.
+    if not text.isascii():
+        try:
+            text.decode()
+        except UnicodeDecodeError:
+            return _invalid_body("The body is not valid UTF-8", "unicode_error")
     # Never valid JSON (a NUL in a string is written \u0000), and leading NULs make Python's
     # JSON reader take UTF-8 for UTF-16 and fail outside the 422 path.
     if media_type != b"application/x-www-form-urlencoded" and b"\x00" in body:
@@ -155,66 +116,6 @@ def _text_media_type(headers: dict[bytes, bytes]) -> bytes | None:
     if media_type in (b"application/json", b"application/x-www-form-urlencoded"):
         return media_type
     return media_type if media_type.endswith(b"+json") else None
-
-
-class RequestLimitsMiddleware:
-    """Refuses a request the app should never parse, before it does, with a JSON answer: a
-    header block over MAX_HEADER_BYTES (431, under any server), a body over the cap (413: at
-    once when Content-Length says so, else while reading), a JSON or form body that is not
-    UTF-8 or nests deeper than MAX_JSON_DEPTH (422: FastAPI would say 400 or fail deep in
-    its parser)."""
-
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
-        self.app = app
-        self.max_body_bytes = max_body_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        header_bytes = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
-        if header_bytes > MAX_HEADER_BYTES:
-            detail = f"Request header fields too large: the limit is {MAX_HEADER_BYTES} bytes"
-            await _refuse(send, 431, {"detail": detail})
-            return
-        limit = self.max_body_bytes
-        headers = dict(scope["headers"])
-        declared = headers.get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > limit:
-            await _refuse(send, 413, {"detail": BodyTooLargeError(limit).detail})
-            return
-        received = 0
-        response_started = False
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise BodyTooLargeError(limit)
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            response_started = response_started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            media_type = _text_media_type(headers)
-            if media_type is None:
-                await self.app(scope, counting_receive, tracking_send)
-                return
-            body, app_receive = await _read_body(counting_receive)
-            fault = _body_fault(media_type, body) if body else None
-            if fault is not None:
-                await _refuse(send, 422, fault)
-                return
-            await self.app(scope, app_receive, tracking_send)
-        except BodyTooLargeError:
-            if response_started:
-                raise
-            await _refuse(send, 413, {"detail": BodyTooLargeError(limit).detail})
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
@@ -254,22 +155,98 @@ async def _refuse(send: Send, status_code: int, content: dict[str, object]) -> N
     await send({"type": "http.response.body", "body": body})
 
 
-class HeadMiddleware:
-    """HEAD is GET without the body (RFC 9110) wherever a route serves GET: the app sees a GET
-    and its body is dropped here, its headers (Content-Length too) kept."""
+class EdgeMiddleware:
+    """Everything the app does at its edge, in one pass: a layer wraps every request, so each
+    one more costs its closures and awaits on every request (probes included).
 
-    def __init__(self, app: ASGIApp) -> None:
+    - Refuses what the app should never parse, before it does, with a JSON answer: a header
+      block over MAX_HEADER_BYTES (431, under any server), a body over the cap (413: at once
+      when Content-Length says so, else while reading), a JSON or form body that is not UTF-8,
+      nests deeper than MAX_JSON_DEPTH or holds a raw NUL (422: FastAPI would say 400 or fail
+      deep in its parser).
+    - Serves HEAD as GET without the body (RFC 9110) wherever a route serves GET: the app sees
+      a GET; its headers (Content-Length too) are kept.
+    - Adds the security headers to every response, refusals and 500s included.
+    - Logs one structured line per request (method, path, status, duration; never bodies, query
+      strings or credentials), except for probes that succeed.
+    """
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD":
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
+        status_code: int | None = None
+        head = scope["method"] == "HEAD"
+        security_headers = _security_headers(scope)
+        limit = self.max_body_bytes
+        received = 0
 
-        async def send_without_body(message: Message) -> None:
-            if message["type"] != "http.response.body":
-                await send(message)
-            elif not message.get("more_body", False):
-                await send({"type": "http.response.body", "body": b""})
+        async def edge_send(message: Message) -> None:
+            nonlocal status_code
+            if message["type"] == "http.response.start":
+                status_code = message["status"]
+                headers = message.get("headers", [])
+                present = {name.lower() for name, _ in headers}
+                extra = [header for header in security_headers if header[0] not in present]
+                message["headers"] = [*headers, *extra]
+            elif head and message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b""}
+            await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, send_without_body)
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLargeError(limit)
+            return message
+
+        try:
+            header_bytes = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
+            if header_bytes > MAX_HEADER_BYTES:
+                detail = f"Request header fields too large: the limit is {MAX_HEADER_BYTES} bytes"
+                await _refuse(edge_send, 431, {"detail": detail})
+                return
+            headers = dict(scope["headers"])
+            declared = headers.get(b"content-length", b"")
+            if declared.isdigit() and int(declared) > limit:
+                await _refuse(edge_send, 413, {"detail": BodyTooLargeError(limit).detail})
+                return
+            app_scope = {**scope, "method": "GET"} if head else scope
+            media_type = _text_media_type(headers)
+            if media_type is None:
+                await self.app(app_scope, counting_receive, edge_send)
+                return
+            body, app_receive = await _read_body(counting_receive)
+            fault = _body_fault(media_type, body) if body else None
+            if fault is not None:
+                await _refuse(edge_send, 422, fault)
+                return
+            await self.app(app_scope, app_receive, edge_send)
+        except BodyTooLargeError:
+            if status_code is not None:
+                raise
+            await _refuse(edge_send, 413, {"detail": BodyTooLargeError(limit).detail})
+        finally:
+            status = 500 if status_code is None else status_code
+            quiet = status < 400 and scope["path"] in PROBE_PATHS
+            if not quiet and request_log.isEnabledFor(logging.INFO):
+                client = scope.get("client")
+                request_log.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        "client": client[0] if client else None,
+                    },
+                )

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import Select, event, func, select
+from sqlalchemy import CompoundSelect, Select, event, func, select
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.util import greenlet_spawn
+from sqlalchemy.util import await_, greenlet_spawn
 
 from backend.core.config import Settings
 
@@ -21,6 +21,8 @@ from backend.core.config import Settings
 # starts with BEGIN IMMEDIATE, so two writers queue on the busy timeout instead of one failing
 # with "database is locked" when it upgrades a read lock.
 SQLITE_WRITE_OPTION = "scenecraft_sqlite_write"
+
+ReadStatement = Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -122,10 +124,10 @@ class RowReader:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._uses_asyncpg = engine.dialect.driver == "asyncpg"
-        self._compiled: dict[Select[*tuple[Any, ...]], SQLCompiler] = {}
+        self._compiled: dict[ReadStatement, SQLCompiler] = {}
 
     async def rows(
-        self, statement: Select[*tuple[Any, ...]], parameters: Mapping[str, Any]
+        self, statement: ReadStatement, parameters: Mapping[str, Any]
     ) -> Sequence[Sequence[Any]]:
         if not self._uses_asyncpg:
             async with self._engine.connect() as connection:
@@ -135,22 +137,27 @@ class RowReader:
             compiled = statement.compile(dialect=self._engine.dialect)
             self._compiled[statement] = compiled
         arguments = [parameters[name] for name in compiled.positiontup or ()]
-        pooled = await self._engine.raw_connection()
+        # One hop into a greenlet for the whole read, not one each for checkout and return: the
+        # pool's own code is synchronous and awaits through the greenlet only when it must
+        # (opening, recycling or closing a connection).
+        return await greenlet_spawn(self._fetch, compiled.string, arguments)
+
+    def _fetch(self, sql: str, arguments: Sequence[Any]) -> Sequence[Sequence[Any]]:
+        pooled = self._engine.sync_engine.raw_connection()
         try:
             driver = pooled.driver_connection
             assert driver is not None  # only an invalidated connection has none
-            records: Sequence[Sequence[Any]] = await driver.fetch(compiled.string, *arguments)
+            records: Sequence[Sequence[Any]] = await_(driver.fetch(sql, *arguments))
         except BaseException:
             # Cut off mid-statement (cancelled, or the server went away): never reuse it.
-            await greenlet_spawn(pooled.invalidate)
+            pooled.invalidate()
             raise
         finally:
-            # The pool may close an overflow connection on the way back: that awaits.
-            await greenlet_spawn(pooled.close)
+            pooled.close()
         return records
 
     async def first_row(
-        self, statement: Select[*tuple[Any, ...]], parameters: Mapping[str, Any]
+        self, statement: ReadStatement, parameters: Mapping[str, Any]
     ) -> Sequence[Any] | None:
         rows = await self.rows(statement, parameters)
         return rows[0] if rows else None

@@ -1,10 +1,24 @@
 """Data access for projects; every query is scoped to the owner."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, select
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    func,
+    literal_column,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.core.db import RowReader
@@ -81,36 +95,89 @@ _PROJECT_COLUMNS = tuple(Project.__table__.columns)
 _SCENE_COLUMNS = tuple(Scene.__table__.columns)
 _PROJECT_NAMES = tuple(column.name for column in _PROJECT_COLUMNS)
 _SCENE_NAMES = tuple(column.name for column in _SCENE_COLUMNS)
-# One statement, so one snapshot: the project row and its scenes at the same revision, without
-# a transaction around two statements. Plain columns, no ORM objects: this builds the document
-# the canvas reads, and ORM loading would cost more than the query.
-_PROJECT_WITH_SCENES = (
-    select(*_PROJECT_COLUMNS, *_SCENE_COLUMNS)
-    .select_from(Project)
-    .outerjoin(Scene, Scene.project_id == Project.id)
-    .where(Project.id == bindparam("project_id"), Project.user_id == bindparam("user_id"))
-    .order_by(Scene.position)
+_OWNED = (Project.id == bindparam("project_id"), Project.user_id == bindparam("user_id"))
+
+
+def _labelled(columns: Sequence[ColumnElement[Any]], prefix: str, *, present: bool) -> list[Any]:
+    """The columns as `<prefix><name>`; with `present=False`, NULLs typed like them instead,
+    for the branch of a union that has none of them (the first branch's types convert every
+    row)."""
+    return [
+        (column if present else type_coerce(null(), column.type)).label(prefix + column.name)
+        for column in columns
+    ]
+
+
+def _then_scenes(project_row: Select[*tuple[Any, ...]]) -> CompoundSelect[*tuple[Any, ...]]:
+    """`project_row` (its columns ending with the project's) followed by the project's scene
+    rows in order, in one statement: one snapshot, with no transaction around two statements,
+    and the project's columns once rather than on every scene row. Plain columns, no ORM
+    objects: this builds the document the canvas reads, and ORM loading would cost more than
+    the query."""
+    scenes = (
+        select(
+            *(null().label(None) for _ in project_row.selected_columns),
+            *_labelled(_SCENE_COLUMNS, "scene_", present=True),
+        )
+        .join_from(Scene, Project, Scene.project_id == Project.id)
+        .where(*_OWNED)
+    )
+    project = project_row.add_columns(*_labelled(_SCENE_COLUMNS, "scene_", present=False))
+    # The project's row has no position: NULLS FIRST puts it before its scenes.
+    return union_all(project, scenes).order_by(literal_column("scene_position").nulls_first())
+
+
+_PROJECT = _labelled(_PROJECT_COLUMNS, "project_", present=True)
+_PROJECT_WITH_SCENES = _then_scenes(select(*_PROJECT).where(*_OWNED))
+# The session check in the project's row: no row, or a first row without last_seen_at (a
+# scene's), means the session is not live; NULL project columns mean no such project of this
+# user.
+_PROJECT_WITH_SCENES_FOR_SESSION = _then_scenes(
+    select(AuthSession.last_seen_at, *_PROJECT)
+    .select_from(AuthSession)
+    .join(User, User.id == AuthSession.user_id)
+    .outerjoin(Project, and_(Project.id == bindparam("project_id"), Project.user_id == User.id))
+    .where(*LIVE_SESSION)
 )
 
 
+def _project_and_scenes(rows: Sequence[Sequence[Any]], skip: int) -> tuple[Fields, list[Fields]]:
+    """The project (the first row) and its scenes (the rest) as column name → value, the
+    first `skip` columns aside."""
+    split = skip + len(_PROJECT_NAMES)
+    project = dict(zip(_PROJECT_NAMES, rows[0][skip:split], strict=True))
+    scenes = [dict(zip(_SCENE_NAMES, row[split:], strict=True)) for row in rows[1:]]
+    return project, scenes
+
+
 async def get_project_with_scenes(
-    source: RowReader | AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID
+    session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID
 ) -> tuple[Fields, list[Fields]] | None:
     """The user's project row and its scene rows in order, as column name → value; None when
-    the project is missing or someone else's. `source`: a session inside a unit of work, or
-    the RowReader outside one."""
+    the project is missing or someone else's."""
     parameters = {"project_id": project_id, "user_id": user_id}
-    if isinstance(source, RowReader):
-        rows = await source.rows(_PROJECT_WITH_SCENES, parameters)
-    else:
-        rows = (await source.execute(_PROJECT_WITH_SCENES, parameters)).all()
-    if not rows:
+    rows = (await session.execute(_PROJECT_WITH_SCENES, parameters)).all()
+    return _project_and_scenes(rows, 0) if rows else None
+
+
+async def get_project_with_scenes_for_session(
+    reader: RowReader,
+    project_id: uuid.UUID,
+    claims: TokenClaims,
+    now: datetime,
+    idle_since: datetime,
+) -> tuple[tuple[Fields, list[Fields]] | None, datetime] | None:
+    """((project, scenes) as get_project_with_scenes gives them, session last_seen_at), in one
+    round trip; (None, last_seen_at) when the claims' user has no such project. None when the
+    token's session is not live."""
+    rows = await reader.rows(
+        _PROJECT_WITH_SCENES_FOR_SESSION,
+        {"project_id": project_id, **session_parameters(claims, now, idle_since)},
+    )
+    if not rows or rows[0][0] is None:
         return None
-    split = len(_PROJECT_NAMES)
-    project = dict(zip(_PROJECT_NAMES, rows[0][:split], strict=True))
-    scenes = [dict(zip(_SCENE_NAMES, row[split:], strict=True)) for row in rows]
-    # A project without scenes is one row whose scene columns are all NULL.
-    return project, scenes if scenes[0]["id"] is not None else []
+    project, scenes = _project_and_scenes(rows, 1)
+    return (None if project["id"] is None else (project, scenes)), rows[0][0]
 
 
 async def count_projects(session: AsyncSession, user_id: uuid.UUID) -> int:

@@ -10,6 +10,7 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from pydantic import TypeAdapter
 
@@ -22,6 +23,7 @@ from backend.services.auth import INVALID_TOKEN, AuthService
 from backend.services.projects import project_detail
 
 _detail_json = TypeAdapter(ProjectDetail)
+Found = TypeVar("Found")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,10 @@ class DocumentCache:
             return None
         self._entries.move_to_end(project_id)
         return document
+
+    def holds(self, project_id: uuid.UUID) -> bool:
+        """Whether some revision of the project is kept."""
+        return project_id in self._entries
 
     def put(self, project_id: uuid.UUID, document: ProjectDocument) -> None:
         """Keep the document unless a newer one is already kept; one document may take at most
@@ -85,27 +91,45 @@ class ProjectDocuments:
 
     async def read(self, claims: TokenClaims, project_id: uuid.UUID) -> ProjectDocument:
         """The caller's project; AuthenticationError when the token's session is not live,
-        NotFoundError when the project is missing or someone else's."""
-        now = datetime.now(UTC)
-        found = await project_repository.get_revision_for_session(
-            self._reader, project_id, claims, now, self._auth_service.idle_since(now)
-        )
-        if found is None:
-            raise AuthenticationError(INVALID_TOKEN)
-        revision, last_seen_at = found
-        await self._auth_service.note_activity(claims.session_id, last_seen_at, now)
-        if revision is None:
-            raise NotFoundError("Project")
-        return self.cache.get(project_id, revision) or await self._load(project_id, claims)
+        NotFoundError when the project is missing or someone else's.
 
-    async def _load(self, project_id: uuid.UUID, claims: TokenClaims) -> ProjectDocument:
-        found = await project_repository.get_project_with_scenes(
-            self._reader, project_id, claims.user_id
+        A project kept here costs one small query (the session and the revision); one not kept
+        is read whole with its session check in one query instead, so a project that is not
+        kept (PROJECT_CACHE_MB=0 keeps none) costs no round trip for its revision alone."""
+        now = datetime.now(UTC)
+        idle_since = self._auth_service.idle_since(now)
+        if self.cache.holds(project_id):
+            revision = await self._checked(
+                claims,
+                now,
+                await project_repository.get_revision_for_session(
+                    self._reader, project_id, claims, now, idle_since
+                ),
+            )
+            kept = self.cache.get(project_id, revision)
+            if kept is not None:
+                return kept
+        project, scenes = await self._checked(
+            claims,
+            now,
+            await project_repository.get_project_with_scenes_for_session(
+                self._reader, project_id, claims, now, idle_since
+            ),
         )
-        if found is None:
-            raise NotFoundError("Project")
-        project, scenes = found
         body = _detail_json.dump_json(project_detail(project, scenes), by_alias=True)
         document = ProjectDocument(project["revision"], body)
         self.cache.put(project_id, document)
         return document
+
+    async def _checked(
+        self, claims: TokenClaims, now: datetime, found: tuple[Found | None, datetime] | None
+    ) -> Found:
+        """What a query with the session check found: AuthenticationError when the session is
+        not live; else its use is noted, and NotFoundError when the project was not found."""
+        if found is None:
+            raise AuthenticationError(INVALID_TOKEN)
+        value, last_seen_at = found
+        await self._auth_service.note_activity(claims.session_id, last_seen_at, now)
+        if value is None:
+            raise NotFoundError("Project")
+        return value

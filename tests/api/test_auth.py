@@ -21,6 +21,7 @@ from backend.core.config import Settings
 from backend.core.security import TOKEN_AUDIENCE, TOKEN_ISSUER
 from backend.main import create_app
 from backend.models import AuthSession, LoginFailure, User
+from backend.services.project_documents import DocumentCache
 from tests.conftest import (
     PASSWORD,
     TEST_SECRET,
@@ -31,17 +32,23 @@ from tests.conftest import (
 )
 
 
-# Two ways the session behind a token is checked: the shared dependency (/users/me stands for
-# every route) and the project read, which checks it in the same query as the project's revision.
-@pytest.fixture(params=["me", "project"])
+# The ways the session behind a token is checked: the shared dependency (/users/me stands for
+# every route) and the project read, which checks it in the same query as the project's revision
+# when it keeps the project, and in the same query as the whole project when it does not.
+@pytest.fixture(params=["me", "project", "project not kept"])
 async def protected_path(
-    request: pytest.FixtureRequest, client: httpx.AsyncClient, user: TestUser
+    request: pytest.FixtureRequest, app: FastAPI, client: httpx.AsyncClient, user: TestUser
 ) -> str:
     if request.param == "me":
         return "/api/users/me"
     created = await client.post("/api/projects", json={"title": "Mine"}, headers=user.headers)
     path = f"/api/projects/{created.json()['id']}"
-    # Read once, so a cached copy exists that a dead session must still not reach.
+    if request.param == "project not kept":
+        # With a scene: its row comes back whether or not the session is live.
+        scene = await client.post(f"{path}/scenes", json={"title": "One"}, headers=user.headers)
+        assert scene.status_code == 201
+        app.state.project_documents.cache = DocumentCache(0)
+    # Read once, so a cached copy exists (if kept) that a dead session must still not reach.
     assert (await client.get(path, headers=user.headers)).status_code == 200
     return path
 

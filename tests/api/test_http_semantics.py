@@ -7,6 +7,7 @@ import uuid
 import httpx
 import pytest
 from fastapi import FastAPI
+from starlette.types import Message
 
 from backend.api.middleware import MAX_HEADER_BYTES, MAX_JSON_DEPTH
 from tests.conftest import TestUser
@@ -231,6 +232,42 @@ async def test_header_block_over_16_kib_is_431(client: httpx.AsyncClient, user: 
     # Many small headers count as much as one big one.
     many = {f"x-h{index}": "a" * 100 for index in range(200)}
     assert (await client.get("/healthz", headers=many)).status_code == 431
+
+
+async def test_a_refusal_at_the_edge_is_an_answer_like_any_other(
+    app: FastAPI, client: httpx.AsyncClient, user: TestUser
+) -> None:
+    """431, 413 and 422 from the edge carry the security headers, and HEAD gets them without
+    the body, like every other HEAD answer."""
+    over = {**user.headers, "x-padding": "a" * MAX_HEADER_BYTES}
+    too_big = {**user.headers, "content-length": str(1024 * 1024 * 1024)}
+    for response in (
+        await client.get("/api/projects", headers=over),
+        await client.post("/api/projects", headers=too_big),
+        await client.post(
+            "/api/projects",
+            content=b'{"title": "\xff"}',
+            headers={**user.headers, "content-type": "application/json"},
+        ),
+    ):
+        assert response.status_code in (413, 422, 431)
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["cache-control"] == "no-store"
+    # Straight to the app: httpx drops whatever body a HEAD answer carries.
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    padding = [(b"x-padding", b"a" * MAX_HEADER_BYTES)]
+    head = {"type": "http", "method": "HEAD", "path": "/healthz", "headers": padding}
+    await app(head, receive, send)
+    assert sent[0]["status"] == 431
+    assert (b"x-frame-options", b"DENY") in sent[0]["headers"]
+    assert [message["body"] for message in sent[1:]] == [b""]
 
 
 @pytest.mark.parametrize("padding", [MAX_HEADER_BYTES, 1024 * 1024])
