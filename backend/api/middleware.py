@@ -164,9 +164,12 @@ class RequestLimitsMiddleware:
     UTF-8 or nests deeper than MAX_JSON_DEPTH (422: FastAPI would say 400 or fail deep in
     its parser)."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, max_upload_bytes: int) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # Multipart bodies carry files, which have caps of their own (checked as the route
+        # reads them); this bounds the whole body while it streams in.
+        self.max_upload_bytes = max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -177,8 +180,12 @@ class RequestLimitsMiddleware:
             detail = f"Request header fields too large: the limit is {MAX_HEADER_BYTES} bytes"
             await _refuse(send, 431, {"detail": detail})
             return
-        limit = self.max_body_bytes
         headers = dict(scope["headers"])
+        limit = (
+            self.max_upload_bytes
+            if headers.get(b"content-type", b"").lower().startswith(b"multipart/form-data")
+            else self.max_body_bytes
+        )
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
             await _refuse(send, 413, {"detail": BodyTooLargeError(limit).detail})

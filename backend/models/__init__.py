@@ -2,6 +2,7 @@
 
 from backend.models.base import Base
 from backend.models.chat import ChatMessage, ChatSession, ChatTurn
+from backend.models.file import StoredFile
 from backend.models.project import Project, Scene
 from backend.models.user import AuthSession, LoginFailure, User
 
@@ -14,5 +15,6 @@ __all__ = [
     "LoginFailure",
     "Project",
     "Scene",
+    "StoredFile",
     "User",
 ]
