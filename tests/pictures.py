@@ -35,6 +35,8 @@ def has_gps(data: bytes) -> bool:
         return bool(exif.get_ifd(GPS_IFD)) or "exif" in image.info
 
 
-def upload(data: bytes, filename: str = "frame.png", content_type: str = "image/png") -> object:
+def upload(
+    data: bytes, filename: str = "frame.png", content_type: str = "image/png"
+) -> dict[str, tuple[str, bytes, str]]:
     """The `files=` argument of an httpx request sending `data` as the form's `file`."""
     return {"file": (filename, data, content_type)}
