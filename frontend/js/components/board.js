@@ -136,7 +136,7 @@ export function createBoard({ onOpen, onReorder, onDropFile }) {
       list.className = `board ${view === "list" ? "list" : "grid"}`;
       list.dataset.ratio = ratio;
       list.replaceChildren(...scenes.map((scene, index) => frame(scene, {
-        index, count: scenes.length, selected: scene.id === selectedId, failed, uploading: uploading.has(scene.id),
+        index, count: scenes.length, selected: scene.id === selectedId, failed, uploading: uploading.has(scene.id), view,
       })));
       restore(keep);
     },

@@ -9,7 +9,8 @@ import { picture } from "./picture.js";
  * `handlers`: open(sceneId), move(sceneId, delta), dropFile(sceneId, file) and the drag events
  * the board wires up; the frame itself never talks to the server.
  */
-export function frame(scene, { index, count, selected, failed, uploading }) {
+export function frame(scene, { index, count, selected, failed, uploading, view }) {
+  const [earlier, later] = view === "list" ? ["↑", "↓"] : ["←", "→"];
   const number = index + 1;
   const shot = shotLabel(scene.shot_size);
   const camera = cameraLabel(scene.camera_movement);
@@ -45,9 +46,9 @@ export function frame(scene, { index, count, selected, failed, uploading }) {
       el("button", {
         type: "button", class: "button ghost icon", "aria-label": `Move scene ${number} earlier`, disabled: index === 0,
         dataset: { testid: "move-up", move: "-1" },
-      }, "←"),
+      }, earlier),
       el("button", {
         type: "button", class: "button ghost icon", "aria-label": `Move scene ${number} later`, disabled: index === count - 1,
         dataset: { testid: "move-down", move: "1" },
-      }, "→")));
+      }, later)));
 }
