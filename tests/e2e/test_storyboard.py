@@ -6,15 +6,15 @@ import base64
 import uuid
 
 import httpx
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, ViewportSize, expect
 
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import BrowserSession
 from tests.e2e.test_web_app import create_project, open_canvas, register, reload_canvas
 from tests.pictures import still
 
-DESKTOP = {"width": 1440, "height": 900}
-PHONE = {"width": 375, "height": 812}
+DESKTOP: ViewportSize = {"width": 1440, "height": 900}
+PHONE: ViewportSize = {"width": 375, "height": 812}
 
 
 async def titles(page: Page) -> list[str]:

@@ -17,9 +17,10 @@ export function brokenArt(text) {
 export function picture(src, { alt = "", missing = "", broken = "", testid = "frame-image", failed, eager = false }) {
   if (!src) return placeholder(missing);
   if (failed.has(src)) return brokenArt(broken);
+  // `loading` before `src`: an image whose src is set first starts its fetch at once.
   const img = el("img", {
-    src, alt, loading: eager ? "eager" : "lazy", decoding: "async", referrerpolicy: "no-referrer", draggable: "false",
-    dataset: { testid },
+    loading: eager ? "eager" : "lazy", decoding: "async", referrerpolicy: "no-referrer", draggable: "false",
+    alt, dataset: { testid }, src,
   });
   img.addEventListener("error", () => {
     failed.add(src);
