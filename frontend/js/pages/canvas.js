@@ -14,8 +14,19 @@ function totalRuntime(scenes) {
   return Math.round(scenes.reduce((sum, scene) => sum + (scene.duration_seconds || 0), 0) * 10) / 10;
 }
 
+let prefetched = null;
+
+/** The project's request, started while the app still checks who is signed in. */
+export function prefetch([projectId]) {
+  const request = api(`/api/projects/${projectId}`);
+  request.catch(() => {}); // render() reports it
+  prefetched = { projectId, request };
+}
+
 export async function render(root, { params: [projectId] }) {
-  let project = await loadProject(root, projectId);
+  const pending = prefetched && prefetched.projectId === projectId ? prefetched.request : null;
+  prefetched = null;
+  let project = await loadProject(root, projectId, pending);
   if (!project) return;
   setTitle(project.title);
   root.dataset.page = "canvas";
