@@ -26,6 +26,7 @@ from backend.core.security import PasswordHasher, TokenService
 from backend.jobs.cleanup import run_periodically
 from backend.services.auth import AuthService
 from backend.services.chat import ChatService
+from backend.services.files import FileService
 from backend.services.project_documents import ProjectDocuments
 
 API_DESCRIPTION = """
@@ -40,7 +41,12 @@ Errors are `{"detail": ...}`: 401 bad credentials, 404 missing *or not yours*, 4
 class ScenecraftApp(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
         # Outside ServerErrorMiddleware, so its 500s get security headers and a log line too.
-        return EdgeMiddleware(super().build_middleware_stack(), self.state.settings.MAX_BODY_BYTES)
+        settings: Settings = self.state.settings
+        return EdgeMiddleware(
+            super().build_middleware_stack(),
+            settings.MAX_BODY_BYTES,
+            settings.max_upload_body_bytes,
+        )
 
     def openapi(self) -> dict[str, Any]:
         if self.openapi_schema is None:
@@ -93,6 +99,7 @@ def create_app(
     app.state.session_factory = session_factory
     app.state.model_client = model_client
     app.state.chat_service = chat_service
+    app.state.file_service = FileService(settings, session_factory)
     auth_service = AuthService(
         settings,
         session_factory,

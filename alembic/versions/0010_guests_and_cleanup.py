@@ -5,7 +5,7 @@ them, conversations that go inactive when idle (`is_active`; the one-per-project
 called `is_active` becomes `is_current`), and the queue of provider threads to delete.
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-02 00:30:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

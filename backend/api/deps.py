@@ -15,6 +15,7 @@ from backend.core.errors import AuthenticationError
 from backend.core.security import TokenClaims
 from backend.services.auth import Account, AuthService
 from backend.services.chat import ChatService
+from backend.services.files import FileService
 
 SESSION_COOKIE = "scenecraft_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -187,3 +188,11 @@ async def get_chat_service(request: Request) -> ChatService:
 
 
 ChatServiceDep = Annotated[ChatService, Depends(get_chat_service)]
+
+
+async def get_file_service(request: Request) -> FileService:
+    service: FileService = request.app.state.file_service
+    return service
+
+
+FileServiceDep = Annotated[FileService, Depends(get_file_service)]

@@ -17,6 +17,8 @@ from backend.core.errors import (
     NotFoundError,
     OverloadedError,
     ThrottledError,
+    TooLargeError,
+    UnsupportedMediaError,
 )
 
 logger = logging.getLogger("scenecraft.errors")
@@ -29,6 +31,8 @@ _STATUS_BY_ERROR: dict[type[DomainError], int] = {
     AuthenticationError: status.HTTP_401_UNAUTHORIZED,
     ThrottledError: status.HTTP_429_TOO_MANY_REQUESTS,
     InvalidInputError: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    TooLargeError: status.HTTP_413_CONTENT_TOO_LARGE,
+    UnsupportedMediaError: status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
 }
 
 

@@ -171,9 +171,12 @@ class EdgeMiddleware:
       strings or credentials), except for probes that succeed.
     """
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, max_upload_bytes: int) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # Multipart bodies carry files, which have caps of their own (checked as the route
+        # reads them); this bounds the whole body while it streams in.
+        self.max_upload_bytes = max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -216,6 +219,9 @@ class EdgeMiddleware:
                 await _refuse(edge_send, 431, {"detail": detail})
                 return
             headers = dict(scope["headers"])
+            multipart = headers.get(b"content-type", b"").lower().startswith(b"multipart/form-data")
+            if multipart:
+                limit = self.max_upload_bytes
             declared = headers.get(b"content-length", b"")
             if declared.isdigit() and int(declared) > limit:
                 await _refuse(edge_send, 413, {"detail": BodyTooLargeError(limit).detail})

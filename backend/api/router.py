@@ -5,12 +5,13 @@ from fastapi.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketClose
 
-from backend.api.routes import auth, chat, pages, projects, scenes, users
+from backend.api.routes import auth, chat, files, pages, projects, scenes, users
 
 api_router = APIRouter(prefix="/api")
 # Routes are matched in this order, one by one: the busiest (project reads) go first.
 api_router.include_router(projects.router)
 api_router.include_router(scenes.router)
+api_router.include_router(files.router)
 api_router.include_router(auth.router)
 api_router.include_router(users.router)
 api_router.include_router(chat.router)

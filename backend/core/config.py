@@ -14,6 +14,7 @@ PLACEHOLDER_SECRETS = frozenset(
     {"changeme", "change-me", "secret", "replace-me", "your-secret-key", "dev", "development"}
 )
 MIN_SECRET_LENGTH = 32
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 
 class Settings(BaseSettings):
@@ -42,6 +43,9 @@ class Settings(BaseSettings):
     LOGIN_MAX_FAILURES_PER_ADDRESS: int = Field(50, ge=1)
     LOGIN_WINDOW_SECONDS: int = Field(15 * 60, ge=1)
     MAX_BODY_BYTES: int = Field(1024 * 1024, ge=1024)
+    MAX_IMAGE_BYTES: int = Field(10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    STORAGE_QUOTA_MB: int = Field(1024, ge=0)
+    IMAGE_PROCESSING_CONCURRENCY: int = Field(max(1, (os.cpu_count() or 2) - 1), ge=1, le=64)
     COOKIE_SECURE: bool | None = None
     LOG_LEVEL: str = "INFO"
 
@@ -136,6 +140,12 @@ class Settings(BaseSettings):
     @property
     def database_url(self) -> str:
         return self.DATABASE_URL or f"sqlite+aiosqlite:///{self.DATA_DIR / 'scenecraft.db'}"
+
+    @property
+    def max_upload_body_bytes(self) -> int:
+        """The largest multipart body: the largest accepted file plus room for the form's own
+        framing (boundaries, part headers)."""
+        return self.MAX_IMAGE_BYTES + MULTIPART_OVERHEAD_BYTES
 
     @property
     def uses_offline_model(self) -> bool:

@@ -24,6 +24,14 @@ class InvalidInputError(DomainError):
     """Input that passed the schema but breaks a rule that needs the database to check."""
 
 
+class TooLargeError(DomainError):
+    """An upload over its byte or pixel limit."""
+
+
+class UnsupportedMediaError(DomainError):
+    """An upload whose content is none of the accepted types."""
+
+
 class AuthenticationError(DomainError):
     pass
 

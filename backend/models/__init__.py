@@ -2,6 +2,7 @@
 
 from backend.models.base import Base
 from backend.models.chat import ChatMessage, ChatSession, ChatTurn, DiscardedThread
+from backend.models.file import StoredFile
 from backend.models.project import Project, Scene
 from backend.models.user import AuthSession, GuestCreation, LoginFailure, User
 
@@ -16,5 +17,6 @@ __all__ = [
     "LoginFailure",
     "Project",
     "Scene",
+    "StoredFile",
     "User",
 ]

@@ -20,6 +20,8 @@ class Project(IdMixin, TimestampsMixin, Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     revision: Mapped[int] = mapped_column(server_default=text("1"))
+    aspect_ratio: Mapped[str] = mapped_column(String(8), default="16:9")
+    target_duration_seconds: Mapped[float | None]
 
     __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012 - read once by the mapper
 
@@ -36,3 +38,12 @@ class Scene(IdMixin, TimestampsMixin, Base):
     script: Mapped[str] = mapped_column(Text, default="")
     image_url: Mapped[str | None] = mapped_column(String(2048))
     position: Mapped[int]
+    duration_seconds: Mapped[float | None]
+    shot_size: Mapped[str | None] = mapped_column(String(32))
+    camera_movement: Mapped[str | None] = mapped_column(String(32))
+    audio: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # The uploaded picture; deleting the file leaves the scene without one.
+    image_file_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("stored_file.id", ondelete="SET NULL"), index=True
+    )

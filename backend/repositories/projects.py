@@ -29,21 +29,45 @@ from backend.repositories.users import LIVE_SESSION, session_parameters
 
 async def list_projects_with_scene_counts(
     session: AsyncSession, user_id: uuid.UUID
-) -> list[tuple[Project, int]]:
+) -> list[tuple[Project, int, float]]:
+    """The user's projects, most recently updated first, each with its scene count and the sum
+    of its scenes' durations."""
     scene_counts = (
-        select(Scene.project_id, func.count().label("scene_count"))
+        select(
+            Scene.project_id,
+            func.count().label("scene_count"),
+            func.sum(Scene.duration_seconds).label("total_duration"),
+        )
         .join(Project, Project.id == Scene.project_id)
         .where(Project.user_id == user_id)
         .group_by(Scene.project_id)
         .subquery()
     )
     result = await session.execute(
-        select(Project, func.coalesce(scene_counts.c.scene_count, 0))
+        select(
+            Project,
+            func.coalesce(scene_counts.c.scene_count, 0),
+            func.coalesce(scene_counts.c.total_duration, 0),
+        )
         .outerjoin(scene_counts, scene_counts.c.project_id == Project.id)
         .where(Project.user_id == user_id)
         .order_by(Project.updated_at.desc(), Project.id)
     )
-    return [(project, int(count)) for project, count in result.all()]
+    return [(project, int(count), float(total)) for project, count, total in result.all()]
+
+
+async def list_first_scenes(
+    session: AsyncSession, user_id: uuid.UUID, count: int
+) -> list[tuple[uuid.UUID, str, str | None, uuid.UUID | None]]:
+    """The first `count` scenes of each of the user's projects, in order: (project id, title,
+    image_url, image_file_id)."""
+    result = await session.execute(
+        select(Scene.project_id, Scene.title, Scene.image_url, Scene.image_file_id)
+        .join(Project, Project.id == Scene.project_id)
+        .where(Project.user_id == user_id, Scene.position < count)
+        .order_by(Scene.project_id, Scene.position)
+    )
+    return [(row[0], row[1], row[2], row[3]) for row in result.all()]
 
 
 _OWNED_PROJECT = select(Project).where(
@@ -197,10 +221,19 @@ async def count_scenes(session: AsyncSession, project_id: uuid.UUID) -> int:
     return int(result.scalar_one())
 
 
-async def add_project(
-    session: AsyncSession, user_id: uuid.UUID, title: str, description: str
-) -> Project:
-    project = Project(user_id=user_id, title=title, description=description)
+async def scene_totals(session: AsyncSession, project_id: uuid.UUID) -> tuple[int, float]:
+    """The project's scene count and the sum of their durations."""
+    result = await session.execute(
+        select(func.count(), func.coalesce(func.sum(Scene.duration_seconds), 0)).where(
+            Scene.project_id == project_id
+        )
+    )
+    count, total = result.one()
+    return int(count), float(total or 0)
+
+
+async def add_project(session: AsyncSession, user_id: uuid.UUID, fields: Fields) -> Project:
+    project = Project(user_id=user_id, **fields)
     session.add(project)
     await session.flush()
     return project

@@ -62,3 +62,8 @@ async def apply_order(session: AsyncSession, scenes_in_order: Sequence[Scene]) -
     )
     for scene, index in moves:
         set_committed_value(scene, "position", index)
+
+
+async def list_scene_ids_showing(session: AsyncSession, file_id: uuid.UUID) -> list[uuid.UUID]:
+    result = await session.execute(select(Scene.id).where(Scene.image_file_id == file_id))
+    return list(result.scalars())

@@ -3,10 +3,10 @@
 import re
 import uuid
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 from urllib.parse import urlsplit
 
-from annotated_types import Ge
+from annotated_types import Ge, Le
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -26,6 +26,10 @@ TITLE_MAX = 200
 DESCRIPTION_MAX = 2_000
 SCRIPT_MAX = 20_000
 IMAGE_URL_MAX = 2_048
+AUDIO_MAX = 5_000
+NOTES_MAX = 5_000
+SCENE_DURATION_MAX = 3_600
+TARGET_DURATION_MAX = 24 * 3_600
 # Quotas, so one account cannot grow without bound (the project list and a project's scenes
 # are returned whole).
 PROJECTS_PER_USER_MAX = 500
@@ -219,3 +223,48 @@ ImageUrl = Annotated[
         }
     ),
 ]
+
+Audio = Annotated[str, StringConstraints(max_length=AUDIO_MAX)]
+Notes = Annotated[str, StringConstraints(max_length=NOTES_MAX)]
+
+
+def _one_decimal(value: float) -> float:
+    return round(value, 1)
+
+
+# Seconds with one decimal: more precision is rounded, so the smallest is 0.1 (the schema says
+# so rather than "> 0", which would admit 0.04 and round it to nothing).
+SceneDuration = Annotated[float, Ge(0.1), Le(SCENE_DURATION_MAX), AfterValidator(_one_decimal)]
+TargetDuration = Annotated[float, Ge(0.1), Le(TARGET_DURATION_MAX), AfterValidator(_one_decimal)]
+
+ShotSize = Literal[
+    "extreme_wide",
+    "wide",
+    "full",
+    "medium",
+    "medium_close_up",
+    "close_up",
+    "extreme_close_up",
+    "insert",
+    "over_the_shoulder",
+    "pov",
+    "two_shot",
+]
+CameraMovement = Literal[
+    "static",
+    "pan",
+    "tilt",
+    "dolly",
+    "truck",
+    "pedestal",
+    "crane",
+    "handheld",
+    "steadicam",
+    "zoom",
+    "tracking",
+    "drone",
+]
+AspectRatio = Literal["16:9", "9:16", "1:1", "4:5", "4:3", "2.39:1"]
+SHOT_SIZES: tuple[str, ...] = get_args(ShotSize)
+CAMERA_MOVEMENTS: tuple[str, ...] = get_args(CameraMovement)
+ASPECT_RATIOS: tuple[str, ...] = get_args(AspectRatio)

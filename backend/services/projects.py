@@ -10,12 +10,17 @@ from backend.models import Project
 from backend.repositories import projects as project_repository
 from backend.repositories.projects import Fields
 from backend.schemas.project import (
+    CoverFrame,
     ProjectCreate,
     ProjectDetail,
     ProjectPublic,
+    ProjectSummary,
     ProjectUpdate,
+    thumbnail_src,
 )
 from backend.schemas.user import AccountLimits
+
+COVER_FRAMES = 4
 
 
 async def require_project(
@@ -28,20 +33,41 @@ async def require_project(
     return project
 
 
-def project_public(project: Project, scene_count: int) -> ProjectPublic:
+def total_duration(durations: list[float | None]) -> float:
+    """A film's length: the sum of the scenes' durations (those without one count nothing),
+    rounded like each of them."""
+    return round(sum(duration or 0 for duration in durations), 1)
+
+
+def project_public(project: Project, scene_count: int, total_seconds: float) -> ProjectPublic:
     return ProjectPublic(
         id=project.id,
         title=project.title,
         description=project.description,
+        aspect_ratio=project.aspect_ratio,
+        target_duration_seconds=project.target_duration_seconds,
+        total_duration_seconds=round(total_seconds, 1),
         created_at=project.created_at,
         updated_at=project.updated_at,
         scene_count=scene_count,
     )
 
 
-async def list_projects(session: AsyncSession, user_id: uuid.UUID) -> list[ProjectPublic]:
+async def list_projects(session: AsyncSession, user_id: uuid.UUID) -> list[ProjectSummary]:
     rows = await project_repository.list_projects_with_scene_counts(session, user_id)
-    return [project_public(project, count) for project, count in rows]
+    covers: dict[uuid.UUID, list[CoverFrame]] = {}
+    for project_id, title, image_url, image_file_id in await project_repository.list_first_scenes(
+        session, user_id, COVER_FRAMES
+    ):
+        covers.setdefault(project_id, []).append(
+            CoverFrame(title=title, thumbnail_src=thumbnail_src(image_url, image_file_id))
+        )
+    return [
+        ProjectSummary(
+            **project_public(project, count, total).model_dump(), cover=covers.get(project.id, [])
+        )
+        for project, count, total in rows
+    ]
 
 
 async def create_project(
@@ -53,8 +79,8 @@ async def create_project(
         raise ConflictError(
             f"You have reached the limit of {maximum} projects: delete one to make room."
         )
-    project = await project_repository.add_project(session, user_id, data.title, data.description)
-    return project_public(project, 0)
+    project = await project_repository.add_project(session, user_id, data.model_dump())
+    return project_public(project, 0, 0)
 
 
 async def get_project_detail(
@@ -71,7 +97,14 @@ _detail = TypeAdapter(ProjectDetail)
 
 def project_detail(project: Fields, scenes: list[Fields]) -> ProjectDetail:
     """The project with its scenes in order, from their rows (validated once, as a whole)."""
-    return _detail.validate_python({**project, "scene_count": len(scenes), "scenes": scenes})
+    return _detail.validate_python(
+        {
+            **project,
+            "scene_count": len(scenes),
+            "total_duration_seconds": total_duration([s["duration_seconds"] for s in scenes]),
+            "scenes": scenes,
+        }
+    )
 
 
 async def update_project(
@@ -81,7 +114,7 @@ async def update_project(
     for field, value in data.model_dump(exclude_unset=True).items():
         setattr(project, field, value)
     await session.flush()
-    return project_public(project, await project_repository.count_scenes(session, project.id))
+    return project_public(project, *await project_repository.scene_totals(session, project.id))
 
 
 async def delete_project(session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.core.errors import ConflictError, InvalidInputError, NotFoundError
 from backend.models import Project, Scene
 from backend.models.base import utc_now
+from backend.repositories import files as file_repository
 from backend.repositories import projects as project_repository
 from backend.repositories import scenes as scene_repository
 from backend.schemas import common
@@ -57,6 +58,36 @@ async def _lock_scene_project(
     return locked, locked.find(scene_id)
 
 
+async def _check_picture(
+    session: AsyncSession, image_file_id: uuid.UUID | None, user_id: uuid.UUID
+) -> None:
+    """A scene may show only an image its owner uploaded."""
+    if image_file_id is None:
+        return
+    stored = await file_repository.get_owned_file(session, image_file_id, user_id)
+    if stored is None or stored.kind != "image":
+        raise InvalidInputError("image_file_id: you have no uploaded image with this id")
+
+
+# What a copy takes from its original, besides the title.
+_COPIED_FIELDS = (
+    "script",
+    "image_url",
+    "duration_seconds",
+    "shot_size",
+    "camera_movement",
+    "audio",
+    "notes",
+    "image_file_id",
+)
+
+
+async def require_scene(session: AsyncSession, scene_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """NotFoundError unless the scene exists and is the user's."""
+    if await scene_repository.get_owned_scene_project_id(session, scene_id, user_id) is None:
+        raise NotFoundError("Scene")
+
+
 def _clamp(position: int | None, length: int) -> int:
     return length if position is None else min(position, length)
 
@@ -81,9 +112,8 @@ async def create_scene(
 ) -> ScenePublic:
     """Append the scene, or insert it at `order` and shift the rest down."""
     project = await _lock_project_row(session, project_id, user_id)
-    scene = Scene(
-        project_id=project.id, title=data.title, script=data.script, image_url=data.image_url
-    )
+    await _check_picture(session, data.image_file_id, user_id)
+    scene = Scene(project_id=project.id, **data.model_dump(exclude={"order"}))
     count = await project_repository.count_scenes(session, project.id)
     if data.order is None or data.order >= count:
         # Appending moves nobody: no need to load the other scenes.
@@ -103,6 +133,7 @@ async def update_scene(
     locked, scene = await _lock_scene_project(session, scene_id, user_id)
     changes = data.model_dump(exclude_unset=True)
     new_position = changes.pop("order", None)
+    await _check_picture(session, changes.get("image_file_id"), user_id)
     for field, value in changes.items():
         setattr(scene, field, value)
     if new_position is not None:
@@ -150,8 +181,7 @@ async def duplicate_scene(
     copy = Scene(
         project_id=original.project_id,
         title=copy_title(original.title),
-        script=original.script,
-        image_url=original.image_url,
+        **{field: getattr(original, field) for field in _COPIED_FIELDS},
     )
     await _insert(session, locked, copy, locked.scenes.index(original) + 1)
     return ScenePublic.model_validate(copy)

@@ -9,7 +9,10 @@ export class ApiError extends Error {
   }
 }
 
-const FIELD_NAMES = { image_url: "Image URL", script_content: "Script", scene_ids: "Scene order" };
+const FIELD_NAMES = {
+  image_url: "Image URL", script_content: "Script", scene_ids: "Scene order", duration_seconds: "Duration",
+  target_duration_seconds: "Target", shot_size: "Shot size", camera_movement: "Camera", image_file_id: "Picture",
+};
 
 function fieldName(loc) {
   const field = [...(loc || [])].reverse().find((part) => typeof part === "string" && part !== "body");
@@ -31,6 +34,7 @@ export function describeError(status, data) {
   }
   if (typeof detail === "string" && detail) return detail;
   if (status === 413) return "That is too much to send at once.";
+  if (status === 415) return "That file type is not supported.";
   if (status === 429) return "Too many attempts. Please wait a moment and try again.";
   if (status >= 500) return `Something went wrong on the server (${status}). Please try again.`;
   return `The request failed (${status}).`;
@@ -56,13 +60,17 @@ export function signInUrl() {
 }
 
 /**
- * Calls the API. `body` is sent as JSON, `form` as urlencoded. A 401 outside /api/auth sends the
- * browser to the sign-in page (with `next`), unless `redirectOn401` is false.
+ * Calls the API. `body` is sent as JSON, `form` as urlencoded, `file` as the multipart form's
+ * `file` part. A 401 outside /api/auth sends the browser to the sign-in page (with `next`),
+ * unless `redirectOn401` is false.
  */
-export async function api(path, { method = "GET", body, form, signal, redirectOn401 = true } = {}) {
+export async function api(path, { method = "GET", body, form, file, signal, redirectOn401 = true } = {}) {
   const headers = { Accept: "application/json" };
   let payload;
-  if (form) {
+  if (file) {
+    payload = new FormData();
+    payload.append("file", file, file.name || "picture");
+  } else if (form) {
     payload = new URLSearchParams(form);
   } else if (body !== undefined) {
     headers["Content-Type"] = "application/json";

@@ -44,9 +44,14 @@ async function signedInUser(route) {
 async function boot() {
   const root = document.getElementById("main");
   const route = resolve(window.location.pathname);
-  const user = await signedInUser(route);
+  // The page's module loads, and starts the page's own first request (`prefetch`), while the
+  // user is looked up: none of them waits for the others.
+  const pageReady = load(route.page).then((module) => {
+    if (module.prefetch) module.prefetch(route.params);
+    return module;
+  });
+  const [user, page] = await Promise.all([signedInUser(route), pageReady]);
   if (user) await setUpTopbar(user, route);
-  const page = await load(route.page);
   await page.render(root, { params: route.params, user });
 }
 

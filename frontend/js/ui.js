@@ -78,10 +78,13 @@ export function notFound(root, what = "page", { signedIn = true } = {}) {
   );
 }
 
-/** The project with its scenes, or null after showing "not found" (missing or not yours). */
-export async function loadProject(root, projectId) {
+/**
+ * The project with its scenes, or null after showing "not found" (missing or not yours);
+ * `pending`: the same request, already started.
+ */
+export async function loadProject(root, projectId, pending = null) {
   try {
-    return await api(`/api/projects/${projectId}`);
+    return await (pending || api(`/api/projects/${projectId}`));
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) {
       notFound(root, "project");

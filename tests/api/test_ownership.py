@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.conftest import TestUser, UserFactory
+from tests.pictures import picture, upload
 
 PUBLIC_ROUTES = {
     ("POST", "/api/auth/register"),
@@ -46,7 +47,13 @@ async def owner_snapshot(client: httpx.AsyncClient, owner: TestUser) -> list[Any
         (await client.get(f"/api/projects/{project['id']}", headers=owner.headers)).json()
         for project in projects
     ]
-    return [projects, details]
+    pictures = [
+        (await client.get(scene["image_src"], headers=owner.headers)).content
+        for detail in details
+        for scene in detail["scenes"]
+        if scene["image_file_id"]
+    ]
+    return [projects, details, pictures]
 
 
 @pytest.fixture
@@ -61,13 +68,30 @@ async def owner_data(client: httpx.AsyncClient, make_user: UserFactory) -> dict[
             f"/api/projects/{project['id']}/scenes", json={"title": title}, headers=owner.headers
         )
         scenes.append(response.json())
-    return {"owner": owner, "project": project, "scenes": scenes}
+    shown = await client.post(
+        f"/api/scenes/{scenes[0]['id']}/image", files=upload(picture()), headers=owner.headers
+    )
+    assert shown.status_code == 200, shown.text
+    return {
+        "owner": owner,
+        "project": project,
+        "scenes": scenes,
+        "file_id": shown.json()["image_file_id"],
+    }
 
 
 def fill(path: str, ids: dict[str, str]) -> str:
     return path.format(
-        **{name: ids[name] for name in ("project_id", "scene_id") if f"{{{name}}}" in path}
+        **{
+            name: ids[name]
+            for name in ("project_id", "scene_id", "file_id")
+            if f"{{{name}}}" in path
+        }
     )
+
+
+# Routes that take a multipart upload rather than JSON.
+UPLOADS = {("POST", "/api/files"), ("POST", "/api/scenes/{scene_id}/image")}
 
 
 def body_for(method: str, path: str, scene_ids: list[str]) -> Any:
@@ -76,13 +100,28 @@ def body_for(method: str, path: str, scene_ids: list[str]) -> Any:
     return BODIES.get((method, path))
 
 
+def request_for(method: str, path: str, scene_ids: list[str]) -> dict[str, Any]:
+    """The request's body: a picture for upload routes, else the JSON body (if any)."""
+    if (method, path) in UPLOADS:
+        return {"files": upload(picture())}
+    return {"json": body_for(method, path, scene_ids)}
+
+
+def _ids(owner_data: dict[str, Any]) -> dict[str, str]:
+    return {
+        "project_id": owner_data["project"]["id"],
+        "scene_id": owner_data["scenes"][0]["id"],
+        "file_id": owner_data["file_id"],
+    }
+
+
 async def test_every_route_with_an_id_is_404_for_another_user(
     app: FastAPI, client: httpx.AsyncClient, make_user: UserFactory, owner_data: dict[str, Any]
 ) -> None:
     owner: TestUser = owner_data["owner"]
     intruder = await make_user()
     before = await owner_snapshot(client, owner)
-    ids = {"project_id": owner_data["project"]["id"], "scene_id": owner_data["scenes"][0]["id"]}
+    ids = _ids(owner_data)
     scene_ids = [scene["id"] for scene in owner_data["scenes"]]
 
     checked = []
@@ -92,14 +131,14 @@ async def test_every_route_with_an_id_is_404_for_another_user(
         response = await client.request(
             method,
             fill(path, ids),
-            json=body_for(method, path, scene_ids),
+            **request_for(method, path, scene_ids),
             headers=intruder.headers,
         )
         assert response.status_code == 404, (method, path, response.status_code, response.text)
         assert "not found" in response.json()["detail"].lower()
         checked.append((method, path))
 
-    assert len(checked) >= 13  # the matrix really ran over the id routes, chat included
+    assert len(checked) >= 18  # the matrix really ran over the id routes, chat and files included
     assert await owner_snapshot(client, owner) == before
     assert (await client.get("/api/projects", headers=intruder.headers)).json() == []
 
@@ -107,11 +146,15 @@ async def test_every_route_with_an_id_is_404_for_another_user(
 async def test_made_up_ids_are_404_like_foreign_ones(
     app: FastAPI, client: httpx.AsyncClient, user: TestUser
 ) -> None:
-    ids = {"project_id": str(uuid.uuid4()), "scene_id": str(uuid.uuid4())}
+    ids = {
+        "project_id": str(uuid.uuid4()),
+        "scene_id": str(uuid.uuid4()),
+        "file_id": str(uuid.uuid4()),
+    }
     for method, path in api_routes(app):
         if "{" in path:
             response = await client.request(
-                method, fill(path, ids), json=body_for(method, path, []), headers=user.headers
+                method, fill(path, ids), **request_for(method, path, []), headers=user.headers
             )
             assert response.status_code == 404, (method, path, response.text)
 
@@ -141,13 +184,13 @@ async def test_mixed_ownership_cannot_reorder_foreign_scenes_into_a_project(
 async def test_every_private_route_is_401_without_credentials(
     app: FastAPI, client: httpx.AsyncClient, owner_data: dict[str, Any]
 ) -> None:
-    ids = {"project_id": owner_data["project"]["id"], "scene_id": owner_data["scenes"][0]["id"]}
+    ids = _ids(owner_data)
     scene_ids = [scene["id"] for scene in owner_data["scenes"]]
     private = [route for route in api_routes(app) if route not in PUBLIC_ROUTES]
-    assert len(private) >= 12
+    assert len(private) >= 18
     for method, path in private:
         response = await client.request(
-            method, fill(path, ids), json=body_for(method, path, scene_ids)
+            method, fill(path, ids), **request_for(method, path, scene_ids)
         )
         assert response.status_code == 401, (method, path, response.status_code)
     assert (await owner_snapshot(client, owner_data["owner"]))[0][0]["scene_count"] == 2

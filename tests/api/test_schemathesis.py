@@ -25,6 +25,19 @@ ACCEPTED = {
     ("positive_data_acceptance", "PUT /api/projects/{project_id}/scenes/order"): (
         "scene_ids must be a permutation of the project's scenes: no JSON Schema says that"
     ),
+    ("positive_data_acceptance", "POST /api/files"): (
+        "an upload must be a picture by its bytes (PNG, JPEG, WebP, GIF): a schema says only "
+        "`format: binary`"
+    ),
+    ("positive_data_acceptance", "POST /api/scenes/{scene_id}/image"): (
+        "the same upload rule as POST /api/files"
+    ),
+    ("positive_data_acceptance", "POST /api/projects/{project_id}/scenes"): (
+        "image_file_id must name a picture the user uploaded: no JSON Schema says that"
+    ),
+    ("positive_data_acceptance", "PUT /api/scenes/{scene_id}"): (
+        "image_file_id must name a picture the user uploaded, as for scene create"
+    ),
     ("use_after_free", "GET /api/chat/{project_id}/messages"): (
         "DELETE /api/chat/{project_id} ends the conversation, not the project: its messages "
         "stay readable (empty, session_id null)"

@@ -204,12 +204,10 @@ async def test_a_database_error_logs_no_user_text_or_email(
     email = f"private-{uuid.uuid4().hex[:8]}@example.com"
     owner = await make_user(email=email)
 
-    async def broken_add_project(
-        session: Any, user_id: uuid.UUID, title: str, description: str
-    ) -> Project:
+    async def broken_add_project(session: Any, user_id: uuid.UUID, fields: Any) -> Project:
         # A real DBAPI error carrying both: the statement's parameters hold the title, and
         # PostgreSQL's own message quotes the duplicate email.
-        await session.execute(insert(User).values(email=email, hashed_password=title))
+        await session.execute(insert(User).values(email=email, hashed_password=fields["title"]))
         raise AssertionError("unreachable: the insert fails")
 
     monkeypatch.setattr(project_repository, "add_project", broken_add_project)

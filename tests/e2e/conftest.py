@@ -53,11 +53,11 @@ class BrowserSession:
     console_errors: list[str] = field(default_factory=list)
     shots: int = 0
 
-    async def shot(self, label: str) -> None:
+    async def shot(self, label: str, *, full_page: bool = True) -> None:
         self.shots += 1
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{self.name}-{self.shots:02d}-{label}.png"
-        await self.page.screenshot(path=str(path), full_page=True)
+        await self.page.screenshot(path=str(path), full_page=full_page)
 
     def unexpected_errors(self) -> list[str]:
         """Console errors, less the image loads that fail because no image host resolves here."""

@@ -27,21 +27,22 @@ async def test_scene_move_buttons_work_from_the_keyboard(session: BrowserSession
     await canvas_with_scenes(session, "One", "Two", "Three")
     titles = page.get_by_test_id("scene-item-title")
 
-    await page.get_by_role("button", name="Move scene 1 down").focus()
+    await page.get_by_role("button", name="Move scene 1 later").focus()
     await page.keyboard.press("Enter")
     await expect(titles).to_have_text(["Two", "One", "Three"])
     # Focus follows the moved scene, so the next press moves it again.
-    await expect(page.get_by_role("button", name="Move scene 2 down")).to_be_focused()
+    await expect(page.get_by_role("button", name="Move scene 2 later")).to_be_focused()
     await page.keyboard.press("Space")
     await expect(titles).to_have_text(["Two", "Three", "One"])
     # At the bottom its "down" button is disabled: focus goes to its "up" button.
-    await expect(page.get_by_role("button", name="Move scene 3 down")).to_be_disabled()
-    await expect(page.get_by_role("button", name="Move scene 3 up")).to_be_focused()
+    await expect(page.get_by_role("button", name="Move scene 3 later")).to_be_disabled()
+    await expect(page.get_by_role("button", name="Move scene 3 earlier")).to_be_focused()
     await page.keyboard.press("Enter")
     await expect(titles).to_have_text(["Two", "One", "Three"])
-    await expect(page.get_by_role("button", name="Move scene 2 up")).to_be_focused()
+    await expect(page.get_by_role("button", name="Move scene 2 earlier")).to_be_focused()
     # The keys moved the scene; they did not select it instead (the last one added still is).
     await expect(page.get_by_test_id("editor-heading")).to_have_text("Scene 3")
+    await expect(page.get_by_test_id("project-save-state")).to_have_text("Order saved")
     await session.shot("keyboard-moves")
 
     await reload_canvas(page)
@@ -82,8 +83,9 @@ async def test_a_broken_picture_looks_broken_and_is_fetched_once(session: Browse
     # Every re-render (select, reorder, save) shows the broken look again without a new fetch.
     await second.click()
     await first.click()
-    await page.get_by_role("button", name="Move scene 1 down").click()
+    await page.get_by_role("button", name="Move scene 1 later").click()
     await expect(page.get_by_test_id("scene-item-title")).to_have_text(["Harbour", "Pier"])
+    await expect(page.get_by_test_id("project-save-state")).to_have_text("Order saved")
     await page.get_by_test_id("save-scene").click()
     await expect(page.get_by_test_id("save-state")).to_have_text("Saved")
     await expect(items.nth(1).get_by_test_id("image-broken")).to_be_visible()
@@ -154,7 +156,7 @@ async def test_the_small_screen_canvas_wraps_titles_and_scrolls_to_the_editor(
     await expect(page.get_by_test_id("editor-heading")).to_be_in_viewport()
     await expect(page.get_by_test_id("scene-title")).to_be_in_viewport()
     await session.shot("narrow-editor")
-    await page.get_by_test_id("back-to-scenes").click()
+    await page.get_by_test_id("close-drawer").click()
     await expect(page.get_by_test_id("scene-item").nth(6)).to_be_focused()
     await expect(page.get_by_test_id("scene-item").nth(6)).to_be_in_viewport()
     width = await page.evaluate("document.documentElement.scrollWidth")

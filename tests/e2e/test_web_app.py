@@ -100,14 +100,16 @@ async def test_storyboard_from_sign_up_to_sign_out(session: BrowserSession) -> N
     items = page.get_by_test_id("scene-item")
     await items.nth(2).drag_to(items.nth(0), target_position={"x": 40, "y": 4})
     await expect(page.get_by_test_id("scene-item-title").first).to_have_text("Sunset")
+    await expect(page.get_by_test_id("project-save-state")).to_have_text("Order saved")
     await reload_canvas(page)
     assert await scene_titles(page) == ["Sunset", "Opening", "Beach"]
 
     # Reorder with the keyboard-accessible buttons.
-    await page.get_by_role("button", name="Move scene 1 down").click()
+    await page.get_by_role("button", name="Move scene 1 later").click()
     await expect(page.get_by_test_id("scene-item-title").first).to_have_text("Opening")
-    await page.get_by_role("button", name="Move scene 3 up").click()
+    await page.get_by_role("button", name="Move scene 3 earlier").click()
     await expect(page.get_by_test_id("scene-item-title").nth(1)).to_have_text("Beach")
+    await expect(page.get_by_test_id("project-save-state")).to_have_text("Order saved")
     await reload_canvas(page)
     assert await scene_titles(page) == ["Opening", "Beach", "Sunset"]
     await session.shot("canvas-reordered")

@@ -57,12 +57,14 @@ async def test_every_tool_refuses_ids_outside_the_conversation(
             ("update_scene_title", {"scene_id": scene_id, "title": "hijacked"}),
             ("move_scene", {"scene_id": scene_id, "order": 0}),
             ("delete_scene", {"scene_id": scene_id}),
+            ("update_scene", {"scene_id": scene_id, "shot_size": "close_up", "notes": "x"}),
         ]
     for project_id in foreign_projects:
         calls += [
             ("get_project_details", {"project_id": project_id}),
             ("create_scene", {"project_id": project_id, "title": "intruder"}),
             ("update_project", {"project_id": project_id, "title": "hijacked"}),
+            ("update_project", {"project_id": project_id, "aspect_ratio": "9:16"}),
         ]
     assert {name for name, _ in calls} == set(TOOLS)
     for name, arguments in calls:
@@ -128,6 +130,93 @@ async def test_bad_calls_become_error_outputs(
     assert (await new_project_state(client, user, project))["scenes"][0]["image_url"] is None
 
 
+async def test_update_scene_sets_every_storyboard_field_and_clears_them(
+    app: FastAPI, client: httpx.AsyncClient, user: TestUser
+) -> None:
+    project = await new_project(client, user, "One", "Two")
+    context = context_for(app, user, project)
+    scene_id = project["scenes"][0]["id"]
+    fields = {
+        "title": "Cold open",
+        "script": "EXT. PIER - DAWN",
+        "duration_seconds": 4.5,
+        "shot_size": "close_up",
+        "camera_movement": "dolly",
+        "audio": "VO: It began with a wave.",
+        "notes": "Shoot at golden hour",
+        "image_url": "https://example.com/pier.jpg",
+    }
+    result = await run_tool(context, "update_scene", {"scene_id": scene_id, **fields})
+    assert result.ok, result.output
+    scene = json.loads(result.output)["scene"]
+    assert {name: scene[name] for name in fields} == fields
+    stored = (await new_project_state(client, user, project))["scenes"][0]
+    assert {name: stored[name] for name in fields} == fields
+
+    cleared = await run_tool(
+        context,
+        "update_scene",
+        {"scene_id": scene_id, "duration_seconds": None, "shot_size": None, "audio": ""},
+    )
+    scene = json.loads(cleared.output)["scene"]
+    assert (scene["duration_seconds"], scene["shot_size"], scene["audio"]) == (None, None, "")
+    assert scene["camera_movement"] == "dolly"  # not sent, kept
+
+    for bad, fragment in (
+        ({"shot_size": "closeup"}, "shot_size"),
+        ({"duration_seconds": 0}, "duration_seconds"),
+        ({"camera_movement": "slow dolly"}, "camera_movement"),
+        ({"owner_id": "x"}, "owner_id"),
+    ):
+        refused = await run_tool(context, "update_scene", {"scene_id": scene_id, **bad})
+        assert refused.ok is False
+        assert fragment in json.loads(refused.output)["error"]
+    assert (await new_project_state(client, user, project))["scenes"][0]["camera_movement"] == (
+        "dolly"
+    )
+
+
+async def test_create_scene_update_project_and_details_carry_the_storyboard_fields(
+    app: FastAPI, client: httpx.AsyncClient, user: TestUser
+) -> None:
+    project = await new_project(client, user)
+    context = context_for(app, user, project)
+    created = await run_tool(
+        context,
+        "create_scene",
+        {
+            "project_id": project["id"],
+            "title": "Wide of the bay",
+            "duration_seconds": 6,
+            "shot_size": "extreme_wide",
+            "camera_movement": "drone",
+            "audio": "Music: strings",
+        },
+    )
+    assert created.ok, created.output
+    assert json.loads(created.output)["scene"]["shot_size"] == "extreme_wide"
+    changed = await run_tool(
+        context,
+        "update_project",
+        {"project_id": project["id"], "aspect_ratio": "9:16", "target_duration_seconds": 30},
+    )
+    assert changed.ok, changed.output
+    assert json.loads(changed.output)["project"]["aspect_ratio"] == "9:16"
+    details = json.loads(
+        (await run_tool(context, "get_project_details", {"project_id": project["id"]})).output
+    )["project"]
+    assert (details["aspect_ratio"], details["target_duration_seconds"]) == ("9:16", 30)
+    assert details["total_duration_seconds"] == 6
+    assert details["scenes"][0]["camera_movement"] == "drone"
+    cleared = await run_tool(
+        context,
+        "update_project",
+        {"project_id": project["id"], "target_duration_seconds": None, "title": None},
+    )
+    assert json.loads(cleared.output)["project"]["target_duration_seconds"] is None
+    assert json.loads(cleared.output)["project"]["title"] == "P"
+
+
 async def test_outputs_are_bounded(app: FastAPI, client: httpx.AsyncClient, user: TestUser) -> None:
     project = await new_project(client, user)
     for number in range(30):
@@ -167,6 +256,9 @@ json_values = st.recursive(
                 "script_content",
                 "image_url",
                 "description",
+                "duration_seconds",
+                "shot_size",
+                "aspect_ratio",
                 "x",
             ]
         ),

@@ -9,6 +9,7 @@ from backend.schemas.project import (
     ProjectCreate,
     ProjectDetail,
     ProjectPublic,
+    ProjectSummary,
     ProjectUpdate,
     SceneCreate,
     SceneOrderUpdate,
@@ -26,8 +27,8 @@ router = APIRouter(prefix="/projects", tags=["projects"], responses=NOT_FOUND)
 
 
 @router.get("")
-async def list_projects(session: SessionDep, user: CurrentUser) -> list[ProjectPublic]:
-    """Your projects, most recently updated first."""
+async def list_projects(session: SessionDep, user: CurrentUser) -> list[ProjectSummary]:
+    """Your projects, most recently updated first, each with its first frames as a cover."""
     return await project_service.list_projects(session, user.id)
 
 
@@ -67,12 +68,12 @@ async def read_project(
     document = await documents.read(claims, project_id)
     headers = {"ETag": document.etag}
     if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None and _etag_listed(document.etag, if_none_match):
+    if if_none_match is not None and etag_listed(document.etag, if_none_match):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
     return Response(document.body, media_type="application/json", headers=headers)
 
 
-def _etag_listed(etag: str, if_none_match: str) -> bool:
+def etag_listed(etag: str, if_none_match: str) -> bool:
     """RFC 9110's weak comparison: `*`, or the tag in the list, with or without `W/`."""
     listed = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
     return "*" in listed or etag in listed
@@ -82,7 +83,7 @@ def _etag_listed(etag: str, if_none_match: str) -> bool:
 async def update_project(
     project_id: uuid.UUID, data: ProjectUpdate, session: SessionDep, user: CurrentUser
 ) -> ProjectPublic:
-    """Change the title and/or description (only the fields sent)."""
+    """Change the fields sent: title, description, aspect ratio, target duration."""
     return await project_service.update_project(session, project_id, user.id, data)
 
 

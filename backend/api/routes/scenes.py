@@ -2,10 +2,12 @@
 
 import uuid
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Response, UploadFile, status
 
-from backend.api.deps import CurrentUser, SessionDep
+from backend.api.deps import CurrentUser, DetachedUser, FileServiceDep, SessionDep, SettingsDep
+from backend.api.uploads import UPLOAD_ERRORS, read_upload
 from backend.schemas.project import ScenePublic, SceneUpdate
+from backend.services import files as file_service
 from backend.services import scenes as scene_service
 
 router = APIRouter(
@@ -35,3 +37,25 @@ async def duplicate_scene(
 async def delete_scene(scene_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Response:
     await scene_service.delete_scene(session, scene_id, user.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{scene_id}/image", responses=UPLOAD_ERRORS)
+async def upload_scene_image(
+    scene_id: uuid.UUID,
+    file: UploadFile,
+    user: DetachedUser,
+    files: FileServiceDep,
+    settings: SettingsDep,
+) -> ScenePublic:
+    """Upload a picture (as `POST /api/files`) and show it in the scene."""
+    data = await read_upload(file, settings.MAX_IMAGE_BYTES)
+    return await files.upload_scene_image(user.id, scene_id, file.filename, data)
+
+
+@router.delete("/{scene_id}/image")
+async def remove_scene_image(
+    scene_id: uuid.UUID, session: SessionDep, user: CurrentUser
+) -> ScenePublic:
+    """The scene shows no uploaded picture any more (its `image_url`, if any, again); the file
+    stays among your files."""
+    return await file_service.remove_scene_image(session, scene_id, user.id)

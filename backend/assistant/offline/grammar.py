@@ -88,14 +88,41 @@ class DeleteScene:
 class UpdateProject:
     title: str | None = None
     description: str | None = None
+    aspect_ratio: str | None = None
+
+
+@dataclass(frozen=True)
+class SetSceneFields:
+    """Storyboard fields of one scene: (field, value) pairs for `update_scene`."""
+
+    scene: SceneRef
+    fields: tuple[tuple[str, object], ...]
+
+
+@dataclass(frozen=True)
+class AddAudio:
+    """A line of sound for a scene, added under what it already has."""
+
+    scene: SceneRef
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class AskRuntime:
+    pass
 
 
 Intent = (
     ShowProject | CreateScene | UpdateScript | UpdateImage | RenameScene | MoveScene | DeleteScene
-    | UpdateProject
+    | UpdateProject | SetSceneFields | AddAudio | AskRuntime
 )  # fmt: skip
 
-SCENE_REF_INTENTS = (UpdateScript, UpdateImage, RenameScene, MoveScene, DeleteScene)
+SCENE_REF_INTENTS = (
+    UpdateScript, UpdateImage, RenameScene, MoveScene, DeleteScene, SetSceneFields, AddAudio
+)  # fmt: skip
+# Intents that only read: they need the project looked up, and change nothing.
+READ_INTENTS = (ShowProject, AskRuntime)
 
 # --- building blocks -----------------------------------------------------------------------------
 
@@ -236,6 +263,134 @@ SHOW = _compile(
     r"(?:status|overview|summary)\s*[.?!]*\s*$",
 )
 
+# --- storyboard fields ---------------------------------------------------------------------------
+
+# The words people use for each shot size and camera movement, longest first where one starts
+# another ("medium close-up" before "medium").
+SHOT_WORDS = {
+    r"extreme\s+wide|ews": "extreme_wide",
+    r"extreme\s+close[-\s]?up|ecu|xcu": "extreme_close_up",
+    r"medium\s+close[-\s]?up|mcu": "medium_close_up",
+    r"over[-\s]the[-\s]shoulder|ots": "over_the_shoulder",
+    r"two[-\s]?shot": "two_shot",
+    r"close[-\s]?up|cu": "close_up",
+    r"wide|long|ws": "wide",
+    r"full": "full",
+    r"medium|mid|ms": "medium",
+    r"insert|cutaway": "insert",
+    r"pov|point[-\s]of[-\s]view": "pov",
+}
+MOVEMENT_WORDS = {
+    r"static|locked[-\s]off|still": "static",
+    r"pan": "pan",
+    r"tilt": "tilt",
+    r"dolly|push[-\s]in|pull[-\s]out": "dolly",
+    r"truck": "truck",
+    r"pedestal": "pedestal",
+    r"crane|jib": "crane",
+    r"hand[-\s]?held": "handheld",
+    r"steadicam|gimbal": "steadicam",
+    r"zoom": "zoom",
+    r"tracking|track": "tracking",
+    r"drone|aerial": "drone",
+}
+ASPECT_WORDS = {
+    r"vertical|portrait|9:16": "9:16",
+    r"horizontal|landscape|widescreen|16:9": "16:9",
+    r"square|1:1": "1:1",
+    r"4:5": "4:5",
+    r"4:3": "4:3",
+    r"cinemascope|scope|anamorphic|2\.39(?::1)?": "2.39:1",
+}
+AUDIO_WORDS = {
+    r"voice[-\s]?over|vo|narration": "Voice-over",
+    r"dialogue|dialog|lines?": "Dialogue",
+    r"music|score": "Music",
+    r"sound\s+effects?|sfx|effects?": "Effects",
+    r"audio|sound": "Audio",
+}
+
+
+def _choice(name: str, words: dict[str, str]) -> str:
+    return rf"(?P<{name}>{'|'.join(f'(?:{w})' for w in words)})\b"
+
+
+def _lookup(words: dict[str, str], said: str) -> str:
+    return next(value for word, value in words.items() if re.fullmatch(word, said, re.I))
+
+
+SECONDS = r"(?P<seconds>\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)\b(?:\s+long)?"
+ADJECTIVES = r"(?:(?:slow|quick|fast|gentle|smooth|subtle|steady|soft|hard|rapid)\s+)*"
+SCENE_THEN_SHOT = r"\s+(?:(?:in)?to\s+)?(?:a|an)\s+"
+SHOT = _compile(
+    rf"(?:make|set|change|turn)\s+{scene_ref('ref', SCENE_THEN_SHOT)}{SCENE_THEN_SHOT}"
+    rf"{_choice('shot', SHOT_WORDS)}(?:\s+shot)?",
+    rf"(?:set|change|make)\s+(?:the\s+)?shot(?:\s+size)?\s+(?:of|for|in)\s+"
+    rf"{scene_ref('ref', TO)}{TO}(?:a\s+|an\s+)?{_choice('shot', SHOT_WORDS)}(?:\s+shot)?",
+)
+LASTS = r"\s+(?:is|lasts|runs|should\s+(?:be|last|run))\b"
+SPACE_DIGIT = r"\s+\d"
+COLON = r"\s*[:=]"
+DURATION = _compile(
+    rf"{scene_ref('ref', LASTS)}{LASTS}\s+(?:for\s+)?{SECONDS}",
+    rf"(?:make|set)\s+{scene_ref('ref', SPACE_DIGIT)}\s+{SECONDS}",
+    rf"(?:set|change|make)\s+(?:the\s+)?(?:duration|length)\s+(?:of|for)\s+"
+    rf"{scene_ref('ref', TO)}{TO}{SECONDS}",
+)
+CAMERA = _compile(
+    rf"(?:set|change|make|use)\s+(?:the\s+)?camera(?:\s+(?:movement|move|motion))?\s+"
+    rf"(?:of|for|in|on)\s+{scene_ref('ref', TO)}{TO}(?:a\s+|an\s+)?{ADJECTIVES}"
+    rf"{_choice('movement', MOVEMENT_WORDS)}",
+)
+AUDIO = _compile(
+    rf"add\s+(?:a\s+|an\s+|some\s+)?{_choice('sound', AUDIO_WORDS)}\s+(?:to|for|on|in)\s+"
+    rf"{scene_ref('ref', COLON)}{COLON}\s*{free_text('text')}",
+)
+ASPECT = _compile(
+    rf"(?:make|turn|switch|set|change|reformat)\s+(?:it|{PROJECT}|the\s+(?:frames|format|"
+    rf"aspect(?:\s+ratio)?))\s+(?:(?:in)?to\s+|as\s+)?(?:a\s+|an\s+)?"
+    rf"{_choice('ratio', ASPECT_WORDS)}(?:\s+(?:format|video|frames?))?",
+)
+RUNTIME = re.compile(
+    r"^\s*(?:how\s+long\s+(?:is|will\s+be|does\s+\S+\s+run)|what(?:'s|\s+is)\s+the\s+"
+    r"(?:total\s+)?(?:runtime|run\s+time|length|duration)(?:\s+of)?)"
+    r"(?:\s+(?:the\s+|this\s+|my\s+|our\s+)?(?:film|movie|video|project|storyboard|cut|it))?"
+    r"\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def _parse_storyboard(text: str, start: int) -> tuple[list[Intent], int] | None:
+    """The storyboard commands: shot size, duration, camera, sound, aspect ratio."""
+    for pattern in SHOT:
+        match = pattern.match(text, start)
+        if match and (ref := _scene_ref(match, "ref")):
+            shot = _lookup(SHOT_WORDS, match.group("shot"))
+            return [SetSceneFields(ref, (("shot_size", shot),))], match.end()
+    for pattern in DURATION:
+        match = pattern.match(text, start)
+        if match and (ref := _scene_ref(match, "ref")):
+            seconds = float(match.group("seconds"))
+            value = int(seconds) if seconds.is_integer() else seconds
+            return [SetSceneFields(ref, (("duration_seconds", value),))], match.end()
+    for pattern in CAMERA:
+        match = pattern.match(text, start)
+        if match and (ref := _scene_ref(match, "ref")):
+            movement = _lookup(MOVEMENT_WORDS, match.group("movement"))
+            return [SetSceneFields(ref, (("camera_movement", movement),))], match.end()
+    for pattern in AUDIO:
+        match = pattern.match(text, start)
+        if match and (ref := _scene_ref(match, "ref")):
+            label = _lookup(AUDIO_WORDS, match.group("sound"))
+            return [AddAudio(ref, label, _group(match, "text") or "")], match.end()
+    for pattern in ASPECT:
+        match = pattern.match(text, start)
+        if match:
+            ratio = _lookup(ASPECT_WORDS, match.group("ratio"))
+            return [UpdateProject(aspect_ratio=ratio)], match.end()
+    return None
+
+
 # --- extraction ----------------------------------------------------------------------------------
 
 
@@ -364,6 +519,10 @@ def _parse_create(match: re.Match[str]) -> tuple[list[Intent], int]:
 
 def _parse_at(text: str, start: int, after_create: bool) -> tuple[list[Intent], int] | None:
     """The intents of the command starting at `start`, and where it ends; None if none does."""
+    # Before CREATE: "make scene 2 a close-up" is not a new scene called "2 a close-up".
+    storyboard = _parse_storyboard(text, start)
+    if storyboard is not None:
+        return storyboard
     for pattern in CREATE + (CONTINUE_CREATE if after_create else []):
         match = pattern.match(text, start)
         if match:
@@ -433,6 +592,8 @@ def _move(match: re.Match[str], ref: SceneRef) -> MoveScene:
 def parse_request(text: str) -> list[Intent]:
     """Every command in the message, in the order written; [] when it asks for none."""
     text = text.strip()
+    if RUNTIME.match(text):
+        return [AskRuntime()]
     if not text or NOT_A_COMMAND.match(text):
         return []
     intents: list[Intent] = []

@@ -13,13 +13,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backend.assistant.offline.grammar import (
+    READ_INTENTS,
     SCENE_REF_INTENTS,
+    AddAudio,
+    AskRuntime,
     CreateScene,
     DeleteScene,
     Intent,
     MoveScene,
     RenameScene,
     SceneRef,
+    SetSceneFields,
     ShowProject,
     UpdateImage,
     UpdateProject,
@@ -41,7 +45,9 @@ HELP_TEXT = (
     "- “set the script of scene 1 to: The sun rises over the bay.”\n"
     "- “set the image of scene 2 to https://example.com/shot.jpg”\n"
     "- “rename scene 3 to Finale”, “move scene 3 to the start”, “delete scene 2”\n"
-    "- “rename the project to Summer trip” or “set the project description to …”"
+    "- “rename the project to Summer trip” or “set the project description to …”\n"
+    "- “make scene 2 a close-up”, “scene 3 is 4 seconds”, “set the camera of scene 1 to a "
+    "dolly”, “add voice-over to scene 1: …”, “make it vertical”, “how long is the film?”"
 )
 
 
@@ -142,9 +148,9 @@ class _Planner:
         self.intents = intents
         self.project_id = project_id
         self.tools = tools
-        self.actions = [intent for intent in intents if not isinstance(intent, ShowProject)]
+        self.actions = [intent for intent in intents if not isinstance(intent, READ_INTENTS)]
         self.needs_lookup = any(
-            isinstance(intent, (ShowProject, *SCENE_REF_INTENTS)) for intent in intents
+            isinstance(intent, (*READ_INTENTS, *SCENE_REF_INTENTS)) for intent in intents
         )
 
     # -- deciding ---------------------------------------------------------------------------------
@@ -198,10 +204,9 @@ class _Planner:
                         arguments[name] = getattr(intent, name)
                 return ToolCall("create_scene", arguments)
             arguments = {"project_id": self.project_id}
-            if intent.title is not None:
-                arguments["title"] = intent.title
-            if intent.description is not None:
-                arguments["description"] = intent.description
+            for name in ("title", "description", "aspect_ratio"):
+                if getattr(intent, name) is not None:
+                    arguments[name] = getattr(intent, name)
             return ToolCall("update_project", arguments)
 
         assert isinstance(intent, SCENE_REF_INTENTS)
@@ -221,6 +226,14 @@ class _Planner:
             return ToolCall("update_scene_title", {"scene_id": scene_id, "title": intent.title})
         if isinstance(intent, DeleteScene):
             return ToolCall("delete_scene", {"scene_id": scene_id})
+        if isinstance(intent, SetSceneFields):
+            return ToolCall("update_scene", {"scene_id": scene_id, **dict(intent.fields)})
+        if isinstance(intent, AddAudio):
+            had = str(scenes[index].get("audio") or "").rstrip()
+            line = f"{intent.label}: {intent.text}"
+            return ToolCall(
+                "update_scene", {"scene_id": scene_id, "audio": f"{had}\n{line}" if had else line}
+            )
         order = self._target_order(intent, index, scenes, problems)
         return (
             None
@@ -311,6 +324,8 @@ class _Planner:
             )
         if project is not None and any(isinstance(i, ShowProject) for i in self.intents):
             sentences.append(_describe_project(project))
+        if project is not None and any(isinstance(i, AskRuntime) for i in self.intents):
+            sentences.append(_describe_runtime(project))
         return "\n".join(sentences) if sentences else HELP_TEXT
 
 
@@ -347,9 +362,13 @@ def _describe_result(result: ToolResult, scenes: list[dict[str, Any]]) -> str:
     if result.name == "delete_scene":
         deleted = next((s for s in scenes if s.get("id") == payload.get("deleted_scene_id")), None)
         return f"Deleted {_scene_label(deleted)}." if deleted else "Deleted the scene."
+    if result.name == "update_scene":
+        return f"Updated {_scene_label(scene)}: {_describe_fields(result.arguments)}."
     if result.name == "update_project":
         project = _dict(payload.get("project"))
         changes = []
+        if "aspect_ratio" in result.arguments:
+            changes.append(f"set the aspect ratio to {project.get('aspect_ratio')}")
         if "title" in result.arguments:
             new_title = project.get("title", result.arguments["title"])
             changes.append(f"renamed the project to {_quote(str(new_title))}")
@@ -371,6 +390,7 @@ def _action_phrase(result: ToolResult) -> str:
         "move_scene": "move the scene",
         "delete_scene": "delete the scene",
         "update_project": "update the project",
+        "update_scene": "update the scene",
         "get_project_details": "read the project",
     }
     return phrases.get(result.name, f"run {result.name}")
@@ -395,3 +415,58 @@ def _describe_project(project: dict[str, Any]) -> str:
         image = " 🖼" if scene.get("image_url") else ""
         lines.append(f"{int(scene.get('order', 0)) + 1}. {scene.get('title', '')}{summary}{image}")
     return "\n".join(lines)
+
+
+FIELD_LABELS = {
+    "shot_size": "shot",
+    "camera_movement": "camera",
+    "duration_seconds": "duration",
+    "audio": "audio",
+    "notes": "notes",
+    "title": "title",
+    "script": "script",
+    "image_url": "image",
+}
+
+
+def _describe_fields(arguments: dict[str, Any]) -> str:
+    """“shot close-up, duration 4 s” for the fields an update_scene call set."""
+    parts = []
+    for name, value in arguments.items():
+        if name not in FIELD_LABELS:
+            continue
+        if value is None or value == "":
+            parts.append(f"{FIELD_LABELS[name]} cleared")
+        elif name == "duration_seconds":
+            parts.append(f"duration {_seconds(float(value))}")
+        elif name in ("shot_size", "camera_movement"):
+            parts.append(f"{FIELD_LABELS[name]} {str(value).replace('_', '-')}")
+        else:
+            parts.append(f"{FIELD_LABELS[name]} updated")
+    return ", ".join(parts) or "no change"
+
+
+def _seconds(value: float) -> str:
+    """4 s, 1 min 12 s, 1 min 30.5 s."""
+    minutes, seconds = divmod(round(value, 1), 60)
+    shown = f"{seconds:g} s"
+    return f"{int(minutes)} min {shown}" if minutes else shown
+
+
+def _describe_runtime(project: dict[str, Any]) -> str:
+    scenes = project.get("scenes") or []
+    total = float(project.get("total_duration_seconds") or 0)
+    untimed = sum(1 for scene in scenes if scene.get("duration_seconds") is None)
+    count = f"{len(scenes)} scene{'s' if len(scenes) != 1 else ''}"
+    sentence = f"The film runs {_seconds(total)} over {count}"
+    target = project.get("target_duration_seconds")
+    if isinstance(target, int | float):
+        sentence += f", against a target of {_seconds(float(target))}"
+    sentence += "."
+    if untimed:
+        plural = untimed != 1
+        sentence += (
+            f" {untimed} scene{'s have' if plural else ' has'} no duration yet "
+            f"and count{'' if plural else 's'} as nothing."
+        )
+    return sentence

@@ -1,12 +1,33 @@
 import { api } from "../api.js";
 import { clear, el, errorBox, setTitle, timeAgo, toast } from "../ui.js";
+import { formatRuntime } from "../storyboard.js";
+import { picture } from "../components/picture.js";
 
 function sceneCount(count) {
   return `${count} scene${count === 1 ? "" : "s"}`;
 }
 
+function summary(project) {
+  const runtime = project.total_duration_seconds ? ` · ${formatRuntime(project.total_duration_seconds)}` : "";
+  return `${sceneCount(project.scene_count)}${runtime} · updated ${timeAgo(project.updated_at)}`;
+}
+
+/** The project's first frames, at its aspect ratio: one large, up to three beside it. */
+function cover(project, failed) {
+  const frames = project.cover || [];
+  const node = el("a", { class: "cover", href: `/canvas/${project.id}`, tabindex: "-1", "aria-hidden": "true", dataset: { ratio: project.aspect_ratio, count: String(Math.min(frames.length, 4)), testid: "project-cover" } });
+  if (!frames.length) {
+    node.append(el("span", { class: "cover-empty" }, el("span", { class: "frame-icon" }), "No frames yet"));
+    return node;
+  }
+  node.append(...frames.slice(0, 4).map((frame) => el("span", { class: "cover-frame" },
+    picture(frame.thumbnail_src, { alt: "", missing: "", broken: "", testid: "cover-image", failed }))));
+  return node;
+}
+
 export async function render(root) {
   setTitle("Projects");
+  const failed = new Set();
   const list = el("ul", { class: "project-grid", dataset: { testid: "project-list" } });
   const emptyState = el("div", { class: "empty", hidden: true, dataset: { testid: "projects-empty" } },
     el("strong", {}, "No projects yet"),
@@ -26,10 +47,10 @@ export async function render(root) {
   }
 
   function card(project) {
-    const heading = el("h2", { dataset: { testid: "project-title" } }, project.title);
+    const heading = el("h2", { dataset: { testid: "project-title" } }, el("a", { href: `/canvas/${project.id}` }, project.title));
     const about = el("p", { class: "description" }, project.description);
     about.hidden = !project.description;
-    const meta = el("div", { class: "meta" }, `${sceneCount(project.scene_count)} · updated ${timeAgo(project.updated_at)}`);
+    const meta = el("div", { class: "meta", dataset: { testid: "project-meta" } }, summary(project));
     const item = el("li", { class: "card project-card", dataset: { testid: "project-card", projectId: project.id } });
 
     const renameInput = el("input", { type: "text", maxlength: 200, "aria-label": `New title for ${project.title}` });
@@ -43,8 +64,8 @@ export async function render(root) {
       try {
         const updated = await api(`/api/projects/${project.id}`, { method: "PUT", body: { title: renameInput.value } });
         Object.assign(project, updated);
-        heading.textContent = updated.title;
-        meta.textContent = `${sceneCount(updated.scene_count)} · updated ${timeAgo(updated.updated_at)}`;
+        heading.firstChild.textContent = updated.title;
+        meta.textContent = summary(project);
         renameForm.hidden = true;
         renameError.hidden = true;
         toast("Project renamed.");
@@ -55,7 +76,7 @@ export async function render(root) {
     });
 
     const actions = el("div", { class: "actions" },
-      el("a", { class: "button small", href: `/canvas/${project.id}`, dataset: { testid: "open-canvas" } }, "Open canvas"),
+      el("a", { class: "button small", href: `/canvas/${project.id}`, dataset: { testid: "open-canvas" } }, "Open storyboard"),
       el("a", { class: "button small secondary", href: `/chat/${project.id}`, dataset: { testid: "open-chat" } }, "Chat"),
       el("button", {
         type: "button", class: "button small ghost", dataset: { testid: "rename-project" },
@@ -75,7 +96,7 @@ export async function render(root) {
           }
         },
       }, "Delete"));
-    item.append(heading, about, meta, renameForm, renameError, actions);
+    item.append(cover(project, failed), el("div", { class: "project-card-body" }, heading, about, meta, renameForm, renameError, actions));
     return item;
   }
 
@@ -90,7 +111,7 @@ export async function render(root) {
     create.disabled = true;
     try {
       const project = await api("/api/projects", { method: "POST", body: { title: title.value, description: description.value } });
-      list.prepend(card(project));
+      list.prepend(card({ ...project, cover: [] }));
       title.value = "";
       description.value = "";
       refreshEmpty();

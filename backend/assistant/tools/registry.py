@@ -1,10 +1,10 @@
-"""The assistant's tools: thin adapters over the same services the REST routes use.
+"""The tool registry: what a tool is, how a call is scoped to the conversation, and how one runs.
 
 A tool is a name, a description, a Pydantic argument model (its JSON schema is what the model
 sees) and a handler. Every call is bound to the conversation's user and project: ids are claims
 to check, never authority. Whatever goes wrong — unknown tool, malformed JSON, invalid
 arguments, an id outside the project — becomes `{"ok": false, "error": ...}` for the model,
-never an exception. Adding a tool is one argument model and one decorated function.
+never an exception. The tools themselves live in one module per domain beside this one.
 """
 
 import json
@@ -13,26 +13,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pydantic import ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.core.db import unit_of_work
 from backend.core.errors import DomainError, NotFoundError
 from backend.repositories import scenes as scene_repository
-from backend.schemas.common import (
-    Description,
-    ImageUrl,
-    Position,
-    Script,
-    StorableText,
-    Title,
-)
-from backend.schemas.project import ProjectUpdate, SceneCreate, SceneUpdate
-from backend.services import projects as project_service
-from backend.services import scenes as scene_service
+from backend.schemas.common import StorableText
 
 MAX_OUTPUT_CHARS = 8_000
-SCRIPT_PREVIEW_LIMITS = (600, 120, 0)
 
 Json = dict[str, Any]
 
@@ -129,13 +118,13 @@ def is_read_only(name: str) -> bool:
 # --- scoping -------------------------------------------------------------------------------------
 
 
-def _this_project(context: ToolContext, project_id: uuid.UUID) -> uuid.UUID:
+def this_project(context: ToolContext, project_id: uuid.UUID) -> uuid.UUID:
     if project_id != context.project_id:
         raise NotFoundError("Project (only this conversation's project can be used)")
     return project_id
 
 
-async def _scene_in_project(
+async def scene_in_project(
     session: AsyncSession, context: ToolContext, scene_id: uuid.UUID
 ) -> uuid.UUID:
     owner_project = await scene_repository.get_owned_scene_project_id(
@@ -144,154 +133,6 @@ async def _scene_in_project(
     if owner_project != context.project_id:
         raise NotFoundError("Scene (no scene with this id in this project)")
     return scene_id
-
-
-def _shortened(project: Json) -> Json:
-    """The project with scripts cut short enough for the whole answer to fit in the output."""
-    scripts = [scene.get("script") or "" for scene in project.get("scenes", [])]
-    for limit in SCRIPT_PREVIEW_LIMITS:
-        for scene, script in zip(project.get("scenes", []), scripts, strict=True):
-            scene["script"] = script if len(script) <= limit else script[:limit] + "…"
-            scene["script_truncated"] = len(script) > limit
-        if len(json.dumps(project, ensure_ascii=False)) < MAX_OUTPUT_CHARS - 100:
-            break
-    return project
-
-
-# --- the tools -----------------------------------------------------------------------------------
-
-
-class ProjectArguments(ToolArguments):
-    project_id: uuid.UUID = Field(description="The current project's id")
-
-
-@tool(
-    "get_project_details",
-    "Read the project: its title, description and scenes in order.",
-    read_only=True,
-)
-async def get_project_details(
-    session: AsyncSession, context: ToolContext, arguments: ProjectArguments
-) -> Json:
-    project_id = _this_project(context, arguments.project_id)
-    detail = await project_service.get_project_detail(session, project_id, context.user_id)
-    return {"project": _shortened(detail.model_dump(mode="json"))}
-
-
-class CreateSceneArguments(ToolArguments):
-    project_id: uuid.UUID = Field(description="The current project's id")
-    title: Title
-    script: Script | None = None
-    image_url: ImageUrl = None
-    order: Position | None = Field(
-        default=None, description="0-based position; omitted: after the last scene"
-    )
-
-
-@tool("create_scene", "Add a scene to the project, last or at a 0-based position.")
-async def create_scene(
-    session: AsyncSession, context: ToolContext, arguments: CreateSceneArguments
-) -> Json:
-    project_id = _this_project(context, arguments.project_id)
-    data = SceneCreate(
-        title=arguments.title,
-        script=arguments.script or "",
-        image_url=arguments.image_url,
-        order=arguments.order,
-    )
-    scene = await scene_service.create_scene(session, project_id, context.user_id, data)
-    return {"scene": scene.model_dump(mode="json")}
-
-
-async def _update_scene(
-    session: AsyncSession, context: ToolContext, scene_id: uuid.UUID, changes: SceneUpdate
-) -> Json:
-    await _scene_in_project(session, context, scene_id)
-    scene = await scene_service.update_scene(session, scene_id, context.user_id, changes)
-    return {"scene": scene.model_dump(mode="json")}
-
-
-class ScriptArguments(ToolArguments):
-    scene_id: uuid.UUID
-    script_content: Script = Field(description="The whole new script of the scene")
-
-
-@tool("update_scene_script", "Replace the script of a scene.")
-async def update_scene_script(
-    session: AsyncSession, context: ToolContext, arguments: ScriptArguments
-) -> Json:
-    changes = SceneUpdate(script=arguments.script_content)
-    return await _update_scene(session, context, arguments.scene_id, changes)
-
-
-class ImageArguments(ToolArguments):
-    scene_id: uuid.UUID
-    image_url: ImageUrl = Field(description="An absolute http(s) URL, or empty to remove it")
-
-
-@tool("update_scene_image_url", "Set or clear the image URL of a scene.")
-async def update_scene_image_url(
-    session: AsyncSession, context: ToolContext, arguments: ImageArguments
-) -> Json:
-    changes = SceneUpdate(image_url=arguments.image_url)
-    return await _update_scene(session, context, arguments.scene_id, changes)
-
-
-class TitleArguments(ToolArguments):
-    scene_id: uuid.UUID
-    title: Title
-
-
-@tool("update_scene_title", "Rename a scene.")
-async def update_scene_title(
-    session: AsyncSession, context: ToolContext, arguments: TitleArguments
-) -> Json:
-    return await _update_scene(
-        session, context, arguments.scene_id, SceneUpdate(title=arguments.title)
-    )
-
-
-class MoveArguments(ToolArguments):
-    scene_id: uuid.UUID
-    order: Position = Field(description="The new 0-based position")
-
-
-@tool("move_scene", "Move a scene to a 0-based position; the others are renumbered.")
-async def move_scene(session: AsyncSession, context: ToolContext, arguments: MoveArguments) -> Json:
-    return await _update_scene(
-        session, context, arguments.scene_id, SceneUpdate(order=arguments.order)
-    )
-
-
-class SceneArguments(ToolArguments):
-    scene_id: uuid.UUID
-
-
-@tool("delete_scene", "Delete a scene; the others are renumbered.")
-async def delete_scene(
-    session: AsyncSession, context: ToolContext, arguments: SceneArguments
-) -> Json:
-    await _scene_in_project(session, context, arguments.scene_id)
-    await scene_service.delete_scene(session, arguments.scene_id, context.user_id)
-    return {"deleted_scene_id": str(arguments.scene_id)}
-
-
-class ProjectUpdateArguments(ToolArguments):
-    project_id: uuid.UUID = Field(description="The current project's id")
-    title: Title | None = None
-    description: Description | None = None
-
-
-@tool("update_project", "Rename the project and/or change its description.")
-async def update_project(
-    session: AsyncSession, context: ToolContext, arguments: ProjectUpdateArguments
-) -> Json:
-    project_id = _this_project(context, arguments.project_id)
-    changes = ProjectUpdate.model_validate(
-        arguments.model_dump(exclude={"project_id"}, exclude_none=True)
-    )
-    project = await project_service.update_project(session, project_id, context.user_id, changes)
-    return {"project": project.model_dump(mode="json")}
 
 
 # --- running a call ------------------------------------------------------------------------------

@@ -1,0 +1,75 @@
+"""Uploaded files: upload, read (bytes and thumbnail), delete. Only the owner can read one."""
+
+import uuid
+
+from fastapi import APIRouter, Request, Response, UploadFile, status
+
+from backend.api.deps import CurrentUser, DetachedUser, FileServiceDep, SessionDep, SettingsDep
+from backend.api.routes.projects import etag_listed
+from backend.api.uploads import UPLOAD_ERRORS, read_upload
+from backend.schemas.file import FilePublic
+from backend.services import files as file_service
+
+router = APIRouter(
+    prefix="/files",
+    tags=["files"],
+    responses={404: {"description": "No such file, or not yours"}},
+)
+
+# A file's bytes never change under its id, so the browser may keep them; private: only the
+# owner's browser, never a shared cache.
+FILE_CACHE_CONTROL = "private, max-age=31536000, immutable"
+READ_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": {"image/*": {}}, "description": "The bytes, with their stored type"},
+    304: {"description": "Not modified: the `If-None-Match` ETag is current"},
+}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=UPLOAD_ERRORS)
+async def upload_file(
+    file: UploadFile, user: DetachedUser, files: FileServiceDep, settings: SettingsDep
+) -> FilePublic:
+    """Upload a picture (PNG, JPEG, WebP, GIF; the type is read from the bytes). It is stored
+    re-encoded without metadata (EXIF and GPS are gone), with a thumbnail. Documents are not
+    accepted yet (415)."""
+    data = await read_upload(file, settings.MAX_IMAGE_BYTES)
+    return await files.upload(user.id, file.filename, data)
+
+
+def _file_response(request: Request, content: file_service.FileContent, etag: str) -> Response:
+    headers = {
+        "ETag": etag,
+        "Cache-Control": FILE_CACHE_CONTROL,
+        "X-Content-Type-Options": "nosniff",
+    }
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None and etag_listed(etag, if_none_match):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(content.body, media_type=content.content_type, headers=headers)
+
+
+@router.get("/{file_id}", response_class=Response, responses=READ_RESPONSES)
+async def read_file(
+    file_id: uuid.UUID, request: Request, session: SessionDep, user: CurrentUser
+) -> Response:
+    """The file's bytes (as stored: re-encoded, without metadata)."""
+    content = await file_service.read_file(session, file_id, user.id)
+    response = _file_response(request, content, f'"{content.sha256}"')
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+@router.get("/{file_id}/thumbnail", response_class=Response, responses=READ_RESPONSES)
+async def read_file_thumbnail(
+    file_id: uuid.UUID, request: Request, session: SessionDep, user: CurrentUser
+) -> Response:
+    """The picture at most 480 px on its longer side (WebP), made once at upload."""
+    content = await file_service.read_file(session, file_id, user.id, thumbnail=True)
+    return _file_response(request, content, f'"{content.sha256}-thumbnail"')
+
+
+@router.delete("/{file_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_file(file_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Response:
+    """Delete the file; scenes that showed it show nothing (`image_file_id` becomes null)."""
+    await file_service.delete_file(session, file_id, user.id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,28 @@
+"""Reading an uploaded file's bytes under a cap."""
+
+from fastapi import UploadFile
+
+from backend.core.errors import TooLargeError
+
+CHUNK_BYTES = 64 * 1024
+
+UPLOAD_ERRORS: dict[int | str, dict[str, str]] = {
+    409: {"description": "Over your storage quota (`STORAGE_QUOTA_MB`)"},
+    413: {"description": "Over `MAX_IMAGE_BYTES` or 40 megapixels"},
+    415: {"description": "Not a PNG, JPEG, WebP or GIF picture (judged by its bytes)"},
+    422: {"description": "No `file` part, or a damaged picture"},
+}
+
+
+async def read_upload(upload: UploadFile, limit: int) -> bytes:
+    """The file's bytes, read in chunks and refused (413) as soon as they pass `limit`; the
+    body as a whole was already bounded while it streamed in (EdgeMiddleware), and
+    Starlette spools a large part to disk, not memory."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await upload.read(CHUNK_BYTES):
+        size += len(chunk)
+        if size > limit:
+            raise TooLargeError(f"The file is larger than {limit // (1024 * 1024)} MiB")
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,129 @@
+"""Uploaded files: stored in the database (every instance serves them), owned by one account,
+counted against its quota. Pictures are decoded and re-encoded off the event loop, in a bounded
+number of worker threads, and before any transaction opens: a slow picture never holds a
+database lock (README, "Who holds the transaction").
+"""
+
+import hashlib
+import unicodedata
+import uuid
+from dataclasses import dataclass
+
+import anyio
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from backend.core.config import Settings
+from backend.core.db import unit_of_work
+from backend.core.errors import ConflictError, NotFoundError
+from backend.models import StoredFile
+from backend.repositories import files as file_repository
+from backend.repositories import scenes as scene_repository
+from backend.schemas.file import FilePublic
+from backend.schemas.project import ScenePublic, SceneUpdate
+from backend.services import scenes as scene_service
+from backend.services.images import THUMBNAIL_CONTENT_TYPE, ProcessedImage, process_image
+
+FILENAME_MAX = 255
+
+
+@dataclass(frozen=True, slots=True)
+class FileContent:
+    content_type: str
+    sha256: str
+    body: bytes
+
+
+def clean_filename(filename: str | None) -> str:
+    """The name to show: its last path part, without control characters, at most 255
+    characters; "image" when nothing is left. It is never used as a path."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
+    return name[-FILENAME_MAX:] or "image"
+
+
+class FileService:
+    def __init__(self, settings: Settings, session_factory: async_sessionmaker[AsyncSession]):
+        self._session_factory = session_factory
+        self._quota_bytes = settings.STORAGE_QUOTA_MB * 1024 * 1024
+        self._limiter = anyio.CapacityLimiter(settings.IMAGE_PROCESSING_CONCURRENCY)
+
+    async def _process(self, data: bytes) -> ProcessedImage:
+        return await anyio.to_thread.run_sync(process_image, data, limiter=self._limiter)
+
+    async def _store(
+        self, session: AsyncSession, user_id: uuid.UUID, filename: str | None, image: ProcessedImage
+    ) -> StoredFile:
+        await file_repository.lock_account(session, user_id)
+        used = await file_repository.used_bytes(session, user_id)
+        if used + len(image.content) > self._quota_bytes:
+            quota_mb = self._quota_bytes // (1024 * 1024)
+            raise ConflictError(
+                f"Your storage is full ({used / 1024 / 1024:.1f} of {quota_mb} MB used): "
+                "delete pictures you no longer need to make room."
+            )
+        return await file_repository.add_file(
+            session,
+            StoredFile(
+                user_id=user_id,
+                kind="image",
+                filename=clean_filename(filename),
+                content_type=image.content_type,
+                size_bytes=len(image.content),
+                sha256=hashlib.sha256(image.content).hexdigest(),
+                width=image.width,
+                height=image.height,
+                content=image.content,
+                thumbnail=image.thumbnail,
+                thumbnail_content_type=THUMBNAIL_CONTENT_TYPE,
+            ),
+        )
+
+    async def upload(self, user_id: uuid.UUID, filename: str | None, data: bytes) -> FilePublic:
+        """Store a picture (documents come later: they are refused as unsupported for now)."""
+        image = await self._process(data)
+        async with unit_of_work(self._session_factory, write=True) as session:
+            stored = await self._store(session, user_id, filename, image)
+            return FilePublic.model_validate(stored)
+
+    async def upload_scene_image(
+        self, user_id: uuid.UUID, scene_id: uuid.UUID, filename: str | None, data: bytes
+    ) -> ScenePublic:
+        """Store a picture and show it in the scene, through the scene's ordinary update."""
+        async with unit_of_work(self._session_factory) as session:
+            await scene_service.require_scene(session, scene_id, user_id)  # 404 before the work
+        image = await self._process(data)
+        async with unit_of_work(self._session_factory, write=True) as session:
+            stored = await self._store(session, user_id, filename, image)
+            return await scene_service.update_scene(
+                session, scene_id, user_id, SceneUpdate(image_file_id=stored.id)
+            )
+
+
+async def read_file(
+    session: AsyncSession, file_id: uuid.UUID, user_id: uuid.UUID, *, thumbnail: bool = False
+) -> FileContent:
+    found = await file_repository.read_content(session, file_id, user_id, thumbnail=thumbnail)
+    if found is None:
+        raise NotFoundError("Thumbnail" if thumbnail else "File")
+    return FileContent(*found)
+
+
+async def delete_file(session: AsyncSession, file_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """Delete the file; each scene that showed it is updated to show nothing, through the scene
+    service like any other change of a scene."""
+    if await file_repository.get_owned_file(session, file_id, user_id) is None:
+        raise NotFoundError("File")
+    for scene_id in await scene_repository.list_scene_ids_showing(session, file_id):
+        await scene_service.update_scene(
+            session, scene_id, user_id, SceneUpdate(image_file_id=None)
+        )
+    await file_repository.delete_file(session, file_id)
+
+
+async def remove_scene_image(
+    session: AsyncSession, scene_id: uuid.UUID, user_id: uuid.UUID
+) -> ScenePublic:
+    """The scene shows no uploaded picture any more (the file itself stays yours)."""
+    return await scene_service.update_scene(
+        session, scene_id, user_id, SceneUpdate(image_file_id=None)
+    )

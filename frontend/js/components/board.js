@@ -1,0 +1,148 @@
+// The board: every frame in order, as a grid at the project's aspect ratio or as a list. It turns
+// clicks, drags, drops and keys into intents for the page (open, reorder, drop a picture); the
+// page saves them and renders the board again.
+import { el } from "../ui.js";
+import { carriesFiles, imageFiles } from "./picture.js";
+import { frame } from "./frame.js";
+
+export function createBoard({ onOpen, onReorder, onDropFile }) {
+  const list = el("ol", { class: "board", dataset: { testid: "scene-list" }, "aria-label": "Scenes in order" });
+  let scenes = [];
+  let draggedId = null;
+
+  const frameOf = (node) => node && node.closest && node.closest("[data-scene-id]");
+  const ids = () => scenes.map((scene) => scene.id);
+
+  function move(sceneId, delta) {
+    const order = ids();
+    const from = order.indexOf(sceneId);
+    const to = from + delta;
+    if (from < 0 || to < 0 || to >= order.length) return;
+    order.splice(from, 1);
+    order.splice(to, 0, sceneId);
+    onReorder(order);
+  }
+
+  function dropAfter(event, item) {
+    const box = item.getBoundingClientRect();
+    // The grid reads left to right; the list top to bottom.
+    return list.classList.contains("list")
+      ? event.clientY > box.top + box.height / 2
+      : event.clientX > box.left + box.width / 2;
+  }
+
+  function clearMarks() {
+    for (const node of list.querySelectorAll(".drop-before, .drop-after, .drop-file")) {
+      node.classList.remove("drop-before", "drop-after", "drop-file");
+    }
+  }
+
+  list.addEventListener("click", (event) => {
+    const item = frameOf(event.target);
+    if (!item) return;
+    const button = event.target.closest("button[data-move]");
+    if (button) move(item.dataset.sceneId, Number(button.dataset.move));
+    else onOpen(item.dataset.sceneId);
+  });
+  list.addEventListener("keydown", (event) => {
+    const item = frameOf(event.target);
+    if (!item || event.target !== item) return;
+    const back = event.key === "ArrowLeft" || event.key === "ArrowUp";
+    const forward = event.key === "ArrowRight" || event.key === "ArrowDown";
+    if (event.altKey && (back || forward)) {
+      event.preventDefault();
+      move(item.dataset.sceneId, back ? -1 : 1);
+    } else if (!event.altKey && (back || forward)) {
+      // Arrows walk the frames without moving them.
+      const sibling = back ? item.previousElementSibling : item.nextElementSibling;
+      if (sibling) { event.preventDefault(); sibling.focus(); }
+    } else if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      onOpen(item.dataset.sceneId);
+    }
+  });
+  list.addEventListener("dragstart", (event) => {
+    const item = frameOf(event.target);
+    if (!item) return;
+    draggedId = item.dataset.sceneId;
+    item.classList.add("dragging");
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", draggedId);
+  });
+  list.addEventListener("dragend", () => {
+    for (const node of list.querySelectorAll(".dragging")) node.classList.remove("dragging");
+    draggedId = null;
+    clearMarks();
+  });
+  list.addEventListener("dragover", (event) => {
+    const item = frameOf(event.target);
+    if (!item) return;
+    if (carriesFiles(event.dataTransfer)) {
+      event.preventDefault();
+      event.dataTransfer.dropEffect = "copy";
+      clearMarks();
+      item.classList.add("drop-file");
+      return;
+    }
+    if (!draggedId || draggedId === item.dataset.sceneId) return;
+    event.preventDefault();
+    clearMarks();
+    item.classList.add(dropAfter(event, item) ? "drop-after" : "drop-before");
+  });
+  list.addEventListener("dragleave", (event) => {
+    const item = frameOf(event.target);
+    if (item && !item.contains(event.relatedTarget)) item.classList.remove("drop-before", "drop-after", "drop-file");
+  });
+  list.addEventListener("drop", (event) => {
+    const item = frameOf(event.target);
+    if (!item) return;
+    event.preventDefault();
+    clearMarks();
+    const target = item.dataset.sceneId;
+    const files = imageFiles(event.dataTransfer);
+    if (files.length) {
+      onDropFile(target, files[0]);
+      return;
+    }
+    const source = draggedId || event.dataTransfer.getData("text/plain");
+    if (!source || source === target || !ids().includes(source)) return;
+    const order = ids().filter((id) => id !== source);
+    order.splice(order.indexOf(target) + (dropAfter(event, item) ? 1 : 0), 0, source);
+    onReorder(order);
+  });
+
+  /** Where the keyboard focus is, so a re-render can put it back on the same scene. */
+  function focused() {
+    const active = document.activeElement;
+    const item = active && list.contains(active) ? frameOf(active) : null;
+    return item ? { sceneId: item.dataset.sceneId, testid: active === item ? null : active.dataset.testid } : null;
+  }
+
+  function restore(focus) {
+    if (!focus) return;
+    const item = list.querySelector(`[data-scene-id="${focus.sceneId}"]`);
+    if (!item) return;
+    // A move button that became disabled (the scene reached an end) hands focus to its twin.
+    const candidates = focus.testid ? [focus.testid, focus.testid === "move-up" ? "move-down" : "move-up"] : [];
+    const button = candidates.map((testid) => item.querySelector(`[data-testid="${testid}"]`)).find((node) => node && !node.disabled);
+    (button || item).focus();
+  }
+
+  return {
+    node: list,
+    render(next, { selectedId, view, ratio, failed, uploading }) {
+      const keep = focused();
+      scenes = next;
+      list.className = `board ${view === "list" ? "list" : "grid"}`;
+      list.dataset.ratio = ratio;
+      list.replaceChildren(...scenes.map((scene, index) => frame(scene, {
+        index, count: scenes.length, selected: scene.id === selectedId, failed, uploading: uploading.has(scene.id), view,
+      })));
+      restore(keep);
+    },
+    focusScene(sceneId) {
+      const item = list.querySelector(`[data-scene-id="${sceneId}"]`);
+      if (item) { item.scrollIntoView({ block: "nearest" }); item.focus({ preventScroll: true }); }
+    },
+  };
+}
