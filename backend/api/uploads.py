@@ -7,6 +7,7 @@ from backend.core.errors import TooLargeError
 CHUNK_BYTES = 64 * 1024
 
 UPLOAD_ERRORS: dict[int | str, dict[str, str]] = {
+    400: {"description": "The body is not a readable multipart form"},
     409: {"description": "Over your storage quota (`STORAGE_QUOTA_MB`)"},
     413: {"description": "Over `MAX_IMAGE_BYTES` or 40 megapixels"},
     415: {"description": "Not a PNG, JPEG, WebP or GIF picture (judged by its bytes)"},
