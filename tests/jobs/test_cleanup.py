@@ -366,6 +366,7 @@ async def test_old_throttle_records_are_deleted(
         assert await scalar(app, select(func.count()).select_from(model)) == 1
 
 
+@pytest.mark.postgresql
 async def test_two_instances_running_at_once_do_the_work_once(
     database: ThrowawayDatabase,
     make_app: AppFactory,
@@ -375,8 +376,6 @@ async def test_two_instances_running_at_once_do_the_work_once(
 ) -> None:
     """Instance A holds the job's advisory lock while the provider deletes a thread; B, on its
     own connection pool, starts meanwhile, finds the lock taken and does nothing."""
-    if database.backend != "postgresql":
-        pytest.skip("SQLite serves one instance: there is no second one to exclude")
     entered, release = asyncio.Event(), asyncio.Event()
     gated = AsyncOpenAI(
         api_key="offline",
