@@ -24,6 +24,7 @@ warnings.simplefilter("error", Image.DecompressionBombWarning)
 
 CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
 UNSUPPORTED = "Only PNG, JPEG, WebP and GIF pictures can be uploaded"
+DAMAGED = "The picture could not be read: it may be damaged"
 
 
 def sniff_image_format(head: bytes) -> str | None:
@@ -57,14 +58,14 @@ def _open(data: bytes, image_format: str) -> Image.Image:
             f"The picture is larger than {MAX_IMAGE_PIXELS // 1_000_000} megapixels"
         ) from error
     except (OSError, SyntaxError, ValueError) as error:
-        raise InvalidInputError("The picture could not be read: it may be damaged") from error
+        raise InvalidInputError(DAMAGED) from error
     try:
         image.seek(0)  # a storyboard frame is a still: an animation keeps its first frame
         image.load()
         # Turn the picture as its EXIF says before the EXIF goes.
         return ImageOps.exif_transpose(image)
     except (OSError, SyntaxError, ValueError, EOFError) as error:
-        raise InvalidInputError("The picture could not be read: it may be damaged") from error
+        raise InvalidInputError(DAMAGED) from error
     finally:
         image.close()
 
@@ -81,7 +82,9 @@ def _encode(image: Image.Image, image_format: str, icc_profile: bytes | None) ->
     options: dict[str, object] = {"icc_profile": icc_profile} if icc_profile else {}
     if image_format == "JPEG":
         if image.mode not in ("RGB", "L"):
+            # A CMYK profile describes the old pixels, not the converted ones.
             image = image.convert("RGB")
+            options.pop("icc_profile", None)
         options.update(quality=90)
     elif image_format == "WEBP":
         options.update(quality=90)
@@ -112,10 +115,15 @@ def process_image(data: bytes) -> ProcessedImage:
     decoded = _open(data, image_format)
     icc_profile = decoded.info.get("icc_profile")
     clean = _without_metadata(decoded)
+    try:
+        content = _encode(clean, image_format, icc_profile)
+        thumbnail = _thumbnail(clean)
+    except (OSError, ValueError) as error:  # pixels a decoder let through but no encoder takes
+        raise InvalidInputError(DAMAGED) from error
     return ProcessedImage(
-        content=_encode(clean, image_format, icc_profile),
+        content=content,
         content_type=CONTENT_TYPES[image_format],
         width=clean.width,
         height=clean.height,
-        thumbnail=_thumbnail(clean),
+        thumbnail=thumbnail,
     )
