@@ -16,6 +16,7 @@ from common import (
     app_server,
     project_with_scenes,
     signed_in,
+    signed_in_page,
     throwaway_database,
 )
 from playwright.async_api import async_playwright
@@ -24,10 +25,7 @@ from playwright.async_api import async_playwright
 async def measure(base: str, headers: dict[str, str], project: str, runs: int) -> None:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(**CHROMIUM_LAUNCH_OPTIONS)
-        context = await browser.new_context(viewport={"width": 1440, "height": 900})
-        token = headers["Authorization"].removeprefix("Bearer ")
-        await context.add_cookies([{"name": "scenecraft_session", "value": token, "url": base}])
-        page = await context.new_page()
+        page = await signed_in_page(browser, base, headers)
         # Images point at hosts that do not resolve here; answer them at once so they do not
         # count as network time the product would not have.
         await page.route("https://images.example.com/**", lambda route: route.fulfill(status=404))

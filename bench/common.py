@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import asyncpg
 import httpx
+from playwright.async_api import Browser, Page
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -125,3 +126,11 @@ def project_with_scenes(
                 },
             ).raise_for_status()
     return str(project)
+
+
+async def signed_in_page(browser: Browser, base: str, headers: dict[str, str]) -> Page:
+    """A desktop-sized page signed in as the bench user, by the session cookie the app sets."""
+    context = await browser.new_context(viewport={"width": 1440, "height": 900})
+    token = headers["Authorization"].removeprefix("Bearer ")
+    await context.add_cookies([{"name": "scenecraft_session", "value": token, "url": base}])
+    return await context.new_page()

@@ -19,6 +19,7 @@ from common import (
     CHROMIUM_LAUNCH_OPTIONS,
     app_server,
     signed_in,
+    signed_in_page,
     throwaway_database,
 )
 from PIL import Image
@@ -97,10 +98,7 @@ def project_json_size(base: str, headers: dict[str, str], project: str) -> None:
 async def canvas_loads(base: str, headers: dict[str, str], project: str, runs: int) -> None:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(**CHROMIUM_LAUNCH_OPTIONS)
-        context = await browser.new_context(viewport={"width": 1440, "height": 900})
-        token = headers["Authorization"].removeprefix("Bearer ")
-        await context.add_cookies([{"name": "scenecraft_session", "value": token, "url": base}])
-        page = await context.new_page()
+        page = await signed_in_page(browser, base, headers)
         requests: list[str] = []
         page.on("request", lambda request: requests.append(request.url.removeprefix(base)))
         timings = []
