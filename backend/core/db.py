@@ -99,13 +99,8 @@ async def exclusively(
     instance holds it), its transaction idle meanwhile and never writing. SQLite serves one
     instance, so always True."""
     async with session_factory() as session:
-        if session.bind is None or session.bind.dialect.name != "postgresql":
-            yield True
-            return
         try:
-            yield bool(
-                await session.scalar(select(func.pg_try_advisory_xact_lock(func.hashtext(name))))
-            )
+            yield await advisory_lock(session, name, wait=False)
         finally:
             await session.rollback()
 
