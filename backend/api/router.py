@@ -15,6 +15,7 @@ api_router.include_router(files.router)
 api_router.include_router(auth.router)
 api_router.include_router(users.router)
 api_router.include_router(chat.router)
+api_router.include_router(chat.conversations_router)
 api_router.include_router(dossier.router)
 
 

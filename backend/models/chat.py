@@ -13,9 +13,10 @@ RUNNING = "running"
 
 
 class ChatSession(IdMixin, CreatedAtMixin, Base):
-    """One current conversation per (user, project); ended ones are deleted with their history.
-    One idle for CHAT_CONVERSATION_TTL_DAYS becomes inactive (the cleanup job): still readable,
-    its provider thread gone; the next message makes it active again."""
+    """A conversation: a project has any number, one of them current (what `/api/chat/{project}`
+    means); deleted ones go with their history. `title` is null until the first message names
+    it or the user does. One idle for CHAT_CONVERSATION_TTL_DAYS becomes inactive (the cleanup
+    job): still readable, its provider thread gone; the next message makes it active again."""
 
     __tablename__ = "chat_session"
     __table_args__ = (
@@ -37,6 +38,7 @@ class ChatSession(IdMixin, CreatedAtMixin, Base):
         ForeignKey("project.id", ondelete="CASCADE"), index=True
     )
     engine: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str | None] = mapped_column(String(120))
     openai_thread_id: Mapped[str | None] = mapped_column(String(128))
     openai_response_id: Mapped[str | None] = mapped_column(String(128))
     last_message_at: Mapped[datetime] = mapped_column(default=utc_now)

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.models import ChatMessage, ChatSession, ChatTurn, DiscardedThread
@@ -25,17 +25,74 @@ async def get_current_session(
     return result.scalar_one_or_none()
 
 
+async def get_owned_session(
+    session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID
+) -> ChatSession | None:
+    result = await session.execute(
+        select(ChatSession).where(ChatSession.id == session_id, ChatSession.user_id == user_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def list_sessions(
+    session: AsyncSession, user_id: uuid.UUID, project_id: uuid.UUID
+) -> list[tuple[ChatSession, int]]:
+    """The project's conversations with their message counts, latest activity first."""
+    counts = (
+        select(ChatMessage.session_id, func.count().label("messages"))
+        .group_by(ChatMessage.session_id)
+        .subquery()
+    )
+    result = await session.execute(
+        select(ChatSession, func.coalesce(counts.c.messages, 0))
+        .outerjoin(counts, counts.c.session_id == ChatSession.id)
+        .where(ChatSession.user_id == user_id, ChatSession.project_id == project_id)
+        .order_by(ChatSession.last_message_at.desc(), ChatSession.created_at.desc())
+    )
+    return [(chat, int(count)) for chat, count in result.all()]
+
+
+async def count_messages(session: AsyncSession, session_id: uuid.UUID) -> int:
+    result = await session.execute(
+        select(func.count()).select_from(ChatMessage).where(ChatMessage.session_id == session_id)
+    )
+    return int(result.scalar_one())
+
+
 async def add_session(
-    session: AsyncSession, user_id: uuid.UUID, project_id: uuid.UUID, engine: str
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    project_id: uuid.UUID,
+    engine: str,
+    title: str | None = None,
 ) -> ChatSession:
-    chat_session = ChatSession(user_id=user_id, project_id=project_id, engine=engine)
+    chat_session = ChatSession(user_id=user_id, project_id=project_id, engine=engine, title=title)
     session.add(chat_session)
     await session.flush()
     return chat_session
 
 
-async def delete_session(session: AsyncSession, session_id: uuid.UUID) -> None:
-    await session.execute(delete(ChatSession).where(ChatSession.id == session_id))
+async def clear_current_session(
+    session: AsyncSession, user_id: uuid.UUID, project_id: uuid.UUID
+) -> None:
+    """No conversation of the project is current (before another becomes it: one at most)."""
+    await session.execute(
+        update(ChatSession)
+        .where(
+            ChatSession.user_id == user_id,
+            ChatSession.project_id == project_id,
+            ChatSession.is_current.is_(True),
+        )
+        .values(is_current=False)
+    )
+    await session.flush()
+
+
+async def delete_session(session: AsyncSession, chat: ChatSession) -> None:
+    """Delete the conversation with its history, its provider thread queued for deletion."""
+    if chat.openai_thread_id:
+        await discard_threads(session, [chat.openai_thread_id])
+    await session.execute(delete(ChatSession).where(ChatSession.id == chat.id))
 
 
 async def get_message_by_client_id(

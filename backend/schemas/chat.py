@@ -71,3 +71,32 @@ class ChatHistory(PublicModel):
 
 class CancelResult(PublicModel):
     cancelled: bool
+
+
+ConversationTitle = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
+    JsonSchemaExtra(pattern=NOT_BLANK),
+]
+
+
+class ConversationCreate(InputModel):
+    title: ConversationTitle | None = Field(
+        default=None, description="Omitted: taken from the first message"
+    )
+
+
+class ConversationUpdate(InputModel):
+    title: ConversationTitle
+
+
+class ConversationPublic(PublicModel):
+    id: uuid.UUID
+    title: str = Field(description="The user's, else the first message's start")
+    created_at: datetime
+    last_message_at: datetime
+    message_count: int
+    is_active: bool = Field(
+        description="`false` after CHAT_CONVERSATION_TTL_DAYS without a message"
+    )
+    is_current: bool = Field(description="The one `/api/chat/{project_id}/...` addresses")

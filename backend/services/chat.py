@@ -1,11 +1,16 @@
-"""The chat's use-cases: read the history, start a turn (store the user's message, claim the
-conversation's one running slot), launch it, stop it, reset the conversation. Running a turn —
-the model, the tools, renewing the lease and every way it can end — is `services/chat_turn.py`.
+"""The chat's use-cases: a project's conversations (list, create, rename, delete), and in one of
+them: read the history, start a turn (store the user's message, claim the conversation's one
+running slot), launch it, stop it. Running a turn — the model, the tools, renewing the lease and
+every way it can end — is `services/chat_turn.py`.
+
+Every chat route names its conversation through a `ChatTarget`: the project's current one (the
+`/api/chat/{project_id}/...` routes) or one by id (`/api/conversations/{id}/...`).
 """
 
 import asyncio
 import math
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -15,16 +20,95 @@ from backend.assistant.engines.base import Engine, TurnSink
 from backend.core.config import Settings
 from backend.core.db import unit_of_work
 from backend.core.errors import ConflictError, NotFoundError, ThrottledError
-from backend.models import ChatMessage, ChatSession, ChatTurn
+from backend.models import ChatMessage, ChatSession, ChatTurn, Project
 from backend.models.base import utc_now
 from backend.models.chat import RUNNING
 from backend.repositories import chat as chat_repository
 from backend.repositories import users as user_repository
-from backend.schemas.chat import ChatHistory, ChatSendRequest
+from backend.schemas.chat import (
+    ChatHistory,
+    ChatSendRequest,
+    ConversationCreate,
+    ConversationPublic,
+    ConversationUpdate,
+)
 from backend.services.chat_turn import PreparedTurn, TurnResult, TurnRunner, public_message
 from backend.services.projects import require_project
 
 IN_PROGRESS = "A reply is already in progress for this conversation. Wait for it, or stop it."
+UNTITLED = "New conversation"
+TITLE_LENGTH = 60
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentConversation:
+    """The project's current conversation: what `/api/chat/{project_id}/...` addresses."""
+
+    project_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationById:
+    conversation_id: uuid.UUID
+
+
+ChatTarget = CurrentConversation | ConversationById
+
+
+def title_from(message: str) -> str:
+    """A conversation's name from its first message: its first line, shortened."""
+    line = " ".join(message.split("\n", 1)[0].split())
+    return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
+
+
+def conversation_public(chat: ChatSession, message_count: int) -> ConversationPublic:
+    return ConversationPublic(
+        id=chat.id,
+        title=chat.title or UNTITLED,
+        created_at=chat.created_at,
+        last_message_at=chat.last_message_at,
+        message_count=message_count,
+        is_active=chat.is_active,
+        is_current=chat.is_current,
+    )
+
+
+async def require_conversation(
+    session: AsyncSession, user_id: uuid.UUID, conversation_id: uuid.UUID
+) -> ChatSession:
+    chat = await chat_repository.get_owned_session(session, user_id, conversation_id)
+    if chat is None:
+        raise NotFoundError("Conversation")
+    return chat
+
+
+async def find_conversation(
+    session: AsyncSession, user_id: uuid.UUID, target: ChatTarget
+) -> tuple[Project, ChatSession | None]:
+    """The project and the conversation the target names (None: the project has no current
+    one yet); a conversation or project that is not the user's is NotFoundError."""
+    if isinstance(target, CurrentConversation):
+        project = await require_project(session, target.project_id, user_id)
+        return project, await chat_repository.get_current_session(session, user_id, project.id)
+    chat = await require_conversation(session, user_id, target.conversation_id)
+    return await require_project(session, chat.project_id, user_id), chat
+
+
+async def list_conversations(
+    session: AsyncSession, user_id: uuid.UUID, project_id: uuid.UUID
+) -> list[ConversationPublic]:
+    await require_project(session, project_id, user_id)
+    rows = await chat_repository.list_sessions(session, user_id, project_id)
+    return [conversation_public(chat, count) for chat, count in rows]
+
+
+async def rename_conversation(
+    session: AsyncSession, user_id: uuid.UUID, conversation_id: uuid.UUID, data: ConversationUpdate
+) -> ConversationPublic:
+    chat = await require_conversation(session, user_id, conversation_id)
+    chat.title = data.title
+    await session.flush()
+    return conversation_public(chat, await chat_repository.count_messages(session, chat.id))
 
 
 class ChatService:
@@ -47,13 +131,12 @@ class ChatService:
         self,
         session: AsyncSession,
         user_id: uuid.UUID,
-        project_id: uuid.UUID,
+        target: ChatTarget,
         *,
         limit: int,
         before: uuid.UUID | None,
     ) -> ChatHistory:
-        await require_project(session, project_id, user_id)
-        chat = await chat_repository.get_current_session(session, user_id, project_id)
+        _, chat = await find_conversation(session, user_id, target)
         if chat is None:
             return ChatHistory(session_id=None, messages=[])
         before_at = None
@@ -76,7 +159,7 @@ class ChatService:
     async def start(
         self,
         user_id: uuid.UUID,
-        project_id: uuid.UUID,
+        target: ChatTarget,
         data: ChatSendRequest,
         *,
         messages_per_day: int,
@@ -85,8 +168,8 @@ class ChatService:
         client_message_id returns the original turn instead. `messages_per_day`: the account's
         quota (`services/limits.py`)."""
         async with unit_of_work(self._sessions, write=True) as session:
-            project = await require_project(session, project_id, user_id)
-            chat = await self._current_session(session, user_id, project.id)
+            project, chat = await find_conversation(session, user_id, target)
+            chat = await self._make_current(session, user_id, project.id, chat)
             if data.client_message_id is not None:
                 original = await chat_repository.get_message_by_client_id(
                     session, chat.id, data.client_message_id
@@ -100,6 +183,8 @@ class ChatService:
                 await chat_repository.touch_session(
                     session, chat.id, is_active=True, last_message_at=now
                 )
+            if chat.title is None:
+                chat.title = title_from(data.message)
             message = ChatMessage(
                 session_id=chat.id,
                 role="user",
@@ -144,11 +229,23 @@ class ChatService:
             max(1, math.ceil((midnight - now).total_seconds())),
         )
 
-    async def _current_session(
-        self, session: AsyncSession, user_id: uuid.UUID, project_id: uuid.UUID
+    async def _make_current(
+        self,
+        session: AsyncSession,
+        user_id: uuid.UUID,
+        project_id: uuid.UUID,
+        chat: ChatSession | None,
     ) -> ChatSession:
-        chat = await chat_repository.get_current_session(session, user_id, project_id)
+        """The conversation a message goes to becomes the project's current one; with none
+        yet, a new one is started."""
+        if chat is not None and chat.is_current:
+            return chat
         if chat is not None:
+            # Under the project's lock, so two switches at once cannot both make theirs current.
+            await require_project(session, project_id, user_id, lock=True)
+            await chat_repository.clear_current_session(session, user_id, project_id)
+            await chat_repository.touch_session(session, chat.id, is_current=True)
+            chat.is_current = True
             return chat
         try:
             async with session.begin_nested():
@@ -160,6 +257,21 @@ class ChatService:
             if found is None:
                 raise
             return found
+
+    async def create_conversation(
+        self,
+        session: AsyncSession,
+        user_id: uuid.UUID,
+        project_id: uuid.UUID,
+        data: ConversationCreate,
+    ) -> ConversationPublic:
+        """A new, empty conversation; it becomes the project's current one."""
+        project = await require_project(session, project_id, user_id, lock=True)
+        await chat_repository.clear_current_session(session, user_id, project.id)
+        chat = await chat_repository.add_session(
+            session, user_id, project.id, self._engine.name, title=data.title
+        )
+        return conversation_public(chat, 0)
 
     async def _replay(
         self, session: AsyncSession, chat: ChatSession, original: ChatMessage, text: str
@@ -194,12 +306,11 @@ class ChatService:
 
     # --- stopping and resetting ------------------------------------------------------------------
 
-    async def cancel(self, user_id: uuid.UUID, project_id: uuid.UUID) -> bool:
+    async def cancel(self, user_id: uuid.UUID, target: ChatTarget) -> bool:
         """Stop the running turn, on whichever instance runs it: the database says so first
         (so nothing more is written), then this instance's task is interrupted if it is here."""
         async with unit_of_work(self._sessions, write=True) as session:
-            await require_project(session, project_id, user_id)
-            chat = await chat_repository.get_current_session(session, user_id, project_id)
+            _, chat = await find_conversation(session, user_id, target)
             turn = await chat_repository.get_running_turn(session, chat.id) if chat else None
             if turn is None:
                 return False
@@ -211,13 +322,22 @@ class ChatService:
             task.cancel()
         return cancelled
 
-    async def reset(self, user_id: uuid.UUID, project_id: uuid.UUID) -> None:
-        """End the conversation and delete its history; the next message starts a new one."""
-        await self.cancel(user_id, project_id)
+    async def delete(self, user_id: uuid.UUID, target: ChatTarget, *, next_current: bool) -> None:
+        """Stop its reply, delete the conversation and its history. `next_current`: the
+        project's most recently active other conversation becomes its current one (else the
+        next message starts a new one)."""
+        await self.cancel(user_id, target)
         async with unit_of_work(self._sessions, write=True) as session:
-            chat = await chat_repository.get_current_session(session, user_id, project_id)
-            if chat is not None:
-                await chat_repository.delete_session(session, chat.id)
+            project, chat = await find_conversation(session, user_id, target)
+            if chat is None:
+                return
+            await chat_repository.delete_session(session, chat)
+            if next_current and chat.is_current:
+                remaining = await chat_repository.list_sessions(session, user_id, project.id)
+                if remaining:
+                    await chat_repository.touch_session(
+                        session, remaining[0][0].id, is_current=True
+                    )
 
     async def close(self) -> None:
         self._runner.shutting_down = True

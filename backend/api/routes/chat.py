@@ -1,4 +1,5 @@
-"""The chat: send (JSON), stream (server-sent events), history, cancel, reset."""
+"""The chat: a project's conversations, and in one of them send (JSON), stream (server-sent
+events), history, cancel, delete — by project (its current conversation) or by conversation id."""
 
 import asyncio
 import json
@@ -18,9 +19,18 @@ from backend.schemas.chat import (
     ChatHistory,
     ChatSendRequest,
     ChatTurnPublic,
+    ConversationCreate,
+    ConversationPublic,
+    ConversationUpdate,
 )
+from backend.services import chat as chat_service
 from backend.services.auth import Account
-from backend.services.chat import ChatService
+from backend.services.chat import (
+    ChatService,
+    ChatTarget,
+    ConversationById,
+    CurrentConversation,
+)
 from backend.services.chat_turn import PreparedTurn, TurnResult
 from backend.services.limits import account_limits
 
@@ -95,6 +105,35 @@ def _per_day(settings: Settings, user: Account) -> int:
     return account_limits(settings, is_guest=user.is_guest).assistant_messages_per_day
 
 
+async def _send(
+    chat: ChatService, settings: Settings, user: Account, target: ChatTarget, data: ChatSendRequest
+) -> ChatTurnPublic:
+    started = await chat.start(user.id, target, data, messages_per_day=_per_day(settings, user))
+    if isinstance(started, PreparedTurn):
+        started = await asyncio.shield(chat.launch(started, SilentSink()))
+    if started.error:
+        raise HTTPException(started.error_status or status.HTTP_502_BAD_GATEWAY, started.error)
+    return started.public()
+
+
+async def _stream(
+    chat: ChatService, settings: Settings, user: Account, target: ChatTarget, data: ChatSendRequest
+) -> StreamingResponse:
+    started = await chat.start(user.id, target, data, messages_per_day=_per_day(settings, user))
+    return StreamingResponse(
+        _turn_events(chat, started),
+        media_type="text/event-stream",
+        headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+    )
+
+
+HistoryLimit = Annotated[int, Query(ge=1, le=200)]
+HistoryBefore = Annotated[uuid.UUID | None, Query(description="Only messages older than this one")]
+
+
+# --- the project's current conversation ----------------------------------------------------------
+
+
 @router.post("/{project_id}/send", responses=TURN_ERRORS)
 async def send_chat_message(
     project_id: uuid.UUID,
@@ -104,12 +143,7 @@ async def send_chat_message(
     settings: SettingsDep,
 ) -> ChatTurnPublic:
     """Send a message and wait for the assistant's answer (tools run on the server)."""
-    started = await chat.start(user.id, project_id, data, messages_per_day=_per_day(settings, user))
-    if isinstance(started, PreparedTurn):
-        started = await asyncio.shield(chat.launch(started, SilentSink()))
-    if started.error:
-        raise HTTPException(started.error_status or status.HTTP_502_BAD_GATEWAY, started.error)
-    return started.public()
+    return await _send(chat, settings, user, CurrentConversation(project_id), data)
 
 
 @router.post(
@@ -125,12 +159,7 @@ async def stream_chat_message(
     chat: ChatServiceDep,
     settings: SettingsDep,
 ) -> StreamingResponse:
-    started = await chat.start(user.id, project_id, data, messages_per_day=_per_day(settings, user))
-    return StreamingResponse(
-        _turn_events(chat, started),
-        media_type="text/event-stream",
-        headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
-    )
+    return await _stream(chat, settings, user, CurrentConversation(project_id), data)
 
 
 @router.get("/{project_id}/messages", responses={404: {"description": "No such project"}})
@@ -139,13 +168,12 @@ async def read_chat_messages(
     session: SessionDep,
     user: CurrentUser,
     chat: ChatServiceDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before: Annotated[
-        uuid.UUID | None, Query(description="Only messages older than this one")
-    ] = None,
+    limit: HistoryLimit = 50,
+    before: HistoryBefore = None,
 ) -> ChatHistory:
     """The conversation's messages, oldest first (`session_id` is null before the first one)."""
-    return await chat.history(session, user.id, project_id, limit=limit, before=before)
+    target = CurrentConversation(project_id)
+    return await chat.history(session, user.id, target, limit=limit, before=before)
 
 
 @router.post("/{project_id}/cancel", responses={404: {"description": "No such project"}})
@@ -153,7 +181,7 @@ async def cancel_chat_turn(
     project_id: uuid.UUID, user: DetachedUser, chat: ChatServiceDep
 ) -> CancelResult:
     """Stop the running reply, if any; nothing is written after it."""
-    return CancelResult(cancelled=await chat.cancel(user.id, project_id))
+    return CancelResult(cancelled=await chat.cancel(user.id, CurrentConversation(project_id)))
 
 
 @router.delete(
@@ -162,6 +190,119 @@ async def cancel_chat_turn(
     responses={404: {"description": "No such project"}},
 )
 async def delete_chat(project_id: uuid.UUID, user: DetachedUser, chat: ChatServiceDep) -> Response:
-    """End the conversation and delete its history; the next message starts a new one."""
-    await chat.reset(user.id, project_id)
+    """End the current conversation and delete its history; the next message starts a new one
+    (the project's other conversations stay)."""
+    await chat.delete(user.id, CurrentConversation(project_id), next_current=False)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# --- conversations by id ---------------------------------------------------------------------
+
+conversations_router = APIRouter(tags=["conversations"])
+CONVERSATION_NOT_FOUND: dict[int | str, dict[str, str]] = {
+    404: {"description": "No such conversation, or not yours"}
+}
+CONVERSATION_TURN_ERRORS = {**TURN_ERRORS, **CONVERSATION_NOT_FOUND}
+
+
+@conversations_router.get(
+    "/projects/{project_id}/conversations",
+    responses={404: {"description": "No such project, or not yours"}},
+)
+async def list_conversations(
+    project_id: uuid.UUID, session: SessionDep, user: CurrentUser
+) -> list[ConversationPublic]:
+    """The project's conversations, the most recently active first."""
+    return await chat_service.list_conversations(session, user.id, project_id)
+
+
+@conversations_router.post(
+    "/projects/{project_id}/conversations",
+    status_code=status.HTTP_201_CREATED,
+    responses={404: {"description": "No such project, or not yours"}},
+)
+async def create_conversation(
+    project_id: uuid.UUID,
+    data: ConversationCreate,
+    session: SessionDep,
+    user: CurrentUser,
+    chat: ChatServiceDep,
+) -> ConversationPublic:
+    """Start a new conversation; it becomes the project's current one (what
+    `/api/chat/{project_id}/...` addresses)."""
+    return await chat.create_conversation(session, user.id, project_id, data)
+
+
+@conversations_router.patch("/conversations/{conversation_id}", responses=CONVERSATION_NOT_FOUND)
+async def rename_conversation(
+    conversation_id: uuid.UUID, data: ConversationUpdate, session: SessionDep, user: CurrentUser
+) -> ConversationPublic:
+    return await chat_service.rename_conversation(session, user.id, conversation_id, data)
+
+
+@conversations_router.delete(
+    "/conversations/{conversation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=CONVERSATION_NOT_FOUND,
+)
+async def delete_conversation(
+    conversation_id: uuid.UUID, user: DetachedUser, chat: ChatServiceDep
+) -> Response:
+    """Delete the conversation and its history. If it was the current one, the most recently
+    active other conversation becomes current."""
+    await chat.delete(user.id, ConversationById(conversation_id), next_current=True)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@conversations_router.post(
+    "/conversations/{conversation_id}/send", responses=CONVERSATION_TURN_ERRORS
+)
+async def send_conversation_message(
+    conversation_id: uuid.UUID,
+    data: ChatSendRequest,
+    user: DetachedUser,
+    chat: ChatServiceDep,
+    settings: SettingsDep,
+) -> ChatTurnPublic:
+    """As `/api/chat/{project_id}/send`, in this conversation (which becomes current)."""
+    return await _send(chat, settings, user, ConversationById(conversation_id), data)
+
+
+@conversations_router.post(
+    "/conversations/{conversation_id}/stream",
+    response_class=StreamingResponse,
+    description=STREAM_DESCRIPTION,
+    responses={200: {"content": {"text/event-stream": {}}}, **CONVERSATION_TURN_ERRORS},
+)
+async def stream_conversation_message(
+    conversation_id: uuid.UUID,
+    data: ChatSendRequest,
+    user: DetachedUser,
+    chat: ChatServiceDep,
+    settings: SettingsDep,
+) -> StreamingResponse:
+    return await _stream(chat, settings, user, ConversationById(conversation_id), data)
+
+
+@conversations_router.get(
+    "/conversations/{conversation_id}/messages", responses=CONVERSATION_NOT_FOUND
+)
+async def read_conversation_messages(
+    conversation_id: uuid.UUID,
+    session: SessionDep,
+    user: CurrentUser,
+    chat: ChatServiceDep,
+    limit: HistoryLimit = 50,
+    before: HistoryBefore = None,
+) -> ChatHistory:
+    target = ConversationById(conversation_id)
+    return await chat.history(session, user.id, target, limit=limit, before=before)
+
+
+@conversations_router.post(
+    "/conversations/{conversation_id}/cancel", responses=CONVERSATION_NOT_FOUND
+)
+async def cancel_conversation_turn(
+    conversation_id: uuid.UUID, user: DetachedUser, chat: ChatServiceDep
+) -> CancelResult:
+    return CancelResult(cancelled=await chat.cancel(user.id, ConversationById(conversation_id)))
