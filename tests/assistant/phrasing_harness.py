@@ -76,11 +76,13 @@ Call = tuple[str, dict[str, Any]]
 @dataclass(frozen=True)
 class Expect:
     """What a phrasing must lead to: these action calls (in order), and an answer that contains
-    each of `says`; `creative` also asks for the honest "writing needs a model" answer."""
+    each of `says`; `creative` also asks for the honest "writing needs a model" answer, `helps`
+    for the help text (what is not a command at all)."""
 
     calls: list[Call] = field(default_factory=list)
     says: tuple[str, ...] = ()
     creative: bool = False
+    helps: bool = False
 
 
 def tool_output(name: str, arguments: dict[str, Any]) -> str:
@@ -229,7 +231,9 @@ def mismatch(expect: Expect, actions: list[Call], answer: str) -> str | None:
     """Why the outcome is not what the phrasing expects; None when it is."""
     if actions != expect.calls:
         return f"calls {actions!r}, expected {expect.calls!r}"
-    if answer == HELP_TEXT or not answer:
+    if expect.helps:
+        return None if answer.endswith(HELP_TEXT) else f"answer {answer!r} is not the help text"
+    if answer.endswith(HELP_TEXT) or not answer:
         return "the canned help text"
     missing = [said for said in expect.says if said not in answer]
     if missing:

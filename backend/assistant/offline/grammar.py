@@ -195,7 +195,7 @@ NOTE_INTENTS = (Creative, Unparsed)
 # An unquoted title stops before a connector that starts another command, or at the end.
 CONNECTOR_AHEAD = (
     r"(?=\s*(?:[,;]\s*(?:and\s+)?(?:then\s+)?|\.\s+|\s+and\s+(?:then\s+)?|\s+then\s+)"
-    r"(?:{verbs})\b|\s*[.!?]*\s*$)"
+    r"(?:{verbs})\b|\s*,?\s*(?:please|thanks|thank\s+you)?\s*[.!?]*\s*$)"
 )
 FILLER = re.compile(
     r"(?:\s|[,;.!?]|\b(?:please|pls|kindly|ok(?:ay)?|hey|hi|now|also|then|and|next|so|right|"
@@ -492,7 +492,7 @@ QUESTION_END = SCENE_QUESTION_END + r"\s*$"
 SHOW_SCENE = compile_all(
     rf"(?:what(?:'s|\s+is|\s+happens|\s+goes\s+on)|tell\s+me\s+what(?:'s|\s+is))\s+in\s+"
     rf"{scene_ref('ref', END_OR_CONNECTOR)}",
-    rf"what\s+(?:is|'s|does|did)\s+{scene_ref('ref', QUESTION_END)}"
+    rf"what(?:\s+is|'s|\s+does|\s+did)\s+{scene_ref('ref', QUESTION_END)}"
     rf"{SCENE_QUESTION_END}",
     r"(?:show|read|tell|give|remind)\s+(?:me\s+|us\s+)?(?:again\s+)?(?:about\s+|what\s+is\s+in\s+)?"
     rf"(?:the\s+)?(?:script|text|lines|details)?\s*(?:of|for|in)?\s*"
@@ -504,7 +504,7 @@ MISSING = (
     r"doesn'?t\s+have|haven'?t\s+got|have\s+not\s+got|with\s+an?\s+empty|with\s+empty|are\s+"
     r"missing|is\s+missing|have\s+no|has\s+no)"
 )
-FIELD = choice("field", FIELD_WORDS)
+FIELD = r"\b" + choice("field", FIELD_WORDS)
 ASK_SCENES = compile_all(
     rf"(?:how\s+many|(?:what\s+is|what'?s)\s+the\s+number\s+of|count\s+the)\s+{SCENE_NOUN}"
     r"(?P<rest>[^.?!]*)[.?!]*",

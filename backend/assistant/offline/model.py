@@ -631,7 +631,7 @@ def _describe_runtime(project: dict[str, Any]) -> str:
 def _describe_scene(scene: dict[str, Any]) -> str:
     """One scene in full: its script and whichever storyboard fields it has."""
     script = " ".join(str(scene.get("script") or "").split())
-    lines = [f"{_scene_label(scene).capitalize()}: {script or '(no script yet)'}"]
+    lines = [f"Scene {_scene_label(scene).removeprefix('scene ')}: {script or '(no script yet)'}"]
     details = []
     if scene.get("shot_size"):
         details.append(f"shot {str(scene['shot_size']).replace('_', '-')}")

@@ -32,7 +32,7 @@ VERBS = (
 )
 """The verbs that start a command: after a connector, they end an unquoted title."""
 NOT_A_TITLE = (
-    r"(?!(?:it|its|this|that|them|all|every\w*|the|a|an|some|my|our|project|storyboard|film|"
+    r"(?!(?:it|its|this|that|them|all|every\w*|the|a|an|some|any|me|us|and|then|or|my|our|project|storyboard|film|"
     r"video|movie|board|scenes?|shots?|duration|length|title|name|script|image|picture|camera|"
     rf"description|aspect|order|{VERBS})\b)"
 )
@@ -65,8 +65,8 @@ def scene_ref(name: str, stop: str) -> str:
     by the conversation ("it", "this one", "the previous one")."""
     ends = rf"(?={stop}|{LIST_SEPARATOR})"
     return (
-        rf"(?:(?:the\s+)?(?:very\s+)?(?P<{name}_ord>{ORDINAL_WORDS}|{NUMERIC_ORDINAL}|"
-        rf"{FROM_END_WORDS})(?:\s+{SCENE_NOUN}\b|{ends})"
+        rf"(?:(?:the\s+)?(?:very\s+)?(?P<{name}_ord>{FROM_END_WORDS}|{ORDINAL_WORDS}|"
+        rf"{NUMERIC_ORDINAL})(?:\s+{SCENE_NOUN}\b|{ends})"
         rf"|(?:scene|shot|clip)\s*(?:#|no\.?\s*|number\s*)?(?P<{name}_num>{NUMBER})\b"
         rf"|(?:the\s+)?{SCENE_NOUN}\s+(?:called|titled|named)\s+{title_until(name + '_t', stop)}"
         rf"|(?:the\s+)?(?:scene|shot)\s+{quoted(name + '_q')}"
@@ -145,7 +145,7 @@ AUDIO_WORDS = {
 }
 FIELD_WORDS = {
     r"scripts?|text|words|lines": "script",
-    r"images?|pictures?|photos?|stills?|frames?|thumbnails?|visuals?": "image_url",
+    r"images?|pictures?|photos?|frames?|thumbnails?|visuals?": "image_url",
     r"durations?|lengths?|timings?|times?": "duration_seconds",
     r"shot\s+sizes?|shot\s+types?": "shot_size",
     r"camera(?:\s+(?:moves?|movements?))?": "camera_movement",
