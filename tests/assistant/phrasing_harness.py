@@ -171,7 +171,7 @@ async def run_responses(client: AsyncOpenAI, text: str) -> tuple[list[Call], str
             instructions=INSTRUCTIONS,
             input=items,
             tools=_flat_tools(),
-            **({"previous_response_id": previous} if previous else {}),
+            previous_response_id=previous,
         )
         calls = [item for item in response.output if item.type == "function_call"]
         if not calls:
@@ -196,10 +196,10 @@ async def run_assistants(client: AsyncOpenAI, text: str) -> tuple[list[Call], st
         model="offline-1", instructions=INSTRUCTIONS, tools=_chat_tools()
     )
     thread = await client.beta.threads.create(
-        messages=[
-            *[{"role": cast(Any, r), "content": t} for r, t in HISTORY],
-            {"role": "user", "content": text},
-        ]
+        messages=cast(
+            Any,
+            [*({"role": r, "content": t} for r, t in HISTORY), {"role": "user", "content": text}],
+        )
     )
     run = await client.beta.threads.runs.create_and_poll(
         thread_id=thread.id, assistant_id=assistant.id, poll_interval_ms=1

@@ -163,7 +163,7 @@ def test_it_with_no_earlier_scene_is_a_question() -> None:
 
 
 def test_it_follows_the_scene_an_earlier_tool_call_named() -> None:
-    entries = [
+    entries: list[history.Entry] = [
         history.Message("user", "make scene 4 a close-up"),
         history.Calls((history.Call("c1", "update_scene", '{"scene_id": "s4"}'),)),
         history.Output("c1", '{"ok": true}'),

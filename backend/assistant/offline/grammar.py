@@ -306,7 +306,9 @@ class Command:
     build: Callable[[re.Match[str]], list[Intent] | Parsed | None]
 
 
-def _one_scene(make: Callable[[SceneRef, re.Match[str]], Intent]) -> Callable[..., list[Intent]]:
+def _one_scene(
+    make: Callable[[SceneRef, re.Match[str]], Intent],
+) -> Callable[[re.Match[str]], list[Intent] | None]:
     """A builder for a command about one scene named by the group `ref`."""
 
     def build(match: re.Match[str]) -> list[Intent] | None:
