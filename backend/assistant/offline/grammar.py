@@ -91,10 +91,14 @@ class AskRuntime:
 
 @dataclass(frozen=True)
 class CreateScene:
+    """`order` is 0-based; `after` / `before` place it next to a scene named by title or "it"."""
+
     title: str
     script: str | None = None
     image_url: str | None = None
     order: int | None = None
+    after: SceneRef | None = None
+    before: SceneRef | None = None
 
 
 @dataclass(frozen=True)
@@ -117,13 +121,15 @@ class RenameScene:
 
 @dataclass(frozen=True)
 class MoveScene:
-    """`position` is 1-based; `to_end` puts it last; `after` / `before` name another scene."""
+    """`position` is 1-based; `to_end` puts it last; `after` / `before` name another scene;
+    `by` moves it that many places later (earlier when negative)."""
 
     scene: SceneRef
     position: int | None = None
     to_end: bool = False
     after: SceneRef | None = None
     before: SceneRef | None = None
+    by: int | None = None
 
 
 @dataclass(frozen=True)
@@ -195,7 +201,7 @@ NOTE_INTENTS = (Creative, Unparsed)
 # An unquoted title stops before a connector that starts another command, or at the end.
 CONNECTOR_AHEAD = (
     r"(?=\s*(?:[,;]\s*(?:and\s+)?(?:then\s+)?|\.\s+|\s+and\s+(?:then\s+)?|\s+then\s+)"
-    r"(?:{verbs})\b|\s*,?\s*(?:please|thanks|thank\s+you)?\s*[.!?]*\s*$)"
+    r"(?:{verbs})\b{breaks}|\s*,?\s*(?:please|thanks|thank\s+you)?\s*[.!?]*\s*$)"
 )
 FILLER = re.compile(
     r"(?:\s|[,;.!?]|\b(?:please|pls|kindly|ok(?:ay)?|hey|hi|now|also|then|and|next|so|right|"
@@ -211,7 +217,10 @@ NOT_A_COMMAND = re.compile(
 )
 THANKS = re.compile(r"^\W*(?:thanks?|thank\s+you|cheers|ta)\b\W*$", re.IGNORECASE)
 
-CONNECTOR = CONNECTOR_AHEAD.format(verbs=VERBS)
+CONNECTOR = CONNECTOR_AHEAD.format(verbs=VERBS, breaks=r"|\s*(?:,|;|\s[—–-])\s")
+"""Where an unquoted title ends: before another command, a comma or a dash, or at the end."""
+LIST_CONNECTOR = CONNECTOR_AHEAD.format(verbs=VERBS, breaks="")
+"""The same, but a comma goes on: "add scenes Dawn, Noon and Dusk"."""
 URL = r"(?P<url>\S+?)(?=[.,;!?)]*(?:\s|$))"
 TO = r"\s*(?:(?:to|with|as|into)\s*[:=]?|[:=]|->)\s*"
 SCRIPT_VERB = r"(?:set|update|write|change|replace|put|make|give)"
@@ -221,7 +230,8 @@ SPACE_TO = r"\s+to\s+"
 SPACE = r"\s+"
 SPACE_MOVE_WORD = r"\s+(?:(?:up\s+|down\s+|back\s+)?(?:to|after|before|at|ahead\s+of|behind)\b|"
 SPACE_MOVE_WORD += rf"(?:right\s+|just\s+)(?:after|before)\b|(?:{ORDINAL_WORDS}|last|first)\b)"
-POSSESSIVE_IMAGE = r"(?:'s)?\s+image"
+IMAGE_NOUN = r"(?:image|picture|photo|still|thumbnail|frame)"
+POSSESSIVE_IMAGE = rf"(?:'s)?\s+{IMAGE_NOUN}"
 PROJECT = r"(?:the\s+|this\s+|my\s+|our\s+)?(?:project|storyboard|video|film|movie|board)"
 DELETE_VERB = (
     r"(?:delete|remove|drop|get\s+rid\s+of|cut|kill|scrap|ditch|lose|trash|take\s+out|axe|nix)"
@@ -249,8 +259,8 @@ def _scene_ref(match: re.Match[str], name: str) -> SceneRef | None:
     groups = match.groupdict()
     if groups.get(name + "_ord"):
         return _ordinal(groups[name + "_ord"])
-    if groups.get(name + "_num"):
-        return SceneRef(number=number(groups[name + "_num"]))
+    if groups.get(name + "_num") or groups.get(name + "_digits"):
+        return SceneRef(number=number(groups[name + "_num"] or groups[name + "_digits"]))
     if groups.get(name + "_prev"):
         return SceneRef(previous=True)
     if groups.get(name + "_it"):
@@ -353,7 +363,7 @@ def _audio(ref: SceneRef, match: re.Match[str]) -> Intent:
 
 
 SHOT = compile_all(
-    rf"(?:make|set|change|turn|have)\s+{scene_ref('ref', SCENE_THEN_SHOT)}{SCENE_THEN_SHOT}"
+    rf"(?:make|set|change|turn|have|give)\s+{scene_ref('ref', SCENE_THEN_SHOT)}{SCENE_THEN_SHOT}"
     rf"{ADJECTIVES}{choice('shot', SHOT_WORDS)}(?:\s+shot)?",
     rf"{scene_ref('ref', SHOULD_BE)}{SHOULD_BE}{ADJECTIVES}{choice('shot', SHOT_WORDS)}"
     rf"(?:\s+shot)?",
@@ -372,7 +382,7 @@ CAMERA = compile_all(
     rf"(?:set|change|make|use)\s+(?:the\s+)?camera(?:\s+(?:movement|move|motion))?\s+"
     rf"(?:of|for|in|on)\s+{scene_ref('ref', TO)}{TO}(?:a\s+|an\s+)?{ADJECTIVES}"
     rf"{choice('movement', MOVEMENT_WORDS)}",
-    rf"(?:make|turn)\s+{scene_ref('ref', SCENE_THEN_SHOT)}{SCENE_THEN_SHOT}{ADJECTIVES}"
+    rf"(?:make|turn|give)\s+{scene_ref('ref', SCENE_THEN_SHOT)}{SCENE_THEN_SHOT}{ADJECTIVES}"
     rf"{choice('movement', MOVEMENT_WORDS)}(?:\s+(?:shot|move))?",
     rf"(?:use\s+|do\s+)?(?:a\s+|an\s+)?{ADJECTIVES}{choice('movement', MOVEMENT_WORDS)}"
     rf"(?:\s+(?:camera|shot|move))?{ON_SCENE}{scene_ref('ref', CONNECTOR)}",
@@ -386,6 +396,8 @@ ASPECT = compile_all(
     rf"aspect(?:\s+ratio)?))\s+(?:(?:in)?to\s+|as\s+)?(?:a\s+|an\s+)?"
     rf"{choice('ratio', ASPECT_WORDS)}(?:\s+(?:format|video|frames?))?",
     rf"(?:go|shoot|frame|switch\s+to|make\s+it)\s+{choice('ratio', ASPECT_WORDS)}[^.?!]*",
+    rf"(?:go|shoot|frame|do|deliver|cut|finish)\b[^.?!]*?\b(?:in|as|for)\s+(?:a\s+)?"
+    rf"{choice('ratio', ASPECT_WORDS)}[^.?!]*",
 )
 RUNTIME = compile_all(
     r"(?:how\s+long\s+(?:is|will|does|do|would)\b(?!\s+(?:the\s+)?(?:scene|shot)\b)"
@@ -401,7 +413,8 @@ def _aspect(match: re.Match[str]) -> list[Intent]:
 CREATE = compile_all(
     r"(?:add|create|insert|make|append)\s+(?:me\s+)?(?:(?:a|an|one|another|new|more|blank|empty)\s+)*"
     rf"(?:(?P<count>{NUMBER})\s+(?:new\s+|blank\s+|empty\s+|more\s+)?)?(?:new\s+)?"
-    r"(?P<plural>scenes|scene|shots|shot)\b(?P<rest>.*)$"
+    r"(?P<plural>scenes|scene|shots|shot)\b(?P<rest>.*)$",
+    r"(?:a\s+)?new\s+(?P<count>)(?P<plural>scene|shot)\b(?P<rest>.*)$",
 )
 # "… and a scene called Outro" right after a create: the verb carries over.
 CONTINUE_CREATE = compile_all(
@@ -419,13 +432,15 @@ SCRIPT = compile_all(
     rf"give\s+{scene_ref('ref', SPACE_ARTICLE)}\s+(?:a\s+|the\s+|this\s+|new\s+)*"
     rf"script{TO}{free_text('text')}",
     scene_ref("ref", POSSESSIVE_SCRIPT) + r"(?:'s)?\s+script\s*[:=]\s*" + free_text("text"),
+    rf"(?:the\s+|new\s+)?script\s+(?:of|for|in)\s+{scene_ref('ref', COLON)}{COLON}\s*"
+    + free_text("text"),
 )
 IMAGE = compile_all(
     r"(?:set|change|use|update|make|replace|put)\s+(?:the\s+|an\s+|a\s+)?"
     r"(?:image|picture|photo|thumbnail|still)(?:\s+url)?\s+(?:of|for|on|in)\s+"
     rf"{scene_ref('ref', TO)}{TO}{URL}",
-    rf"(?:set|change|update)\s+{scene_ref('ref', POSSESSIVE_IMAGE)}(?:'s)?\s+image(?:\s+url)?"
-    rf"{TO}{URL}",
+    rf"(?:set|change|update)\s+{scene_ref('ref', POSSESSIVE_IMAGE)}(?:'s)?\s+{IMAGE_NOUN}"
+    rf"(?:\s+url)?{TO}{URL}",
     rf"use\s+{URL}\s+(?:as|for)\s+(?:the\s+)?(?:image|picture|still)\s+(?:of|for|in)\s+"
     rf"{scene_ref('ref', CONNECTOR)}",
 )
@@ -442,7 +457,10 @@ RENAME_SCENE = compile_all(
     + scene_ref("ref", r"(?:'s)?\s+(?:title|name)")
     + r"(?:'s)?\s+(?:title|name)\s+to\s+"
     + title_until("title", CONNECTOR),
-    r"call\s+" + scene_ref("ref", SPACE) + r"\s+" + title_until("title", CONNECTOR),
+    r"(?:call|title|name|rename|retitle)\s+"
+    + scene_ref("ref", SPACE)
+    + r"\s+"
+    + title_until("title", CONNECTOR),
 )
 POSITION = (
     rf"(?:(?:up|down|back)\s+)?(?:to\s+)?(?:the\s+)?(?:very\s+)?"
@@ -451,13 +469,26 @@ POSITION = (
     rf"|(?P<posord>{ORDINAL_WORDS}|last)(?:\s+(?:position|place|spot|slot))?"
     rf"|(?P<bare>\d+))"
 )
+AND_AHEAD = r"\s+and\s"
+STEP_AHEAD = r"\s+(?:up|down|forward|back|later|earlier)\s+(?:by\s+)?(?:a|\d|one|two|three)\b"
 AFTER = r"(?:right\s+|just\s+)?(?:after|behind|following)"
 BEFORE = r"(?:right\s+|just\s+)?(?:before|ahead\s+of|in\s+front\s+of)"
 MOVE = compile_all(
     r"(?:move|put|shift|bump|place|slide|push|pull)\s+" + scene_ref("ref", SPACE_MOVE_WORD) + r"\s+"
     rf"(?:{AFTER}\s+{scene_ref('after', CONNECTOR)}|{BEFORE}\s+{scene_ref('before', CONNECTOR)}"
-    rf"|(?:at\s+)?{POSITION}(?:\s+of\s+the\s+(?:list|project|storyboard|board))?)"
+    rf"|(?:at\s+)?{POSITION}(?:\s+of\s+the\s+(?:list|project|storyboard|board))?)",
+    r"(?:move|put|shift|bump|place|slide)\s+"
+    + scene_ref("ref", r"\s+between\s")
+    + rf"\s+between\s+{scene_ref('after', AND_AHEAD)}\s+and\s+{scene_ref('other', CONNECTOR)}",
+    r"(?:move|put|shift|bump|push|slide)\s+"
+    + scene_ref("ref", STEP_AHEAD)
+    + rf"\s+(?P<direction>up|down|forward|back|later|earlier)\s+(?:by\s+)?"
+    rf"(?:a\s+(?:spot|place|slot|position)|(?P<steps>{NUMBER})(?:\s+(?:spots?|places?|slots?|"
+    rf"positions?))?)",
+    rf"(?P<opening>open|start|begin|end|close|finish)\s+(?:the\s+(?:film|cut|video)\s+)?"
+    rf"(?:on|with)\s+{scene_ref('ref', CONNECTOR)}",
 )
+SWAP_AHEAD = r"(?=\s+(?:need\s+to\s+|should\s+|must\s+|can\s+)?)"
 SWAP = compile_all(
     r"(?:swap|switch|flip|exchange|trade|reverse)\s+(?:round\s+|around\s+)?(?:the\s+)?"
     r"(?:(?:order|positions?|places?|spots?)\s+of\s+(?:the\s+)?)?"
@@ -468,6 +499,9 @@ SWAP = compile_all(
         + ")",
     )
     + r"(?:\s+(?:around|round|over|places|positions))?",
+    scene_list("refs", SWAP_AHEAD)
+    + SWAP_AHEAD.removeprefix("(?=")[:-1]
+    + r"\s*(?:swap|switch|trade|exchange)\s*(?:places|positions|spots|around|round)?",
 )
 DELETE_SEVERAL = compile_all(rf"{DELETE_VERB}\s+(?:both\s+)?{scene_list('refs', CONNECTOR)}")
 DELETE = compile_all(rf"{DELETE_VERB}\s+{scene_ref('ref', CONNECTOR)}")
@@ -491,15 +525,17 @@ SHOW = compile_all(
 SCENE_QUESTION_END = r"\s*(?:(?:called|about|say|say\s+again|contain|look\s+like|have)\b)?[?.!]*"
 END_OR_CONNECTOR = r"\s*[?.!]*\s*$|" + CONNECTOR.removeprefix("(?=")[:-1]
 QUESTION_END = SCENE_QUESTION_END + r"\s*$"
+HAS_AHEAD = r"(?=\s+(?:missing|lacking|have|has|got|still|need|needs|without|empty)\b)"
 SHOW_SCENE = compile_all(
-    rf"(?:what(?:'s|\s+is|\s+happens|\s+goes\s+on)|tell\s+me\s+what(?:'s|\s+is))\s+in\s+"
+    rf"(?:(?:tell|remind)\s+(?:me|us)\s+)?(?:what(?:'s|\s+is|\s+happens|\s+goes\s+on))\s+in\s+"
     rf"{scene_ref('ref', END_OR_CONNECTOR)}",
     rf"what(?:\s+is|'s|\s+does|\s+did)\s+{scene_ref('ref', QUESTION_END)}"
     rf"{SCENE_QUESTION_END}",
-    r"(?:show|read|tell|give|remind)\s+(?:me\s+|us\s+)?(?:again\s+)?(?:about\s+|what\s+is\s+in\s+)?"
+    r"(?:show|read|tell|remind)\s+(?:me\s+|us\s+)?(?:again\s+)?(?:about\s+|what\s+is\s+in\s+)?"
     rf"(?:the\s+)?(?:script|text|lines|details)?\s*(?:of|for|in)?\s*"
     rf"{scene_ref('ref', END_OR_CONNECTOR)}",
     rf"describe\s+{scene_ref('ref', CONNECTOR)}",
+    rf"(?:is|does|has)\s+{scene_ref('ref', HAS_AHEAD)}{HAS_AHEAD}[^.?!]*[.?!]*",
 )
 MISSING = (
     r"(?:no|without|missing|lacking|lack|need|needs|still\s+need|don'?t\s+have|do\s+not\s+have|"
@@ -510,7 +546,7 @@ FIELD = r"\b" + choice("field", FIELD_WORDS)
 ASK_SCENES = compile_all(
     rf"(?:how\s+many|(?:what\s+is|what'?s)\s+the\s+number\s+of|count\s+the)\s+{SCENE_NOUN}"
     r"(?P<rest>[^.?!]*)[.?!]*",
-    rf"(?:which|what)\s+(?:of\s+the\s+)?{SCENE_NOUN}\b(?P<rest>[^.?!]*)[.?!]*",
+    rf"(?:which|what)\s+(?:of\s+(?:the|my|our)\s+)?{SCENE_NOUN}\b(?P<rest>[^.?!]*)[.?!]*",
     rf"(?:are\s+there\s+|is\s+there\s+|do\s+we\s+have\s+|do\s+i\s+have\s+)?any\s+"
     rf"{SCENE_NOUN}\b(?P<rest>[^.?!]*)[.?!]*",
     rf"(?:list|show|find|give)\s+(?:me\s+)?(?:all\s+)?(?:the\s+)?{SCENE_NOUN}\s+"
@@ -534,8 +570,13 @@ CREATIVE = compile_all(
     r"give\s+me\s+(?:some\s+)?(?:ideas|suggestions|options|a\s+few)|pitch|punch)\b[^.?!]*[.?!]*",
     r"make\s+[^.?!]*?\b(?:more|less|better|worse|\w+(?:er|ier))\b[^.?!]*[.?!]*",
     r"(?:any|some)\s+(?:ideas|suggestions)\b[^.?!]*[.?!]*",
+    r"(?:give|find|pick|need)\s+[^.?!]*?\b(?:better|catchier|stronger|new|good)\s+"
+    r"(?:name|title|line|opening|ending|hook)\b[^.?!]*[.?!]*",
     r"what\s+(?:should|could|would)\s+(?:i|we)\b[^.?!]*[.?!]*",
 )
+
+
+ANCHOR_END = r"\s*(?:,|\bwith\b|\bat\b|\band\b|$|[.!?]\s*$)|" + CONNECTOR.removeprefix("(?=")[:-1]
 
 
 def _parse_create(match: re.Match[str]) -> Parsed:
@@ -548,11 +589,12 @@ def _parse_create(match: re.Match[str]) -> Parsed:
         r"\s*(?:(?:called|titled|named|:)\s*)?"
         rf"(?P<titles>{quoted('one')}(?:\s*(?:,|and|&)\s*{quoted('more')})*|.*?)"
         r"(?=\s*(?:\bat\s+(?:the\s+)?(?:very\s+)?(?:start|beginning|front|top|end|bottom)\b|"
-        r"\bat\s+position\b|\bas\s+(?:the\s+)?\w+\s+scene\b|\b(?:after|before|between)\s+scene\b|"
+        r"\bat\s+position\b|\bas\s+(?:the\s+)?\w+\s+scene\b|"
+        r"(?<=\S)\s+(?:right\s+|just\s+)?(?:after|before|between|following)\s+(?:the\s|scenes?\s|it\b|[“\"'])|"
         r"\bwith\s+(?:the\s+|a\s+)?(?:script|image|picture)\b|"
         + ANOTHER_SCENE_AHEAD
         + "|"
-        + CONNECTOR.removeprefix("(?=")[:-1]
+        + LIST_CONNECTOR.removeprefix("(?=")[:-1]
         + r"))",
         rest,
         re.IGNORECASE | re.DOTALL,
@@ -574,6 +616,8 @@ def _parse_create(match: re.Match[str]) -> Parsed:
     order: int | None = None
     script: str | None = None
     image_url: str | None = None
+    after: SceneRef | None = None
+    before: SceneRef | None = None
     consumed = len(rest) - len(after_titles)
     while True:
         option = re.match(
@@ -582,8 +626,11 @@ def _parse_create(match: re.Match[str]) -> Parsed:
             r"(?:\s+of\s+the\s+\w+)?"
             r"|at\s+position\s+(?P<pos>\d+)"
             rf"|as\s+(?:the\s+)?(?P<ord>{ORDINAL_WORDS})\s+scene"
-            r"|(?P<rel>after|before)\s+scene\s+(?P<relnum>\d+)"
+            r"|(?P<rel>after|before)\s+scene\s+(?P<relnum>\d+)\b"
             r"|between\s+scenes?\s+(?P<between>\d+)\s+and\s+(?:scene\s+)?\d+"
+            rf"|(?:right\s+|just\s+)?(?P<anchor>after|following|before|between)\s+"
+            rf"{scene_ref('anchor', ANCHOR_END)}(?:\s+and\s+{scene_ref('other', ANCHOR_END)})?"
+            rf"|(?:called|titled|named)\s+{title_until('late', ANCHOR_END)}"
             r"|with\s+(?:the\s+|a\s+)?(?:image|picture)(?:\s+url)?\s*(?::|=)?\s*(?P<url>\S+?)"
             r"(?=[.,;!?)]*(?:\s|$))"
             rf"|with\s+(?:the\s+|a\s+)?script\s*(?::|=)?\s*{free_text('script')}"
@@ -608,6 +655,14 @@ def _parse_create(match: re.Match[str]) -> Parsed:
             order = said if option.group("rel").lower() == "after" else max(said - 1, 0)
         elif option.group("between"):
             order = int(option.group("between"))
+        elif option.group("anchor"):
+            anchor = _scene_ref(option, "anchor")
+            if option.group("anchor").lower() == "before":
+                before = anchor
+            else:
+                after = anchor
+        elif _group(option, "late"):
+            titles = [_clean_title(_group(option, "late") or "")]
         elif option.group("url"):
             image_url = option.group("url").strip("<>\"'")
         else:
@@ -619,7 +674,9 @@ def _parse_create(match: re.Match[str]) -> Parsed:
     for index, title in enumerate(titles):
         position = None if order is None else order + index
         intents.append(
-            CreateScene(title=title[:200], script=script, image_url=image_url, order=position)
+            CreateScene(title[:200], script, image_url, position, after, before)
+            if index == 0 or (after is None and before is None)
+            else CreateScene(title[:200], script, image_url, position)
         )
     return intents, match.start("rest") + consumed
 
@@ -644,6 +701,13 @@ def _rename(ref: SceneRef, match: re.Match[str]) -> Intent:
 
 def _move(ref: SceneRef, match: re.Match[str]) -> Intent:
     groups = match.groupdict()
+    if groups.get("opening"):
+        opens = groups["opening"].lower() in ("open", "start", "begin")
+        return MoveScene(ref, position=1) if opens else MoveScene(ref, to_end=True)
+    if groups.get("direction"):
+        steps = number(groups["steps"]) if groups.get("steps") else 1
+        later = groups["direction"].lower() in ("down", "later", "back")
+        return MoveScene(ref, by=steps if later else -steps)
     if after := _scene_ref(match, "after"):
         return MoveScene(ref, after=after)
     if before := _scene_ref(match, "before"):

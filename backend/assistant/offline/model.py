@@ -197,7 +197,9 @@ class _Planner:
             intent for intent in intents if not isinstance(intent, (*READ_INTENTS, *NOTE_INTENTS))
         ]
         self.needs_lookup = any(
-            isinstance(intent, (*READ_INTENTS, *SCENE_REF_INTENTS)) for intent in intents
+            isinstance(intent, (*READ_INTENTS, *SCENE_REF_INTENTS))
+            or (isinstance(intent, CreateScene) and (intent.after or intent.before))
+            for intent in intents
         )
         self._touched: int | None = None
 
@@ -251,12 +253,7 @@ class _Planner:
                 problems.append(self._no_project())
                 return []
             if isinstance(intent, CreateScene):
-                self._touched = NEW_SCENE
-                arguments: dict[str, Any] = {"project_id": self.project_id, "title": intent.title}
-                for name in ("script", "image_url", "order"):
-                    if getattr(intent, name) is not None:
-                        arguments[name] = getattr(intent, name)
-                return [ToolCall("create_scene", arguments)]
+                return self._create(intent, scenes, problems)
             arguments = {"project_id": self.project_id}
             for name in ("title", "description", "aspect_ratio"):
                 if getattr(intent, name) is not None:
@@ -301,6 +298,22 @@ class _Planner:
             else [ToolCall("move_scene", {"scene_id": scene_id, "order": order})]
         )
 
+    def _create(
+        self, intent: CreateScene, scenes: list[dict[str, Any]], problems: list[str]
+    ) -> list[ToolCall]:
+        arguments: dict[str, Any] = {"project_id": self.project_id, "title": intent.title}
+        for name in ("script", "image_url", "order"):
+            if getattr(intent, name) is not None:
+                arguments[name] = getattr(intent, name)
+        anchor_ref = intent.after or intent.before
+        if anchor_ref is not None:
+            anchor = self._resolve(anchor_ref, scenes, problems)
+            if anchor is None:
+                return []
+            arguments["order"] = anchor + (1 if intent.after else 0)
+        self._touched = NEW_SCENE
+        return [ToolCall("create_scene", arguments)]
+
     def _swap(
         self, swap: SwapScenes, scenes: list[dict[str, Any]], problems: list[str]
     ) -> list[ToolCall]:
@@ -327,6 +340,8 @@ class _Planner:
             return last
         if move.position is not None:
             return min(move.position - 1, last)
+        if move.by is not None:
+            return max(0, min(index + move.by, last))
         anchor_ref = move.after or move.before
         assert anchor_ref is not None
         moved = self._touched

@@ -67,7 +67,8 @@ def scene_ref(name: str, stop: str) -> str:
     return (
         rf"(?:(?:the\s+)?(?:very\s+)?(?P<{name}_ord>{FROM_END_WORDS}|{ORDINAL_WORDS}|"
         rf"{NUMERIC_ORDINAL})(?:\s+{SCENE_NOUN}\b|{ends})"
-        rf"|(?:scene|shot|clip)\s*(?:#|no\.?\s*|number\s*)?(?P<{name}_num>{NUMBER})\b"
+        rf"|(?:scene|shot|clip|scn|sc)\.?\s*(?:#|no\.?\s*|number\s*)?(?P<{name}_num>{NUMBER})\b"
+        rf"|(?P<{name}_digits>\d+)\b(?!\s*(?:s|secs?|seconds?|%|:|\.\d))"
         rf"|(?:the\s+)?{SCENE_NOUN}\s+(?:called|titled|named)\s+{title_until(name + '_t', stop)}"
         rf"|(?:the\s+)?(?:scene|shot)\s+{quoted(name + '_q')}"
         rf"|(?:the\s+)?{quoted(name + '_bare')}(?:\s+(?:scene|shot))?"
@@ -87,9 +88,10 @@ def scene_list(name: str, stop: str) -> str:
         rf"(?:\s+{SCENE_NOUN})?\b"
         rf"|(?:scenes|shots)\s+(?:from\s+)?(?P<{name}_from>{NUMBER})\s*"
         rf"(?:to|through|thru|till|until|-|–|—)\s*(?:scene\s+)?(?P<{name}_to>{NUMBER})\b"
-        rf"|(?:scenes|shots)\s+(?P<{name}_numbers>{NUMBER}(?:{LIST_SEPARATOR}(?:scene\s+)?"
+        rf"|(?:(?:scenes|shots)\s+)?(?P<{name}_numbers>{NUMBER}(?:{LIST_SEPARATOR}(?:scene\s+)?"
         rf"{NUMBER}\b)+)"
-        rf"|{scene_ref(name + '_a', LIST_SEPARATOR)}{LIST_SEPARATOR}{scene_ref(name + '_b', stop)})"
+        rf"|{scene_ref(name + '_a', LIST_SEPARATOR)}{LIST_SEPARATOR}{scene_ref(name + '_b', stop)}"
+        rf"(?={stop}))"
     )
 
 
