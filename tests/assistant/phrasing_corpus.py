@@ -405,6 +405,17 @@ CORPUS: list[tuple[str, Expect]] = [
     ("is there any scene without an image?", says("Beach")),
     ("write a voice-over for the credits", CREATIVE),
     ("generate a shot list for the market", CREATIVE),
+    # --- what no tool does: said so, never the help text ---
+    ("duplicate the market scene", says("but I can't do that")),
+    ("undo that", says("“undo that”, but I can't do that")),
+    ("export the storyboard as a PDF", says("but I can't do that")),
+    # --- said the other way round ---
+    ("the beach needs to go last", to_position(2, 7)),
+    ("the interview works better right after the cold open", after(4, 1)),
+    ("scene 3 needs a tracking shot", calls(fields(3, camera_movement="tracking"))),
+    ("the whole thing should be square", calls(project(aspect_ratio="1:1"))),
+    ("move scene 1 down one", Expect([move(1, 1)])),
+    ("open on the market", to_position(5, 1)),
     # --- not commands ---
     ("how do I add a scene?", HELP),
     ("don't delete scene 2", HELP),

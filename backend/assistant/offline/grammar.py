@@ -175,6 +175,13 @@ class Creative:
 
 
 @dataclass(frozen=True)
+class Unsupported:
+    """Something about the board no tool does ("duplicate the market", "undo that")."""
+
+    request: str
+
+
+@dataclass(frozen=True)
 class Unparsed:
     """The part of a message after the commands that the scanner could not read."""
 
@@ -184,7 +191,7 @@ class Unparsed:
 Intent = (
     ShowProject | ShowScene | AskScenes | AskRuntime | CreateScene | UpdateScript | UpdateImage
     | RenameScene | MoveScene | SwapScenes | DeleteScene | UpdateProject | SetSceneFields
-    | AddAudio | Creative | Unparsed
+    | AddAudio | Creative | Unsupported | Unparsed
 )  # fmt: skip
 
 SCENE_REF_INTENTS = (
@@ -194,20 +201,22 @@ SCENE_REF_INTENTS = (
 # Intents that only read: they need the project looked up, and change nothing.
 READ_INTENTS = (ShowProject, ShowScene, AskScenes, AskRuntime)
 # Intents answered from the words alone: no lookup, no tool.
-NOTE_INTENTS = (Creative, Unparsed)
+NOTE_INTENTS = (Creative, Unsupported, Unparsed)
 
 # --- building blocks -----------------------------------------------------------------------------
 
 # An unquoted title stops before a connector that starts another command, or at the end.
 CONNECTOR_AHEAD = (
     r"(?=\s*(?:[,;]\s*(?:and\s+)?(?:then\s+)?|\.\s+|\s+and\s+(?:then\s+)?|\s+then\s+)"
-    r"(?:{verbs})\b{breaks}|\s*,?\s*(?:please|thanks|thank\s+you)?\s*[.!?]*\s*$)"
+    r"(?:{verbs})\b{breaks}|\s*,?\s*(?:(?:please|thanks|thank\s+you|too|as\s+well|instead|now|again|then)\b\s*)*"
+    r"[.!?]*\s*$)"
 )
 FILLER = re.compile(
     r"(?:\s|[,;.!?]|\b(?:please|pls|kindly|ok(?:ay)?|hey|hi|now|also|then|and|next|so|right|"
     r"assistant|could\s+you|can\s+you|would\s+you|will\s+you|i\s+want\s+(?:you\s+)?to|"
     r"i'?d\s+like\s+(?:you\s+)?to|we\s+need\s+to|i\s+need\s+(?:you\s+)?to|let'?s|"
-    r"go\s+ahead\s+and|just|quickly)\b)*",
+    r"go\s+ahead\s+and|just|quickly|honestly|actually|yeah|yes|yep|alright|great|cool|"
+    r"i\s+think|i\s+guess|maybe|um+|hmm+|could\s+we|can\s+we|let\s+us)\b)*",
     re.IGNORECASE,
 )
 NOT_A_COMMAND = re.compile(
@@ -222,13 +231,13 @@ CONNECTOR = CONNECTOR_AHEAD.format(verbs=VERBS, breaks=r"|\s*(?:,|;|\s[—–-])
 LIST_CONNECTOR = CONNECTOR_AHEAD.format(verbs=VERBS, breaks="")
 """The same, but a comma goes on: "add scenes Dawn, Noon and Dusk"."""
 URL = r"(?P<url>\S+?)(?=[.,;!?)]*(?:\s|$))"
-TO = r"\s*(?:(?:to|with|as|into)\s*[:=]?|[:=]|->)\s*"
+TO = r"\s*(?:(?:to|with|as|into)\s*[:=]?|[:=]|->|→)\s*"
 SCRIPT_VERB = r"(?:set|update|write|change|replace|put|make|give)"
 POSSESSIVE_SCRIPT = r"(?:'s)?\s+script"
 SPACE_TO_OR_AS = r"\s+(?:to|as)\s+"
 SPACE_TO = r"\s+to\s+"
 SPACE = r"\s+"
-SPACE_MOVE_WORD = r"\s+(?:(?:up\s+|down\s+|back\s+)?(?:to|after|before|at|ahead\s+of|behind)\b|"
+SPACE_MOVE_WORD = r"\s+(?:(?:up\s+|down\s+|back\s+)?(?:to|after|before|at|ahead\s+of|behind|so)\b|"
 SPACE_MOVE_WORD += rf"(?:right\s+|just\s+)(?:after|before)\b|(?:{ORDINAL_WORDS}|last|first)\b)"
 IMAGE_NOUN = r"(?:image|picture|photo|still|thumbnail|frame)"
 POSSESSIVE_IMAGE = rf"(?:'s)?\s+{IMAGE_NOUN}"
@@ -328,12 +337,15 @@ def _one_scene(
     return build
 
 
-SECONDS = r"(?P<seconds>\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)\b(?:\s+long)?"
+SECONDS = rf"(?P<seconds>\d+(?:\.\d+)?|{NUMBER})\s*(?:s|secs?|seconds?)\b(?:\s+long)?"
 ADJECTIVES = r"(?:(?:slow|quick|fast|gentle|smooth|subtle|steady|soft|hard|rapid|nice)\s+)*"
 SCENE_THEN_SHOT = r"\s+(?:(?:in)?to\s+|be\s+)?(?:a|an)\s+"
-SHOULD_BE = r"\s+(?:should\s+be|is|becomes?|will\s+be)\s+(?:a|an)\s+"
+SHOULD_BE = (
+    r"\s+(?:should\s+be|is|becomes?|will\s+be|needs|gets|wants|could\s+use|should\s+have)\s+"
+    r"(?:a|an)\s+"
+)
 LASTS = r"\s+(?:is|lasts|runs|should\s+(?:be|last|run))\b"
-SPACE_DIGIT = r"\s+(?:for\s+)?\d"
+SPACE_DIGIT = rf"\s+(?:for\s+)?(?:\d|(?:{NUMBER})\s+sec)"
 COLON = r"\s*[:=]"
 ON_SCENE = r"\s+(?:on|for|in|to)\s+"
 
@@ -347,7 +359,8 @@ def _shot(ref: SceneRef, match: re.Match[str]) -> Intent:
 
 
 def _duration(ref: SceneRef, match: re.Match[str]) -> Intent:
-    seconds = float(match.group("seconds"))
+    said = match.group("seconds")
+    seconds = float(said) if said[:1].isdigit() else float(number(said))
     return SetSceneFields(
         ref, (("duration_seconds", int(seconds) if seconds.is_integer() else seconds),)
     )
@@ -384,18 +397,24 @@ CAMERA = compile_all(
     rf"{choice('movement', MOVEMENT_WORDS)}",
     rf"(?:make|turn|give)\s+{scene_ref('ref', SCENE_THEN_SHOT)}{SCENE_THEN_SHOT}{ADJECTIVES}"
     rf"{choice('movement', MOVEMENT_WORDS)}(?:\s+(?:shot|move))?",
+    rf"{scene_ref('ref', SHOULD_BE)}{SHOULD_BE}{ADJECTIVES}{choice('movement', MOVEMENT_WORDS)}"
+    r"(?:\s+(?:shot|move|camera))?",
     rf"(?:use\s+|do\s+)?(?:a\s+|an\s+)?{ADJECTIVES}{choice('movement', MOVEMENT_WORDS)}"
     rf"(?:\s+(?:camera|shot|move))?{ON_SCENE}{scene_ref('ref', CONNECTOR)}",
 )
 AUDIO = compile_all(
     rf"add\s+(?:a\s+|an\s+|some\s+)?{choice('sound', AUDIO_WORDS)}\s+(?:to|for|on|in)\s+"
     rf"{scene_ref('ref', COLON)}{COLON}\s*{free_text('text')}",
+    rf"(?:set|put|change|make)\s+(?:the\s+|a\s+|some\s+)?{choice('sound', AUDIO_WORDS)}\s+"
+    rf"(?:to|for|on|in|of)\s+{scene_ref('ref', TO)}{TO}{free_text('text')}",
 )
 ASPECT = compile_all(
     rf"(?:make|turn|switch|set|change|reformat)\s+(?:it|{PROJECT}|the\s+(?:frames|format|"
     rf"aspect(?:\s+ratio)?))\s+(?:(?:in)?to\s+|as\s+)?(?:a\s+|an\s+)?"
     rf"{choice('ratio', ASPECT_WORDS)}(?:\s+(?:format|video|frames?))?",
     rf"(?:go|shoot|frame|switch\s+to|make\s+it)\s+{choice('ratio', ASPECT_WORDS)}[^.?!]*",
+    rf"(?:it|{PROJECT}|the\s+whole\s+thing|everything)\s+(?:should|must|will|needs\s+to|has\s+to)"
+    rf"\s+be\s+(?:in\s+)?(?:a\s+)?{choice('ratio', ASPECT_WORDS)}[^.?!]*",
     rf"(?:go|shoot|frame|do|deliver|cut|finish)\b[^.?!]*?\b(?:in|as|for)\s+(?:a\s+)?"
     rf"{choice('ratio', ASPECT_WORDS)}[^.?!]*",
 )
@@ -411,7 +430,8 @@ def _aspect(match: re.Match[str]) -> list[Intent]:
 
 
 CREATE = compile_all(
-    r"(?:add|create|insert|make|append)\s+(?:me\s+)?(?:(?:a|an|one|another|new|more|blank|empty)\s+)*"
+    r"(?:add|create|insert|make|append)\s+(?:me\s+)?(?:(?:a|an|one|another|new|more|blank|empty|"
+    r"quick|short|extra|little|brief|insert|establishing|final|opening)\s+)*"
     rf"(?:(?P<count>{NUMBER})\s+(?:new\s+|blank\s+|empty\s+|more\s+)?)?(?:new\s+)?"
     r"(?P<plural>scenes|scene|shots|shot)\b(?P<rest>.*)$",
     r"(?:a\s+)?new\s+(?P<count>)(?P<plural>scene|shot)\b(?P<rest>.*)$",
@@ -444,6 +464,7 @@ IMAGE = compile_all(
     rf"use\s+{URL}\s+(?:as|for)\s+(?:the\s+)?(?:image|picture|still)\s+(?:of|for|in)\s+"
     rf"{scene_ref('ref', CONNECTOR)}",
 )
+ARROW = r"\s*(?:→|->|=>|⟶)\s*"
 RENAME_SCENE = compile_all(
     r"(?:rename|retitle|re-title)\s+"
     + scene_ref("ref", SPACE_TO_OR_AS)
@@ -457,6 +478,10 @@ RENAME_SCENE = compile_all(
     + scene_ref("ref", r"(?:'s)?\s+(?:title|name)")
     + r"(?:'s)?\s+(?:title|name)\s+to\s+"
     + title_until("title", CONNECTOR),
+    r"(?:rename|retitle|change)\s+"
+    + scene_ref("ref", ARROW)
+    + ARROW
+    + title_until("title", CONNECTOR),
     r"(?:call|title|name|rename|retitle)\s+"
     + scene_ref("ref", SPACE)
     + r"\s+"
@@ -469,10 +494,16 @@ POSITION = (
     rf"|(?P<posord>{ORDINAL_WORDS}|last)(?:\s+(?:position|place|spot|slot))?"
     rf"|(?P<bare>\d+))"
 )
+GOES = (
+    r"\s+(?:really\s+)?(?:(?:needs|has|ought|wants)\s+to\s+|should\s+|must\s+|can\s+|could\s+|"
+    r"would\s+)?(?:go|goes|come|comes|be|sit|sits|belong|belongs|play|plays|work|works)"
+    r"(?:\s+better)?\s+(?=\S)"
+)
 AND_AHEAD = r"\s+and\s"
 STEP_AHEAD = r"\s+(?:up|down|forward|back|later|earlier)\s+(?:by\s+)?(?:a|\d|one|two|three)\b"
-AFTER = r"(?:right\s+|just\s+)?(?:after|behind|following)"
-BEFORE = r"(?:right\s+|just\s+)?(?:before|ahead\s+of|in\s+front\s+of)"
+SO_IT = r"(?:so\s+(?:that\s+)?it\s+(?:comes|goes|sits|is|plays)\s+)?"
+AFTER = SO_IT + r"(?:right\s+|just\s+)?(?:after|behind|following)"
+BEFORE = SO_IT + r"(?:right\s+|just\s+)?(?:before|ahead\s+of|in\s+front\s+of)"
 MOVE = compile_all(
     r"(?:move|put|shift|bump|place|slide|push|pull)\s+" + scene_ref("ref", SPACE_MOVE_WORD) + r"\s+"
     rf"(?:{AFTER}\s+{scene_ref('after', CONNECTOR)}|{BEFORE}\s+{scene_ref('before', CONNECTOR)}"
@@ -485,6 +516,9 @@ MOVE = compile_all(
     + rf"\s+(?P<direction>up|down|forward|back|later|earlier)\s+(?:by\s+)?"
     rf"(?:a\s+(?:spot|place|slot|position)|(?P<steps>{NUMBER})(?:\s+(?:spots?|places?|slots?|"
     rf"positions?))?)",
+    scene_ref("ref", GOES) + rf"{GOES}(?:{AFTER}\s+{scene_ref('after', CONNECTOR)}|{BEFORE}\s+"
+    rf"{scene_ref('before', CONNECTOR)}|(?:at\s+)?{POSITION}(?:\s+(?:thing|scene|shot|one)\b"
+    r"[^.?!]*)?)",
     rf"(?P<opening>open|start|begin|end|close|finish)\s+(?:the\s+(?:film|cut|video)\s+)?"
     rf"(?:on|with)\s+{scene_ref('ref', CONNECTOR)}",
 )
@@ -510,6 +544,8 @@ UPDATE_PROJECT = compile_all(
     rf"(?:change|set|update)\s+(?:the\s+)?(?:{PROJECT}(?:'s)?\s+)?(?:title|name)"
     rf"(?:\s+of\s+{PROJECT})?{TO}{title_until('title', CONNECTOR)}",
     rf"(?:call|name|title)\s+{PROJECT}\s+{title_until('title', CONNECTOR)}",
+    rf"(?:a\s+)?(?:new\s+)?(?:title|name)\s+(?:for|of)\s+{PROJECT}{TO}"
+    rf"{title_until('title', CONNECTOR)}",
     rf"(?:set|change|update|write|replace)\s+(?:the\s+)?(?:{PROJECT}(?:'s)?\s+)?description"
     rf"(?:\s+of\s+{PROJECT})?{TO}{free_text('description')}",
     rf"describe\s+{PROJECT}\s+as\s+{free_text('description')}",
@@ -521,8 +557,12 @@ SHOW = compile_all(
     r"[^.?!]*?\b(?:project|scenes|shots|storyboard|board|plan|outline|summary|overview|rundown|"
     r"shot\s*list|every\s+scene|all\s+(?:the\s+)?scenes?|everything)\b[^.?!]*[.?!]*",
     r"(?:status|overview|summary|recap)\s*[.?!]*\s*$",
+    r"what(?:'ve|\s+have|\s+do)\s+(?:we|i)\s+(?:got|have)\b[^.?!]*[.?!]*",
 )
-SCENE_QUESTION_END = r"\s*(?:(?:called|about|say|say\s+again|contain|look\s+like|have)\b)?[?.!]*"
+SCENE_QUESTION_END = (
+    r"\s*(?:(?:called|about|say|say\s+again|contain|look\s+like|have)\b)?"
+    r"(?:\s+(?:right\s+)?now|\s+at\s+the\s+moment|\s+so\s+far)?[?.!]*"
+)
 END_OR_CONNECTOR = r"\s*[?.!]*\s*$|" + CONNECTOR.removeprefix("(?=")[:-1]
 QUESTION_END = SCENE_QUESTION_END + r"\s*$"
 HAS_AHEAD = r"(?=\s+(?:missing|lacking|have|has|got|still|need|needs|without|empty)\b)"
@@ -536,6 +576,8 @@ SHOW_SCENE = compile_all(
     rf"{scene_ref('ref', END_OR_CONNECTOR)}",
     rf"describe\s+{scene_ref('ref', CONNECTOR)}",
     rf"(?:is|does|has)\s+{scene_ref('ref', HAS_AHEAD)}{HAS_AHEAD}[^.?!]*[.?!]*",
+    rf"(?:is|are)\s+there\s+(?:a|an|any)\s+\w+(?:\s+\w+)?\s+(?:for|in|on)\s+"
+    rf"{scene_ref('ref', END_OR_CONNECTOR)}",
 )
 MISSING = (
     r"(?:no|without|missing|lacking|lack|need|needs|still\s+need|don'?t\s+have|do\s+not\s+have|"
@@ -544,7 +586,8 @@ MISSING = (
 )
 FIELD = r"\b" + choice("field", FIELD_WORDS)
 ASK_SCENES = compile_all(
-    rf"(?:how\s+many|(?:what\s+is|what'?s)\s+the\s+number\s+of|count\s+the)\s+{SCENE_NOUN}"
+    rf"(?:(?:tell|show)\s+(?:me|us)\s+)?(?:how\s+many|(?:what\s+is|what'?s)\s+the\s+number\s+of|"
+    rf"count\s+the)\s+{SCENE_NOUN}"
     r"(?P<rest>[^.?!]*)[.?!]*",
     rf"(?:which|what)\s+(?:of\s+(?:the|my|our)\s+)?{SCENE_NOUN}\b(?P<rest>[^.?!]*)[.?!]*",
     rf"(?:are\s+there\s+|is\s+there\s+|do\s+we\s+have\s+|do\s+i\s+have\s+)?any\s+"
@@ -570,6 +613,7 @@ CREATIVE = compile_all(
     r"give\s+me\s+(?:some\s+)?(?:ideas|suggestions|options|a\s+few)|pitch|punch)\b[^.?!]*[.?!]*",
     r"make\s+[^.?!]*?\b(?:more|less|better|worse|\w+(?:er|ier))\b[^.?!]*[.?!]*",
     r"(?:any|some)\s+(?:ideas|suggestions)\b[^.?!]*[.?!]*",
+    r"(?:get|want|need|have)\s+[^.?!]*?\b(?:more|less|better|\w+ier)\s+\w+[^.?!]*[.?!]*",
     r"(?:give|find|pick|need)\s+[^.?!]*?\b(?:better|catchier|stronger|new|good)\s+"
     r"(?:name|title|line|opening|ending|hook)\b[^.?!]*[.?!]*",
     r"what\s+(?:should|could|would)\s+(?:i|we)\b[^.?!]*[.?!]*",
@@ -577,6 +621,13 @@ CREATIVE = compile_all(
 
 
 ANCHOR_END = r"\s*(?:,|\bwith\b|\bat\b|\band\b|$|[.!?]\s*$)|" + CONNECTOR.removeprefix("(?=")[:-1]
+
+
+UNSUPPORTED = compile_all(
+    r"(?:duplicate|copy|clone|undo|redo|revert|restore|merge|combine|join|split|export|render|"
+    r"upload|share|publish|download|print|color\s+grade|colou?r|animate|preview|play)\b[^.?!]*[.?!]*",
+    r"(?:put|keep|place)\s+[^.?!]*\b(?:next\s+to|together|side\s+by\s+side)\b[^.?!]*[.?!]*",
+)
 
 
 def _parse_create(match: re.Match[str]) -> Parsed:
@@ -758,6 +809,7 @@ COMMANDS: list[Command] = [
     Command(SHOW, lambda match: [ShowProject()]),
     Command(SHOW_SCENE, _one_scene(lambda ref, match: ShowScene(ref))),
     Command(CREATIVE, lambda match: [Creative(match.group(0).strip())]),
+    Command(UNSUPPORTED, lambda match: [Unsupported(match.group(0).strip())]),
 ]
 CONTINUE_CREATE_COMMAND = Command(CONTINUE_CREATE, _parse_create)
 

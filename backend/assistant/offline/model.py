@@ -31,6 +31,7 @@ from backend.assistant.offline.grammar import (
     ShowScene,
     SwapScenes,
     Unparsed,
+    Unsupported,
     UpdateImage,
     UpdateProject,
     UpdateScript,
@@ -167,6 +168,12 @@ def _note(intent: Intent) -> str:
             f"I understood that you want new writing: {_quote(intent.request)}. Writing needs a "
             "connected language model; I'm the offline demo model, so I only place the words you "
             f"give me (“set the script of scene 2 to …”). {CONNECT_HOW}"
+        )
+    if isinstance(intent, Unsupported):
+        return (
+            f"I understood {_quote(intent.request)}, but I can't do that: I can add, rename, "
+            "move, swap and delete scenes, set their script, image and shot details, and answer "
+            "questions about the board."
         )
     assert isinstance(intent, Unparsed)
     return f"I didn't understand {_quote(intent.text)}, so I did nothing about it."

@@ -11,7 +11,7 @@ ORDINALS = {
 }  # fmt: skip
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10,
+    "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
 }  # fmt: skip
 FROM_END = {"last": 1, "final": 1, "penultimate": 2, "second to last": 2, "next to last": 2}
 """Ordinals counted from the end: 1 is the last scene."""
