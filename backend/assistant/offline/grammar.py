@@ -27,6 +27,7 @@ from backend.assistant.offline.words import (
     ORDINALS,
     SCENE_NOUN,
     SHOT_WORDS,
+    STARTS_WITH_A_VERB,
     VERBS,
     choice,
     compile_all,
@@ -237,8 +238,11 @@ POSSESSIVE_SCRIPT = r"(?:'s)?\s+script"
 SPACE_TO_OR_AS = r"\s+(?:to|as)\s+"
 SPACE_TO = r"\s+to\s+"
 SPACE = r"\s+"
-SPACE_MOVE_WORD = r"\s+(?:(?:up\s+|down\s+|back\s+)?(?:to|after|before|at|ahead\s+of|behind|so)\b|"
-SPACE_MOVE_WORD += rf"(?:right\s+|just\s+)(?:after|before)\b|(?:{ORDINAL_WORDS}|last|first)\b)"
+SPACE_MOVE_WORD = (
+    r"\s+(?:(?:up\s+|down\s+|back\s+)?(?:to|after|before|at|ahead\s+of|behind|so|"
+    r"in\s+front\s+of|following|between)\b|"
+    rf"(?:right\s+|just\s+)(?:after|before)\b|(?:{ORDINAL_WORDS}|last|first)\b)"
+)
 IMAGE_NOUN = r"(?:image|picture|photo|still|thumbnail|frame)"
 POSSESSIVE_IMAGE = rf"(?:'s)?\s+{IMAGE_NOUN}"
 PROJECT = r"(?:the\s+|this\s+|my\s+|our\s+)?(?:project|storyboard|video|film|movie|board)"
@@ -278,6 +282,8 @@ def _scene_ref(match: re.Match[str], name: str) -> SceneRef | None:
         title = _group(match, name + variant)
         if title:
             unquoted = match.groupdict().get(name + variant + "_raw") is not None
+            if unquoted and variant != "_t" and STARTS_WITH_A_VERB.match(title):
+                return None
             return SceneRef(title=_said_title(title) if unquoted else _clean_title(title))
     return None
 
@@ -296,7 +302,7 @@ def _scene_refs(match: re.Match[str], name: str) -> list[SceneRef]:
         said = re.findall(NUMBER, groups[name + "_numbers"], re.IGNORECASE)
         return [SceneRef(number=number(n)) for n in said]
     refs = [_scene_ref(match, name + "_a"), _scene_ref(match, name + "_b")]
-    return [ref for ref in refs if ref is not None]
+    return [ref for ref in refs if ref is not None] if all(refs) else []
 
 
 def _clean_title(title: str) -> str:

@@ -34,9 +34,12 @@ VERBS = (
 NOT_A_TITLE = (
     r"(?!(?:it|its|this|that|them|all|every\w*|the|a|an|some|any|me|us|and|then|or|my|our|project|storyboard|film|"
     r"video|movie|board|scenes?|shots?|duration|length|title|name|script|image|picture|camera|"
-    rf"description|aspect|order|{VERBS})\b)"
+    r"description|aspect|order)\b)"
 )
 """Words that start no unquoted title: "delete it", "show the project" name no scene."""
+STARTS_WITH_A_VERB = re.compile(rf"(?:{VERBS})\b", re.IGNORECASE)
+"""Nor does a command: "delete scene 2 and rename scene 3" names no scene “rename scene 3”.
+(Checked on the match, not inside every pattern: it would make each several times longer.)"""
 
 
 def number(text: str) -> int:
@@ -58,25 +61,27 @@ def free_text(name: str) -> str:
 
 
 def scene_ref(name: str, stop: str) -> str:
-    """One scene, in any of the ways people name it; `stop` (a lookahead) ends an unquoted title.
+    """One scene, in any of the ways people name it, followed by `stop` (which it looks ahead
+    for, once: written into every alternative it would make each pattern several times longer).
 
     By position ("scene 3", "the third shot", "the 3rd one", "the last one", "the
     penultimate scene"), by title ("the scene called X", “X”, "the beach scene", "the beach"), or
     by the conversation ("it", "this one", "the previous one")."""
-    ends = rf"(?={stop}|{LIST_SEPARATOR})"
     return (
         rf"(?:(?:the\s+)?(?:very\s+)?(?P<{name}_ord>{FROM_END_WORDS}|{ORDINAL_WORDS}|"
-        rf"{NUMERIC_ORDINAL})(?:\s+{SCENE_NOUN}\b|{ends})"
+        rf"{NUMERIC_ORDINAL})(?:\s+{SCENE_NOUN}\b)?"
         rf"|(?:scene|shot|clip|scn|sc)\.?\s*(?:#|no\.?\s*|number\s*)?(?P<{name}_num>{NUMBER})\b"
         rf"|(?P<{name}_digits>\d+)\b(?!\s*(?:s|secs?|seconds?|%|:|\.\d))"
-        rf"|(?:the\s+)?{SCENE_NOUN}\s+(?:called|titled|named)\s+{title_until(name + '_t', stop)}"
+        rf"|(?:the\s+)?{SCENE_NOUN}\s+(?:called|titled|named)\s+"
+        rf"(?:{quoted(name + '_t')}|(?P<{name}_t_raw>.+?))"
         rf"|(?:the\s+)?(?:scene|shot)\s+{quoted(name + '_q')}"
         rf"|(?:the\s+)?{quoted(name + '_bare')}(?:\s+(?:scene|shot))?"
         rf"|(?:the\s+)?(?P<{name}_prev>previous|preceding)\s+{SCENE_NOUN}\b"
         rf"|(?P<{name}_it>its?\b|(?:this|that|the\s+same)\s+(?:one|scene|shot)\b)"
         rf"|(?:the\s+)?{NOT_A_TITLE}(?P<{name}_word_raw>[^\s,;:!?\"“]+(?:\s+[^\s,;:!?\"“]+)"
         rf"{{0,3}}?)\s+(?:scene|shot)\b(?!\s*\d)"
-        rf"|(?:the\s+)?{NOT_A_TITLE}(?P<{name}_bare_raw>[^\s,;:.!?\"“][^,;:!?\"“]*?){ends})"
+        rf"|(?:the\s+)?{NOT_A_TITLE}(?P<{name}_bare_raw>[^\s,;:.!?\"“][^,;:!?\"“]*?))"
+        rf"(?={stop})"
     )
 
 
