@@ -31,12 +31,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     repeat = parser.parse_args().repeat
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     from backend.assistant.offline.grammar import parse_request
 
-    print(
-        f"import of the grammar (regexes compiled): {(time.perf_counter() - started) * 1000:.1f} ms"
-    )
+    wall_ms, cpu_ms = (time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000
+    print(f"import of the grammar (regexes compiled): {wall_ms:.1f} ms wall, {cpu_ms:.1f} ms CPU")
 
     from tests.assistant.phrasing_corpus import CORPUS
     from tests.assistant.phrasing_harness import load_fresh, run_in_process
