@@ -356,10 +356,6 @@ COLON = r"\s*[:=]"
 ON_SCENE = r"\s+(?:on|for|in|to)\s+"
 
 
-def _fields(name: str, value: object) -> Callable[[SceneRef, re.Match[str]], Intent]:
-    return lambda ref, match: SetSceneFields(ref, ((name, value),))
-
-
 def _shot(ref: SceneRef, match: re.Match[str]) -> Intent:
     return SetSceneFields(ref, (("shot_size", lookup(SHOT_WORDS, match.group("shot"))),))
 
