@@ -691,7 +691,7 @@ def _describe_matching(question: AskScenes, scenes: list[dict[str, Any]]) -> str
     matching = [
         i for i, scene in enumerate(scenes) if (not scene.get(question.field)) == question.missing
     ]
-    have = "have no" if question.missing else "have"
+    have = ("has" if len(matching) == 1 else "have") + (" no" if question.missing else "")
     bare_noun = noun.removeprefix("a ").removeprefix("an ")
     if not matching:
         return (
