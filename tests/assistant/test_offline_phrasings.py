@@ -38,11 +38,13 @@ HELD_OUT = {
     "fresh_phrasings.json": 60,
     "fresh_phrasings_2.json": 37,
     "fresh_phrasings_3.json": 29,
+    "fresh_phrasings_4.json": 9,
 }
 """Each held-out set, and how many of its phrasings pass. The first 60 passed 57 when first
 measured, before any tuning on them; the second 40 (terser, written after the grammar, to
-check it) passed 18 before tuning; the third 30 (conversational) passed 8. A change that
-understands fewer of them fails here."""
+check it) passed 18 before tuning; the third 30 (conversational) passed 8; the fourth 20,
+written after all the tuning, passed 9 and were left untuned as the current measure. A change
+that understands fewer of them fails here."""
 
 Runner = Callable[[AsyncOpenAI, str], Awaitable[tuple[list[Call], str]]]
 WIRE_FORMATS: dict[str, Runner] = {
