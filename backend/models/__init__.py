@@ -4,6 +4,7 @@ from backend.models.base import Base
 from backend.models.chat import ChatMessage, ChatSession, ChatTurn, DiscardedThread
 from backend.models.file import StoredFile
 from backend.models.project import Project, Scene
+from backend.models.share import ShareComment, ShareCommentPost, ShareLink
 from backend.models.user import AuthSession, GuestCreation, LoginFailure, User
 
 __all__ = [
@@ -17,6 +18,9 @@ __all__ = [
     "LoginFailure",
     "Project",
     "Scene",
+    "ShareComment",
+    "ShareCommentPost",
+    "ShareLink",
     "StoredFile",
     "User",
 ]
