@@ -3,6 +3,7 @@ pictures, nothing else; dead links are 404 everywhere at once; guests' comments 
 the database."""
 
 import hashlib
+import json
 import math
 import re
 import uuid
@@ -18,6 +19,7 @@ from backend.core.db import unit_of_work
 from backend.jobs.cleanup import delete_dead_share_links, run_cleanup
 from backend.models import ShareComment, ShareCommentPost, ShareLink
 from tests.api.request_corpus import database_rows
+from tests.api.test_text_inputs import ODD_BUT_STORABLE
 from tests.conftest import AppFactory, TestUser, UserFactory, asgi_client
 from tests.pictures import picture, upload
 
@@ -307,6 +309,23 @@ async def test_the_longest_comment_and_name_are_kept_exactly(
         body["author_name"],
         body["body"],
     )
+
+
+async def test_odd_but_storable_comment_text_is_kept_exactly(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    project = await make_project(client, user, "Teaser")
+    link = await share(client, user, project["id"], allow_comments=True)
+    for text in ODD_BUT_STORABLE:
+        body = {"author_name": text, "body": text}
+        expected = json.loads(json.dumps(text))  # a surrogate pair arrives as one character
+        response = await client.post(
+            f"/api/s/{link['token']}/scenes/{project['scenes'][0]['id']}/comments",
+            content=json.dumps(body).encode(),
+            headers={"content-type": "application/json"},
+        )
+        assert response.status_code == 201, (text, response.text)
+        assert (response.json()["author_name"], response.json()["body"]) == (expected, expected)
 
 
 @pytest.mark.parametrize("days", [0, 366, -1, 1.5, "7", True])
