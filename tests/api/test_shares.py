@@ -2,6 +2,7 @@
 pictures, nothing else; dead links are 404 everywhere at once; guests' comments are throttled in
 the database."""
 
+import asyncio
 import hashlib
 import json
 import math
@@ -438,3 +439,34 @@ async def test_cleanup_deletes_dead_links_and_old_posts_and_keeps_comments(
         assert await session.scalar(select(func.count()).select_from(ShareComment)) == 3
         assert await session.scalar(select(func.count()).select_from(ShareCommentPost)) == 0
     assert (await client.get(f"/api/s/{live['token']}")).status_code == 200
+
+
+async def test_concurrent_comments_cannot_pass_the_limit(
+    make_app: AppFactory, make_user: UserFactory, client: httpx.AsyncClient
+) -> None:
+    """Ten posts at once from one address, split over two instances, with room for three: the
+    advisory locks make them count one after another, so exactly three land."""
+    owner = await make_user()
+    project = await make_project(client, owner, "Teaser")
+    link = await share(client, owner, project["id"], allow_comments=True)
+    instances = [make_app(SHARE_COMMENTS_PER_ADDRESS=3), make_app(SHARE_COMMENTS_PER_ADDRESS=3)]
+    guests = [
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=instance, client=("203.0.113.50", 5000)),
+            base_url="http://testserver",
+        )
+        for instance in instances
+    ]
+    try:
+        responses = await asyncio.gather(
+            *(
+                comment(guests[number % 2], link["token"], project["scenes"][0]["id"])
+                for number in range(10)
+            )
+        )
+    finally:
+        for guest in guests:
+            await guest.aclose()
+    assert sorted(response.status_code for response in responses) == [201] * 3 + [429] * 7
+    listed = await client.get(f"/api/projects/{project['id']}/comments", headers=owner.headers)
+    assert len(listed.json()["comments"]) == 3
