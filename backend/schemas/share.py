@@ -5,9 +5,9 @@ from datetime import datetime
 from typing import Annotated
 
 from annotated_types import Ge, Le
-from pydantic import Field, StringConstraints, computed_field
+from pydantic import BeforeValidator, Field, StringConstraints, computed_field
 
-from backend.schemas.common import NOT_BLANK, InputModel, JsonSchemaExtra, PublicModel
+from backend.schemas.common import NOT_BLANK, InputModel, JsonSchemaExtra, PublicModel, whole_number
 from backend.schemas.project import ProjectPublic, ScenePublic, picture_src, thumbnail_src
 
 AUTHOR_NAME_MAX = 80
@@ -28,7 +28,9 @@ CommentBody = Annotated[
 
 class ShareCreate(InputModel):
     allow_comments: bool = Field(default=False, description="Guests may comment on frames")
-    expires_in_days: Annotated[int, Ge(1), Le(SHARE_DAYS_MAX)] | None = Field(
+    expires_in_days: (
+        Annotated[int, Ge(1), Le(SHARE_DAYS_MAX), BeforeValidator(whole_number)] | None
+    ) = Field(
         default=None, description="The link dies after this many days (1 to 365); never if left out"
     )
 

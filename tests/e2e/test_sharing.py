@@ -46,8 +46,9 @@ async def test_a_guest_reviews_a_shared_board_and_the_owner_resolves_it(
     owner = session.page
     alerts: list[str] = []
 
-    def refuse(dialog: Dialog) -> None:
+    async def refuse(dialog: Dialog) -> None:
         alerts.append(dialog.message)
+        await dialog.dismiss()
 
     await register(session)
     project_id = await create_project(session, "Harbour at dawn", "A guest review")
@@ -72,7 +73,7 @@ async def test_a_guest_reviews_a_shared_board_and_the_owner_resolves_it(
     guest_context = await browser.new_context(viewport=DESKTOP)
     guest = await guest_context.new_page()
     guest.set_default_timeout(10_000)
-    guest.on("dialog", lambda d: (refuse(d), d.dismiss()))
+    guest.on("dialog", refuse)
     errors: list[str] = []
     guest.on("pageerror", lambda error: errors.append(str(error)))
     try:
