@@ -57,22 +57,17 @@ async def revoke_owned_share(
     return result.scalar_one_or_none() is not None
 
 
-async def get_live_share(session: AsyncSession, token_hash: str, now: datetime) -> ShareLink | None:
+async def get_live_share(
+    session: AsyncSession, token_hash: str, now: datetime
+) -> tuple[ShareLink, uuid.UUID] | None:
+    """The live link with this token hash, and its project's owner."""
     result = await session.execute(
-        select(ShareLink).where(ShareLink.token_hash == token_hash, *_live(now))
+        select(ShareLink, Project.user_id)
+        .join(Project, Project.id == ShareLink.project_id)
+        .where(ShareLink.token_hash == token_hash, *_live(now))
     )
-    return result.scalar_one_or_none()
-
-
-async def get_project_with_scenes(
-    session: AsyncSession, project_id: uuid.UUID
-) -> tuple[Project, list[Scene]]:
-    """A link's project (which exists: the link goes with it) and its scenes in order."""
-    project = (await session.execute(select(Project).where(Project.id == project_id))).scalar_one()
-    scenes = await session.scalars(
-        select(Scene).where(Scene.project_id == project_id).order_by(Scene.position)
-    )
-    return project, list(scenes)
+    row = result.one_or_none()
+    return None if row is None else (row[0], row[1])
 
 
 async def read_shown_file(

@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from pydantic import TypeAdapter
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +23,7 @@ from backend.core.config import Settings
 from backend.core.db import advisory_lock
 from backend.core.errors import ForbiddenError, NotFoundError, ThrottledError
 from backend.models import ShareComment, ShareCommentPost, ShareLink
+from backend.repositories import projects as project_repository
 from backend.repositories import shares as share_repository
 from backend.schemas.share import (
     CommentCreate,
@@ -31,7 +33,6 @@ from backend.schemas.share import (
     ShareCreate,
     ShareCreated,
     SharedBoard,
-    SharedScene,
     SharePublic,
 )
 from backend.services import projects as project_service
@@ -141,45 +142,54 @@ async def delete_comment(session: AsyncSession, comment_id: uuid.UUID, user_id: 
 # --- through a link ---------------------------------------------------------------------------
 
 
-async def open_share(session: AsyncSession, token: str) -> ShareLink:
+@dataclass(frozen=True, slots=True)
+class OpenLink:
+    share: ShareLink
+    owner_id: uuid.UUID
+    """Never shown: it scopes the reads to the owner's rows, like the owner's own."""
+
+
+async def open_share(session: AsyncSession, token: str) -> OpenLink:
     """The live link the token names; a revoked, expired or made-up one is simply not found."""
-    share = await share_repository.get_live_share(session, hash_token(token), datetime.now(UTC))
-    if share is None:
+    found = await share_repository.get_live_share(session, hash_token(token), datetime.now(UTC))
+    if found is None:
         raise NotFoundError("Share link")
-    return share
+    return OpenLink(*found)
+
+
+_board = TypeAdapter(SharedBoard)
 
 
 async def read_shared_board(session: AsyncSession, token: str) -> SharedBoard:
-    share = await open_share(session, token)
-    project, scenes = await share_repository.get_project_with_scenes(session, share.project_id)
+    """The board from its rows (the owner's read of the project, validated once, as a whole),
+    its uploaded pictures served through the link."""
+    link = await open_share(session, token)
+    found = await project_repository.get_project_with_scenes(
+        session, link.share.project_id, link.owner_id
+    )
+    if found is None:  # the project went in the same moment: so did the link
+        raise NotFoundError("Share link")
+    project, scenes = found
     files_path = f"{SHARE_API}{token}/files"
-    shared_scenes = [
-        SharedScene.model_validate({**_columns(scene), "files_path": files_path})
-        for scene in scenes
-    ]
-    public = project_service.project_public(
-        project,
-        len(scenes),
-        project_service.total_duration([scene.duration_seconds for scene in scenes]),
+    return _board.validate_python(
+        {
+            **project,
+            "scene_count": len(scenes),
+            "total_duration_seconds": project_service.total_duration(
+                [scene["duration_seconds"] for scene in scenes]
+            ),
+            "allow_comments": link.share.allow_comments,
+            "expires_at": link.share.expires_at,
+            "scenes": [{**scene, "files_path": files_path} for scene in scenes],
+        }
     )
-    return SharedBoard(
-        **public.model_dump(),
-        allow_comments=share.allow_comments,
-        expires_at=share.expires_at,
-        scenes=shared_scenes,
-    )
-
-
-def _columns(row: object) -> dict[str, object]:
-    table = row.__table__  # type: ignore[attr-defined]
-    return {column.key: getattr(row, column.key) for column in table.columns}
 
 
 async def read_shared_file(
     session: AsyncSession, token: str, file_id: uuid.UUID, *, thumbnail: bool = False
 ) -> FileContent:
     """A picture a scene of the link's project shows; any other file is not found."""
-    share = await open_share(session, token)
+    share = (await open_share(session, token)).share
     found = await share_repository.read_shown_file(
         session, share.project_id, file_id, thumbnail=thumbnail
     )
@@ -215,7 +225,7 @@ async def add_comment(
     """A guest's comment on a frame of the link's project. Posts are counted per link and per
     address under a lock for each (taken in that order, so two posts cannot deadlock), so
     concurrent posts on any instance cannot all take the last place in the window."""
-    share = await open_share(session, token)
+    share = (await open_share(session, token)).share
     if not share.allow_comments:
         raise ForbiddenError("This link does not take comments.")
     if not await share_repository.scene_in_project(session, scene_id, share.project_id):
