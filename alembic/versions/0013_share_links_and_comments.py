@@ -4,7 +4,7 @@ Share links (only the token's hash is stored), the comments guests leave on fram
 and the log of comment posts that throttles guests per link and per address.
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0017
 Create Date: 2026-12-02 04:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0010"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

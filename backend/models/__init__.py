@@ -2,6 +2,7 @@
 
 from backend.models.base import Base
 from backend.models.chat import ChatMessage, ChatSession, ChatTurn, DiscardedThread
+from backend.models.dossier import StoryDossier
 from backend.models.file import StoredFile
 from backend.models.project import Project, Scene
 from backend.models.share import ShareComment, ShareCommentPost, ShareLink
@@ -22,5 +23,6 @@ __all__ = [
     "ShareCommentPost",
     "ShareLink",
     "StoredFile",
+    "StoryDossier",
     "User",
 ]

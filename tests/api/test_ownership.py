@@ -43,6 +43,15 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/projects/{project_id}/shares"): {"allow_comments": True},
     ("PATCH", "/api/comments/{comment_id}"): {"resolved": True},
     ("POST", "/api/s/{token}/scenes/{scene_id}/comments"): {"author_name": "A", "body": "B"},
+    ("PUT", "/api/projects/{project_id}/dossier"): {},
+    ("POST", "/api/projects/{project_id}/dossier/characters"): {"name": "intruder"},
+    ("POST", "/api/projects/{project_id}/dossier/locations"): {"name": "intruder"},
+    ("POST", "/api/projects/{project_id}/dossier/themes"): {"text": "intruder"},
+    ("POST", "/api/projects/{project_id}/dossier/plot_points"): {"text": "intruder"},
+    **{
+        ("PATCH", f"/api/projects/{{project_id}}/dossier/{kind}/{{item_id}}"): {}
+        for kind in ("characters", "themes", "locations", "plot_points")
+    },
 }
 
 
@@ -71,7 +80,11 @@ async def owner_snapshot(client: httpx.AsyncClient, owner: TestUser) -> list[Any
         for project in projects
         for part in ("shares", "comments")
     ]
-    return [projects, details, pictures, reviews]
+    dossiers = [
+        (await client.get(f"/api/projects/{project['id']}/dossier", headers=owner.headers)).json()
+        for project in projects
+    ]
+    return [projects, details, pictures, reviews, dossiers]
 
 
 @pytest.fixture
@@ -102,6 +115,12 @@ async def owner_data(client: httpx.AsyncClient, make_user: UserFactory) -> dict[
         json={"author_name": "Guest", "body": "Nice"},
     )
     assert review.status_code == 201, review.text
+    character = await client.post(
+        f"/api/projects/{project['id']}/dossier/characters",
+        json={"name": "Mara"},
+        headers=owner.headers,
+    )
+    assert character.status_code == 201, character.text
     return {
         "owner": owner,
         "project": project,
@@ -110,6 +129,7 @@ async def owner_data(client: httpx.AsyncClient, make_user: UserFactory) -> dict[
         "share_id": link["id"],
         "comment_id": review.json()["id"],
         "token": link["token"],
+        "item_id": character.json()["id"],
     }
 
 
@@ -117,7 +137,15 @@ def fill(path: str, ids: dict[str, str]) -> str:
     return path.format(
         **{
             name: ids[name]
-            for name in ("project_id", "scene_id", "file_id", "share_id", "comment_id", "token")
+            for name in (
+                "project_id",
+                "scene_id",
+                "file_id",
+                "item_id",
+                "share_id",
+                "comment_id",
+                "token",
+            )
             if f"{{{name}}}" in path
         }
     )
@@ -148,6 +176,7 @@ def _ids(owner_data: dict[str, Any]) -> dict[str, str]:
         "share_id": owner_data["share_id"],
         "comment_id": owner_data["comment_id"],
         "token": owner_data["token"],
+        "item_id": owner_data["item_id"],
     }
 
 
@@ -189,6 +218,7 @@ async def test_made_up_ids_are_404_like_foreign_ones(
         "share_id": str(uuid.uuid4()),
         "comment_id": str(uuid.uuid4()),
         "token": "made-up-token",
+        "item_id": str(uuid.uuid4()),
     }
     for method, path in api_routes(app):
         if "{" in path:
