@@ -172,15 +172,17 @@ async def end_turn(
     tool_calls: list[dict[str, Any]] | None = None,
     error: str | None = None,
     error_status: int | None = None,
+    ledger: dict[str, Any] | None = None,
 ) -> bool:
     """End a running turn without an answer and mark its user message (failed or cancelled,
     with the tool calls that ran: `tool_calls`, or else those recorded so far); False if the
-    turn had already ended."""
+    turn had already ended. `ledger`: the turn's figures (the ChatTurn columns)."""
     values: dict[str, Any] = {
         "status": status,
         "finished_at": finished_at,
         "error": error,
         "error_status": error_status,
+        **(ledger or {}),
     }
     if tool_calls is not None:
         values["tool_calls"] = tool_calls
@@ -203,15 +205,20 @@ async def end_turn(
 
 
 async def record_tool_calls(
-    session: AsyncSession, turn_id: uuid.UUID, tool_calls: list[dict[str, Any]]
+    session: AsyncSession,
+    turn_id: uuid.UUID,
+    tool_calls: list[dict[str, Any]],
+    *,
+    ledger: dict[str, Any] | None = None,
 ) -> None:
     """Store the tool calls a turn ran so far (only its own process calls this, with the whole
-    list each time); if the turn already ended unanswered elsewhere, its user message too."""
+    list each time), and at its end its figures (`ledger`); if the turn already ended
+    unanswered elsewhere, its user message too."""
     turn = (
         await session.execute(
             update(ChatTurn)
             .where(ChatTurn.id == turn_id)
-            .values(tool_calls=tool_calls)
+            .values(tool_calls=tool_calls, **(ledger or {}))
             .returning(ChatTurn.status, ChatTurn.user_message_id)
         )
     ).one_or_none()
