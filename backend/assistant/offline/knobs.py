@@ -4,8 +4,9 @@ Each knob can be set for the whole server (`OfflineSettings`, the CLI flags), pe
 (`offline-1+fault=rate_limit+latency=200`), or per request with headers (`X-Offline-Fault`,
 `X-Offline-Latency-Ms`, `X-Offline-Delta-Delay-Ms`, `X-Offline-Fault-Attempts`, `X-Offline-Tools`),
 the most specific winning. `tools=refuse` makes the model one without tool support: a request
-that offers tools is refused with a 400, as such models' servers do. `fault_attempts=N` faults only the SDK's first N attempts (it numbers them in
-`x-stainless-retry-count`), so "429, then success on the retry" is one request's setting.
+that offers tools is refused with a 400, as such models' servers do. `fault_attempts=N` faults
+only the SDK's first N attempts (it numbers them in `x-stainless-retry-count`), so "429, then
+success on the retry" is one request's setting.
 """
 
 import asyncio
