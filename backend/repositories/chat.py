@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.models import ChatMessage, ChatSession, ChatTurn, DiscardedThread
@@ -228,6 +228,35 @@ async def record_tool_calls(
             .where(ChatMessage.id == turn.user_message_id)
             .values(tool_calls=tool_calls)
         )
+
+
+async def list_turns(session: AsyncSession, session_id: uuid.UUID, limit: int) -> list[ChatTurn]:
+    """A conversation's turns, newest first."""
+    result = await session.execute(
+        select(ChatTurn)
+        .where(ChatTurn.session_id == session_id)
+        .order_by(ChatTurn.created_at.desc(), ChatTurn.id.desc())
+        .limit(limit)
+    )
+    return list(result.scalars())
+
+
+async def usage_since(
+    session: AsyncSession, user_id: uuid.UUID, since: datetime
+) -> tuple[int, int, int]:
+    """(turns, input tokens, output tokens) of the user's conversations since `since`."""
+    row = (
+        await session.execute(
+            select(
+                func.count(ChatTurn.id),
+                func.coalesce(func.sum(ChatTurn.input_tokens), 0),
+                func.coalesce(func.sum(ChatTurn.output_tokens), 0),
+            )
+            .join(ChatSession, ChatSession.id == ChatTurn.session_id)
+            .where(ChatSession.user_id == user_id, ChatTurn.created_at >= since)
+        )
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
 
 
 async def touch_session(session: AsyncSession, session_id: uuid.UUID, **values: Any) -> None:
