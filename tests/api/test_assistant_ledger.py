@@ -35,7 +35,8 @@ async def turns_of(client: httpx.AsyncClient, user: TestUser, project: Json) -> 
 def checks_by_name(body: Json) -> dict[str, Json]:
     assert [check["name"] for check in body["checks"]] == CHECK_NAMES
     for check in body["checks"]:
-        assert isinstance(check["ms"], int) and check["ms"] >= 0
+        assert isinstance(check["ms"], int)
+        assert check["ms"] >= 0
         assert check["detail"]
     return {check["name"]: check for check in body["checks"]}
 
@@ -139,9 +140,11 @@ async def test_check_says_when_the_model_does_not_support_tools(
             assert checks["tools"]["ok"] is False
             detail = checks["tools"]["detail"]
             assert "this model does not support tools" in detail
-            assert "OPENAI_MODEL" in detail and "CHAT_ENGINE=" in detail
+            assert "OPENAI_MODEL" in detail
+            assert "CHAT_ENGINE=" in detail
             assert f"CHAT_ENGINE={engine}" not in detail
-            assert checks["answer"]["ok"] and checks["streaming"]["ok"]
+            assert checks["answer"]["ok"]
+            assert checks["streaming"]["ok"]
             status = (await client.get("/api/assistant", headers=user.headers)).json()
             assert status["capabilities"]["tools"] is False
             assert status["capabilities"]["parallel_tool_calls"] is False
@@ -201,7 +204,8 @@ async def test_every_turn_records_plausible_figures_for_each_engine(
         assert turn["model"] == "offline-1"
         assert turn["error"] is None
         assert turn["retries"] == 0
-        assert turn["input_tokens"] > 0 and turn["output_tokens"] > 0
+        assert turn["input_tokens"] > 0
+        assert turn["output_tokens"] > 0
         assert 0 <= turn["model_ms"] <= turn["total_ms"]
         assert 0 <= turn["tool_ms"] <= turn["total_ms"]
         assert turn["model_ms"] + turn["tool_ms"] <= turn["total_ms"] + 1
@@ -210,7 +214,8 @@ async def test_every_turn_records_plausible_figures_for_each_engine(
         assert turn["user_message_id"] == answer["messages"][0]["id"]
         assert turn["started_at"] <= turn["finished_at"]
     # Two rounds of tools, and the project read in between, cost more than one.
-    assert newest["tool_call_count"] == 2 and oldest["tool_call_count"] == 1
+    assert newest["tool_call_count"] == 2
+    assert oldest["tool_call_count"] == 1
     assert newest["input_tokens"] > oldest["input_tokens"]
 
 
@@ -244,7 +249,8 @@ async def test_a_failed_turn_is_recorded_with_its_error(
     assert turn["error"] == failed.json()["detail"]
     assert turn["engine"] == "assistants"
     assert turn["assistant_message_id"] is None
-    assert turn["input_tokens"] is None and turn["output_tokens"] is None
+    assert turn["input_tokens"] is None
+    assert turn["output_tokens"] is None
     assert turn["tool_call_count"] == 0
     assert 0 <= turn["model_ms"] <= turn["total_ms"]
     assert turn["finished_at"] is not None
@@ -262,7 +268,8 @@ async def test_a_cancelled_turn_is_recorded(
 
         await eventually(running, what="the turn's start")
         running_turn = (await turns_of(client, user, project))[0]
-        assert running_turn["status"] == "running" and running_turn["engine"] is None
+        assert running_turn["status"] == "running"
+        assert running_turn["engine"] is None
         await client.post(f"/api/chat/{project['id']}/cancel", headers=user.headers)
         assert (await sending).json()["cancelled"] is True
 
@@ -272,7 +279,8 @@ async def test_a_cancelled_turn_is_recorded(
         await eventually(figures_written, what="the cancelled turn's figures")
         (turn,) = await turns_of(client, user, project)
     assert turn["status"] == "cancelled"
-    assert turn["engine"] == "assistants" and turn["model"] == "offline-1"
+    assert turn["engine"] == "assistants"
+    assert turn["model"] == "offline-1"
     assert turn["tool_call_count"] == 0
     assert 0 <= turn["model_ms"] <= turn["total_ms"]
 
@@ -335,7 +343,8 @@ async def test_the_offline_server_reports_usage_on_every_surface_and_in_streams(
         completion = await client.chat.completions.create(
             model="offline-1", messages=[{"role": "user", "content": "hello there"}]
         )
-        assert completion.usage is not None and completion.usage.prompt_tokens > 0
+        assert completion.usage is not None
+        assert completion.usage.prompt_tokens > 0
         async with client.chat.completions.stream(
             model="offline-1",
             messages=[{"role": "user", "content": "hello there"}],
@@ -344,15 +353,18 @@ async def test_the_offline_server_reports_usage_on_every_surface_and_in_streams(
             async for _ in chat_stream:
                 pass
             streamed = await chat_stream.get_final_completion()
-        assert streamed.usage is not None and streamed.usage.completion_tokens > 0
+        assert streamed.usage is not None
+        assert streamed.usage.completion_tokens > 0
 
         response = await client.responses.create(model="offline-1", input="hello there")
-        assert response.usage is not None and response.usage.input_tokens > 0
+        assert response.usage is not None
+        assert response.usage.input_tokens > 0
         async with client.responses.stream(model="offline-1", input="hello") as response_stream:
             async for _ in response_stream:
                 pass
             final = await response_stream.get_final_response()
-        assert final.usage is not None and final.usage.output_tokens > 0
+        assert final.usage is not None
+        assert final.usage.output_tokens > 0
 
         assistant = await client.beta.assistants.create(model="offline-1")
         thread = await client.beta.threads.create(messages=[{"role": "user", "content": "hi"}])
@@ -360,12 +372,14 @@ async def test_the_offline_server_reports_usage_on_every_surface_and_in_streams(
             thread_id=thread.id, assistant_id=assistant.id
         )
         assert run.status == "completed"
-        assert run.usage is not None and run.usage.total_tokens > 0
+        assert run.usage is not None
+        assert run.usage.total_tokens > 0
         async with client.beta.threads.runs.stream(
             thread_id=thread.id, assistant_id=assistant.id
         ) as run_stream:
             await run_stream.until_done()
             streamed_run = await run_stream.get_final_run()
-        assert streamed_run.usage is not None and streamed_run.usage.prompt_tokens > 0
+        assert streamed_run.usage is not None
+        assert streamed_run.usage.prompt_tokens > 0
     finally:
         await client.close()
