@@ -34,7 +34,7 @@ export function assistantBadge() {
     const missing = cannotDo(status.capabilities);
     limits.textContent = missing.length ? ` · cannot ${missing.join(" or ")}` : "";
     if (status.provider === "offline") {
-      limits.textContent += " · a rule-based demo: it arranges scenes but does not write";
+      limits.textContent += " · a rule-based demo: it arranges your board, it does not write scripts";
     }
   }).catch(() => {
     badge.hidden = true;
@@ -111,6 +111,10 @@ function checkList(checks) {
         check.detail))));
 }
 
+function plural(count, noun) {
+  return `${numbers.format(count)} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 function usageRows(usage) {
   const limit = usage.limits.assistant_messages_per_day;
   const used = usage.limits.messages_used_today;
@@ -120,7 +124,7 @@ function usageRows(usage) {
       el("dt", {}, "Today"), el("dd", { dataset: { testid: "usage-today" } }, `${numbers.format(used)} of ${numbers.format(limit)} messages`),
       el("dt", {}, "Tokens today"), el("dd", { dataset: { testid: "usage-tokens-today" } }, `${numbers.format(usage.today.input_tokens)} in, ${numbers.format(usage.today.output_tokens)} out`),
       el("dt", {}, "Last 30 days"), el("dd", { dataset: { testid: "usage-month" } },
-        `${numbers.format(usage.last_30_days.messages)} messages, ${numbers.format(usage.last_30_days.input_tokens + usage.last_30_days.output_tokens)} tokens`)),
+        `${plural(usage.last_30_days.messages, "message")}, ${plural(usage.last_30_days.input_tokens + usage.last_30_days.output_tokens, "token")}`)),
     meter,
     el("p", { class: "hint" }, "The daily limit starts again at midnight UTC."),
   ];
