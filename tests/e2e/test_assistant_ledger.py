@@ -69,6 +69,7 @@ async def check_and_read_usage(session: BrowserSession) -> None:
     # Asked again at once: the server's refusal is shown, not a broken panel.
     await panel.get_by_test_id("assistant-check-button").click()
     await expect(panel.get_by_test_id("assistant-check-error")).to_contain_text("try again")
+    await expect(checks).to_have_count(5)  # the results shown stay
 
 
 async def test_the_profile_checks_the_assistant_and_shows_usage(

@@ -151,6 +151,8 @@ export function assistantPanel() {
     }
   }
 
+  let shown = null; // the latest results, kept when a later check is refused
+
   button.addEventListener("click", async () => {
     button.disabled = true;
     button.textContent = "Checking…";
@@ -158,9 +160,11 @@ export function assistantPanel() {
     try {
       const check = await api("/api/assistant/check", { method: "POST" });
       showStatus(check);
-      results.replaceChildren(checkList(check.checks));
+      shown = checkList(check.checks);
+      results.replaceChildren(shown);
     } catch (error) {
       results.replaceChildren(el("p", { class: "hint over", role: "alert", dataset: { testid: "assistant-check-error" } }, error.message));
+      if (shown) results.append(shown);
     } finally {
       button.disabled = false;
       button.textContent = "Check the assistant";
