@@ -33,6 +33,7 @@ from backend.assistant.offline.model import (
 from backend.assistant.offline.state import OfflineState, state_of
 from backend.assistant.offline.store import new_id, now, paginate
 from backend.assistant.offline.usage import answer_tokens, chat_usage, estimate_tokens
+from backend.assistant.offline.vision import NO_VISION, count_images
 
 router = APIRouter()
 
@@ -85,6 +86,8 @@ class Message:
     run_id: str | None = None
     assistant_id: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    images: int = 0
+    """Pictures in the content as sent (the model reads only its text)."""
 
     def public(self, *, with_content: bool = True) -> dict[str, Any]:
         content = [{"type": "text", "text": {"value": self.text, "annotations": []}}]
@@ -246,6 +249,7 @@ def _add_message(thread: Thread, role: Any, content: Any, metadata: Any = None) 
         role,
         history.text_of(content),
         metadata=dict(metadata or {}),
+        images=count_images(content),
     )
     thread.messages.append(message)
     return message
@@ -379,8 +383,10 @@ def _model_input(state: OfflineState, run: Run) -> ModelInput:
 def _decide(state: OfflineState, run: Run) -> Decision:
     """The model's next step in the run, counted on the run's usage."""
     model_input = _model_input(state, run)
-    decision = decide(model_input)
     thread = state.threads.get(run.thread_id)
+    last = thread.messages[-1] if thread.messages else None
+    blind = last is not None and last.role == "user" and last.images and not run.tool_history
+    decision: Decision = Answer(NO_VISION) if blind else decide(model_input)
     run.prompt_tokens += estimate_tokens(
         run.instructions,
         [message.text for message in thread.messages],

@@ -14,11 +14,15 @@ from backend.assistant.offline.model import CallTools, Decision, decide, split_i
 from backend.assistant.offline.state import state_of
 from backend.assistant.offline.store import new_id, now
 from backend.assistant.offline.usage import answer_tokens, chat_usage, estimate_tokens
+from backend.assistant.offline.vision import blind_answer
 
 router = APIRouter()
 
 
 def _decide(messages: list[dict[str, Any]], tools: Any) -> Decision:
+    last = messages[-1]
+    if last.get("role") == "user" and (answer := blind_answer(last.get("content"))):
+        return answer
     return decide(history.model_input(history.from_chat_messages(messages), tools))
 
 

@@ -16,6 +16,7 @@ from backend.assistant.offline.model import CallTools, Decision, decide, split_i
 from backend.assistant.offline.state import state_of
 from backend.assistant.offline.store import new_id, now
 from backend.assistant.offline.usage import estimate_tokens, responses_usage
+from backend.assistant.offline.vision import blind_answer
 
 router = APIRouter()
 
@@ -32,6 +33,9 @@ def _input_items(value: Any) -> list[dict[str, Any]]:
 
 
 def _decide(instructions: str, items: list[dict[str, Any]], tools: Any) -> Decision:
+    last = items[-1] if items else {}
+    if last.get("role") == "user" and (answer := blind_answer(last.get("content"))):
+        return answer
     return decide(history.model_input(history.from_response_items(items), tools, instructions))
 
 
