@@ -5,7 +5,7 @@ total time, the provider's token usage, its tool-call count and the SDK's retrie
 records when it last asked for a live check of the assistant.
 
 Revision ID: 0015
-Revises: 0010
+Revises: 0017
 Create Date: 2026-12-02 04:20:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0010"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
