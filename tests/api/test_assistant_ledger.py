@@ -172,6 +172,10 @@ async def test_check_of_an_unreachable_server_says_so_on_every_probe(
             assert check["ok"] is False
             assert check["detail"].startswith(f"could not reach 127.0.0.1:{port}")
             assert "OPENAI_BASE_URL" in check["detail"]
+        # After the first probe found no server, the others are not tried (and wait for nothing).
+        for check in body["checks"][1:]:
+            assert check["ms"] == 0
+            assert check["detail"].endswith("(not tried: the models probe failed)")
         capabilities = (await client.get("/api/assistant", headers=user.headers)).json()[
             "capabilities"
         ]

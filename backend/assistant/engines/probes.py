@@ -53,6 +53,8 @@ class ProbeResult:
     ok: bool
     detail: str
     ms: int
+    unreachable: bool = False
+    """No server answered (a connection error or a timeout)."""
 
 
 class ProbeFailedError(Exception):
@@ -92,25 +94,39 @@ class ProviderProbes:
             ("streaming", self._streaming),
             ("image", self._image),
         ]
+        results: list[ProbeResult] = []
         try:
-            return [await self._timed(name, probe) for name, probe in probes]
+            for name, probe in probes:
+                unreachable = next((r for r in results if r.unreachable), None)
+                if unreachable is not None:
+                    # One probe found no server: the others would each wait to find the same.
+                    detail = (
+                        f"{unreachable.detail} (not tried: the {unreachable.name} probe failed)"
+                    )
+                    results.append(ProbeResult(name, False, detail, 0, unreachable=True))
+                    continue
+                results.append(await self._timed(name, probe))
+            return results
         finally:
-            await self._discard_objects()
+            if not any(result.unreachable for result in results):
+                await self._discard_objects()
 
     async def _timed(self, name: str, probe: Callable[[], Awaitable[str]]) -> ProbeResult:
         started = time.perf_counter()
-        ok, detail = True, ""
+        ok, detail, unreachable = True, "", False
         try:
             async with asyncio.timeout(PROBE_TIMEOUT_SECONDS):
                 detail = await probe()
         except ProbeFailedError as failure:
             ok, detail = False, str(failure)
         except TimeoutError:
-            ok = False
+            ok, unreachable = False, True
             detail = f"no answer within {PROBE_TIMEOUT_SECONDS:g} seconds from {self._where}."
         except openai.OpenAIError as error:
             ok, detail = False, self._explain(name, error)
-        return ProbeResult(name, ok, detail, round((time.perf_counter() - started) * 1000))
+            unreachable = isinstance(error, openai.APIConnectionError)  # timeouts included
+        elapsed = round((time.perf_counter() - started) * 1000)
+        return ProbeResult(name, ok, detail, elapsed, unreachable=unreachable)
 
     def _explain(self, name: str, error: openai.OpenAIError) -> str:
         """What an SDK error means for this probe, and what to change."""
