@@ -64,7 +64,9 @@ class TurnLedgerPublic(PublicModel):
 
 
 class UsageTotals(PublicModel):
-    messages: int = Field(description="Turns run in the account's current conversations")
+    messages: int = Field(
+        description="Turns in the account's conversations (a deleted conversation's go with it)"
+    )
     input_tokens: int
     output_tokens: int
 

@@ -296,6 +296,7 @@ class TurnRunner:
         """End a turn that produced no answer: the user's message stays, marked failed or
         cancelled, with the tool calls that ran."""
         tool_calls = _calls(recorded)
+        ledger = self._ledger(recorded)
         error_status, message = error if error else (None, None)
         ended = True
         try:
@@ -308,13 +309,13 @@ class TurnRunner:
                     tool_calls=tool_calls,
                     error=message,
                     error_status=error_status,
-                    ledger=self._ledger(recorded),
+                    ledger=ledger,
                 )
                 if not ended:
                     # Stopped or expired elsewhere first: that end stands, with all our calls
                     # and our figures.
                     await chat_repository.record_tool_calls(
-                        session, prepared.turn_id, tool_calls, ledger=self._ledger(recorded)
+                        session, prepared.turn_id, tool_calls, ledger=ledger
                     )
         except Exception:
             logger.exception(
