@@ -387,3 +387,28 @@ async def test_the_offline_server_reports_usage_on_every_surface_and_in_streams(
         assert streamed_run.usage.prompt_tokens > 0
     finally:
         await client.close()
+
+
+async def test_a_streamed_turn_is_recorded_and_a_guest_sees_its_own_limit(
+    client: httpx.AsyncClient,
+) -> None:
+    guest = await client.post("/api/auth/guest")
+    assert guest.status_code == 201, guest.text
+    headers = {"Authorization": f"Bearer {guest.json()['access_token']}"}
+    client.cookies.clear()
+    project = (await client.post("/api/projects", json={"title": "G"}, headers=headers)).json()
+    async with client.stream(
+        "POST",
+        f"/api/chat/{project['id']}/stream",
+        json={"message": "add scenes Intro and Outro"},
+        headers=headers,
+    ) as stream:
+        events = [line async for line in stream.aiter_lines() if line.startswith("event: ")]
+    assert events[-1] == "event: done"
+    (turn,) = (await client.get(f"/api/chat/{project['id']}/turns", headers=headers)).json()
+    assert turn["status"] == "completed"
+    assert turn["tool_call_count"] == 2
+    assert turn["output_tokens"] > 0
+    usage = (await client.get("/api/users/me/usage", headers=headers)).json()
+    assert usage["limits"] == {"assistant_messages_per_day": 50, "messages_used_today": 1}
+    assert usage["today"]["input_tokens"] == turn["input_tokens"]
