@@ -13,6 +13,7 @@ from backend.core.config import Settings
 from backend.core.db import unit_of_work
 from backend.core.errors import AuthenticationError
 from backend.core.security import TokenClaims
+from backend.services.assistant import AssistantService
 from backend.services.auth import Account, AuthService
 from backend.services.chat import ChatService
 from backend.services.files import FileService
@@ -204,3 +205,11 @@ async def get_file_service(request: Request) -> FileService:
 
 
 FileServiceDep = Annotated[FileService, Depends(get_file_service)]
+
+
+async def get_assistant_service(request: Request) -> AssistantService:
+    service: AssistantService = request.app.state.assistant_service
+    return service
+
+
+AssistantServiceDep = Annotated[AssistantService, Depends(get_assistant_service)]

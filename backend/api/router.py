@@ -6,6 +6,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketClose
 
 from backend.api.routes import (
+    assistant,
     auth,
     chat,
     dossier,
@@ -27,6 +28,7 @@ api_router.include_router(users.router)
 api_router.include_router(chat.router)
 api_router.include_router(dossier.router)
 api_router.include_router(shares.router)
+api_router.include_router(assistant.router)
 
 
 async def not_found(scope: Scope, receive: Receive, send: Send) -> None:

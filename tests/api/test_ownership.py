@@ -204,6 +204,7 @@ async def test_every_route_with_an_id_is_404_for_another_user(
         checked.append((method, path))
 
     assert len(checked) >= 18  # the matrix really ran over the id routes, chat and files included
+    assert ("GET", "/api/chat/{project_id}/turns") in checked
     assert await owner_snapshot(client, owner) == before
     assert (await client.get("/api/projects", headers=intruder.headers)).json() == []
 
@@ -257,6 +258,12 @@ async def test_every_private_route_is_401_without_credentials(
     scene_ids = [scene["id"] for scene in owner_data["scenes"]]
     private = [route for route in api_routes(app) if route not in PUBLIC_ROUTES]
     assert len(private) >= 18
+    for route in [
+        ("GET", "/api/assistant"),
+        ("POST", "/api/assistant/check"),
+        ("GET", "/api/users/me/usage"),
+    ]:
+        assert route in private
     for method, path in private:
         response = await client.request(
             method, fill(path, ids), **request_for(method, path, scene_ids)
