@@ -13,6 +13,7 @@ from backend.core.config import Settings
 from backend.core.db import unit_of_work
 from backend.core.errors import AuthenticationError
 from backend.core.security import TokenClaims
+from backend.services.assistant import AssistantService
 from backend.services.auth import Account, AuthService
 from backend.services.chat import ChatService
 from backend.services.files import FileService
@@ -78,6 +79,14 @@ def _is_same_origin(request: Request) -> bool:
         return True
     parts = urlsplit(origin)
     return parts.scheme == request.url.scheme and parts.netloc == request.headers.get("host")
+
+
+def client_address(request: Request) -> str:
+    """The connection's peer. Behind a reverse proxy, uvicorn's `--proxy-headers` (the Docker
+    image's command) makes it the client's address from `X-Forwarded-For`, trusting only the
+    proxies in `FORWARDED_ALLOW_IPS`: a header sent by anyone else is ignored, so no client can
+    choose its own address to escape a throttle."""
+    return request.client.host if request.client else "unknown"
 
 
 def _credential(request: Request, bearer_token: str | None) -> str:
@@ -196,3 +205,11 @@ async def get_file_service(request: Request) -> FileService:
 
 
 FileServiceDep = Annotated[FileService, Depends(get_file_service)]
+
+
+async def get_assistant_service(request: Request) -> AssistantService:
+    service: AssistantService = request.app.state.assistant_service
+    return service
+
+
+AssistantServiceDep = Annotated[AssistantService, Depends(get_assistant_service)]
