@@ -72,11 +72,13 @@ async def owner_data(client: httpx.AsyncClient, make_user: UserFactory) -> dict[
         f"/api/scenes/{scenes[0]['id']}/image", files=upload(picture()), headers=owner.headers
     )
     assert shown.status_code == 200, shown.text
+    history = await client.get(f"/api/projects/{project['id']}/history", headers=owner.headers)
     return {
         "owner": owner,
         "project": project,
         "scenes": scenes,
         "file_id": shown.json()["image_file_id"],
+        "change_set_id": history.json()["change_sets"][0]["id"],
     }
 
 
@@ -84,7 +86,7 @@ def fill(path: str, ids: dict[str, str]) -> str:
     return path.format(
         **{
             name: ids[name]
-            for name in ("project_id", "scene_id", "file_id")
+            for name in ("project_id", "scene_id", "file_id", "change_set_id")
             if f"{{{name}}}" in path
         }
     )
@@ -112,6 +114,7 @@ def _ids(owner_data: dict[str, Any]) -> dict[str, str]:
         "project_id": owner_data["project"]["id"],
         "scene_id": owner_data["scenes"][0]["id"],
         "file_id": owner_data["file_id"],
+        "change_set_id": owner_data["change_set_id"],
     }
 
 
@@ -150,6 +153,7 @@ async def test_made_up_ids_are_404_like_foreign_ones(
         "project_id": str(uuid.uuid4()),
         "scene_id": str(uuid.uuid4()),
         "file_id": str(uuid.uuid4()),
+        "change_set_id": str(uuid.uuid4()),
     }
     for method, path in api_routes(app):
         if "{" in path:
