@@ -44,7 +44,9 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_change_set")),
-        sa.UniqueConstraint("project_id", "revision", name=op.f("uq_change_set_project_id_revision")),
+        sa.UniqueConstraint(
+            "project_id", "revision", name=op.f("uq_change_set_project_id_revision")
+        ),
     )
     op.create_index(
         "ix_change_set_project_id_turn_id", "change_set", ["project_id", "turn_id"], unique=False

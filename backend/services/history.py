@@ -165,8 +165,7 @@ def _differences(project_id: uuid.UUID, before: _Snapshot, after: _Snapshot) -> 
             changes.append(_change("scene", scene_id, "created", None, now))
             continue
         changed = [n for n in SCENE_FIELDS if n != "order" and was[n] != now[n]]
-        moved = scene_id not in stayed and was["order"] != now["order"]
-        if moved:
+        if scene_id not in stayed:
             changed.append("order")
         if changed:
             action = "moved" if changed == ["order"] else "updated"
@@ -428,7 +427,7 @@ def _column_values(fields: Fields) -> Fields:
 
 
 async def _reverse(session: AsyncSession, project: Project, change: Change) -> None:
-    """Put back what one change replaced."""
+    """Put back what one change replaced, its position aside (`_put_back_positions`)."""
     if change.entity == "project":
         for name, value in (change.before or {}).items():
             setattr(project, name, value)
@@ -442,10 +441,10 @@ async def _reverse(session: AsyncSession, project: Project, change: Change) -> N
             await scene_repository.apply_order(session, scenes)
         return
     values = _column_values(change.before or {})
+    position = values.pop("position", None)
     if change.action == "deleted":
         if len(scenes) >= SCENES_PER_PROJECT_MAX:
             raise ConflictError("The project is full: delete a scene before bringing this back.")
-        position = min(values.pop("position"), len(scenes))
         picture = values.get("image_file_id")
         if picture is not None and not await file_repository.get_owned_file(
             session, picture, project.user_id
@@ -453,20 +452,40 @@ async def _reverse(session: AsyncSession, project: Project, change: Change) -> N
             values["image_file_id"] = None  # the picture was deleted meanwhile
         current = Scene(id=change.entity_id, project_id=project.id, position=len(scenes), **values)
         await scene_repository.add_scene(session, current)
-        scenes.insert(position, current)
+        scenes.insert(min(position, len(scenes)), current)
         await scene_repository.apply_order(session, scenes)
         return
-    if current is None:
-        return
-    position = values.pop("position", None)
-    for name, value in values.items():
-        setattr(current, name, value)
-    if values:
+    if current is not None and values:
+        for name, value in values.items():
+            setattr(current, name, value)
         current.updated_at = utc_now()
-    if position is not None:
-        scenes.remove(current)
-        scenes.insert(min(position, len(scenes)), current)
-    await scene_repository.apply_order(session, scenes)
+
+
+async def _put_back_positions(
+    session: AsyncSession, project: Project, changes: Sequence[Change]
+) -> None:
+    """Move the scenes one write moved back to where they were: all taken out, then each put
+    at its old place from the first place on, so that together they land where they were."""
+    moved = {
+        c.entity_id: (c.before or {})["order"]
+        for c in changes
+        if c.entity == "scene" and c.action in ("updated", "moved") and "order" in (c.before or {})
+    }
+    if not moved:
+        return
+    scenes = await scene_repository.list_scenes(session, project.id)
+    staying = [scene for scene in scenes if scene.id not in moved]
+    for scene in sorted((s for s in scenes if s.id in moved), key=lambda s: moved[s.id]):
+        staying.insert(min(moved[scene.id], len(staying)), scene)
+    await scene_repository.apply_order(session, staying)
+
+
+def _by_write(changes: Sequence[Change]) -> list[list[Change]]:
+    """The set's changes grouped by the write that made them (its revision), last write first."""
+    groups: dict[int, list[Change]] = {}
+    for change in changes:
+        groups.setdefault(change.revision, []).append(change)
+    return [groups[revision] for revision in sorted(groups, reverse=True)]
 
 
 async def undo(
@@ -487,8 +506,10 @@ async def undo(
         raise ConflictError("A project's creation cannot be undone: delete the project instead.")
     await _check_no_later_change(session, target, changes)
     async with recording(session, project, undoes=target.id) as recorded:
-        for change in reversed(changes):
-            await _reverse(session, project, change)
+        for write in _by_write(changes):
+            for change in reversed(write):
+                await _reverse(session, project, change)
+            await _put_back_positions(session, project, write)
     if recorded.change_set is None:
         raise ConflictError("Nothing to undo: the project is already as it was before.")
     return change_set_public(recorded.change_set, recorded.changes)
