@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import Depends, Header, HTTPException, Request, status
+from fastapi import Depends, Header, HTTPException, Request, Response, status
 from fastapi.security import OAuth2PasswordBearer
 from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,7 +16,7 @@ from backend.core.security import TokenClaims
 from backend.services.auth import Account, AuthService
 from backend.services.chat import ChatService
 from backend.services.files import FileService
-from backend.services.history import Actor, act_as, expect_revision
+from backend.services.history import Actor, act_as, expect_revision, on_recorded
 
 SESSION_COOKIE = "scenecraft_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -230,9 +230,17 @@ async def get_if_match_revisions(
 IfMatchRevisions = Annotated[frozenset[int] | None, Depends(get_if_match_revisions)]
 
 
-async def apply_if_match(session: SessionDep, revisions: IfMatchRevisions) -> None:
-    """The request's writes check its If-Match (`services/history.recording`)."""
+async def apply_if_match(
+    session: SessionDep, revisions: IfMatchRevisions, response: Response
+) -> None:
+    """The request's writes check its If-Match (`services/history.recording`); the answer to a
+    write that changed something carries the new revision's ETag, for the next If-Match."""
     expect_revision(session, revisions)
+
+    def tag(revision: int) -> None:
+        response.headers["ETag"] = f'"r{revision}"'
+
+    on_recorded(session, tag)
 
 
 IfMatch = Annotated[None, Depends(apply_if_match)]

@@ -10,7 +10,7 @@ forget it. Who writes (`Actor`) and which revision they saw ride on the unit of 
 
 import uuid
 from bisect import bisect_left
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -31,6 +31,7 @@ from backend.schemas.history import ChangeSetPublic, HistoryPublic
 ActorKind = Literal["user", "assistant", "share_guest"]
 _ACTOR = "scenecraft_actor"
 _EXPECTED = "scenecraft_expected_revisions"
+_ON_RECORDED = "scenecraft_on_recorded"
 
 PROJECT_FIELDS = ("title", "description", "aspect_ratio", "target_duration_seconds")
 # Under their API names: the scene's `position` column is its `order`.
@@ -66,6 +67,11 @@ def expect_revision(session: AsyncSession, revisions: frozenset[int] | None) -> 
     """The revisions the caller's `If-Match` names (None: any); a recording of a project at
     another revision refuses the write (412) before anything changes."""
     session.info[_EXPECTED] = revisions
+
+
+def on_recorded(session: AsyncSession, listener: Callable[[int], None]) -> None:
+    """Call `listener` with the new revision each time the unit of work records a change set."""
+    session.info.setdefault(_ON_RECORDED, []).append(listener)
 
 
 @dataclass(slots=True)
@@ -287,14 +293,10 @@ async def _recording(
             await session.flush()
             revision = project.revision
         await _store(session, project_id, revision, actor, changes, after, undoes, result)
+        for listener in session.info.get(_ON_RECORDED, ()):
+            listener(revision)
     finally:
         active.discard(project_id)
-    await announce(session, project_id, revision)
-
-
-async def announce(session: AsyncSession, project_id: uuid.UUID, revision: int) -> None:
-    """Where a recorded change set is announced to live listeners (GET .../events); the live
-    stream hooks in here. The change set is in the session's transaction, not yet committed."""
 
 
 async def _store(

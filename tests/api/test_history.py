@@ -602,3 +602,21 @@ async def test_undo_of_a_reorder_that_moved_several_puts_each_back(
     assert len(reordered["changes"]) < 5  # the scenes that kept their relative place stayed
     assert (await undo(client, user, reordered["id"])).status_code == 201
     assert [s["id"] for s in (await detail(client, user, project["id"]))["scenes"]] == ids
+
+
+async def test_a_write_answers_with_the_etag_of_the_revision_it_made(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    project = await board(client, user, "Dawn")
+    renamed = await client.put(
+        f"/api/scenes/{_scene(project, 0)}",
+        json={"title": "Dusk"},
+        headers={**user.headers, "If-Match": f'"r{project["revision"]}"'},
+    )
+    assert renamed.headers["etag"] == f'"r{project["revision"] + 1}"'
+    deleted = await client.delete(
+        f"/api/scenes/{_scene(project, 0)}",
+        headers={**user.headers, "If-Match": renamed.headers["etag"]},
+    )
+    assert deleted.status_code == 204
+    assert deleted.headers["etag"] == f'"r{project["revision"] + 2}"'

@@ -59,9 +59,9 @@ async def duplicate_scene(
 @router.delete("/{scene_id}", status_code=status.HTTP_204_NO_CONTENT, responses=STALE)
 async def delete_scene(
     scene_id: uuid.UUID, session: SessionDep, user: CurrentUser, _if_match: IfMatch
-) -> Response:
+) -> None:
+    """Delete the scene; the others are renumbered. The answer's ETag is the new revision."""
     await scene_service.delete_scene(session, scene_id, user.id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/{scene_id}/image", responses={**UPLOAD_ERRORS, **STALE})
