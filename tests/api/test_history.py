@@ -149,8 +149,10 @@ WRITES: dict[tuple[str, str], tuple[Write, tuple[str, int | None, str, Any, Any]
         ("scene", 0, "updated", "*", {"image_file_id": None}),
     ),
 }
-# Creating a project is checked on its own below; deleting one deletes its history with it.
+# Creating a project is checked on its own below; deleting one deletes its history with it. The
+# dossier's changes are not change sets yet (the contract's entities are projects and scenes).
 NOT_WALKED = {("POST", "/api/projects"), ("DELETE", "/api/projects/{project_id}")}
+DOSSIER = "/api/projects/{project_id}/dossier"
 WRITES_TO_BOARDS = ("/api/projects", "/api/scenes", "/api/change-sets", "/api/files/{file_id}")
 
 
@@ -159,7 +161,9 @@ def test_every_write_to_a_board_is_walked(app: FastAPI) -> None:
     writes = {
         (method, path)
         for method, path in api_routes(app)
-        if method in ("POST", "PUT", "PATCH", "DELETE") and path.startswith(WRITES_TO_BOARDS)
+        if method in ("POST", "PUT", "PATCH", "DELETE")
+        and path.startswith(WRITES_TO_BOARDS)
+        and not path.startswith(DOSSIER)
     }
     assert writes == set(WRITES) | NOT_WALKED
 
@@ -312,7 +316,11 @@ TOOL_CHANGES = {
 async def test_every_writing_tool_records_exactly_one_change_set(
     app: FastAPI, client: httpx.AsyncClient, user: TestUser
 ) -> None:
-    writing = {name for name, tool in TOOLS.items() if not tool.read_only}
+    writing = {
+        name
+        for name, tool in TOOLS.items()
+        if not tool.read_only and not tool.handler.__module__.endswith(".dossier")
+    }
     assert writing == set(TOOL_CHANGES)
     for name in sorted(writing):
         project = await board(client, user, "Dawn", "Pier")
