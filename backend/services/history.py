@@ -114,6 +114,17 @@ async def _snapshot(session: AsyncSession, project_id: uuid.UUID, user_id: uuid.
     )
 
 
+def _snapshot_of(project: Project, scenes: Sequence[Scene]) -> _Snapshot:
+    def row(entity: Project | Scene) -> Fields:
+        return {column.key: getattr(entity, column.key) for column in entity.__table__.columns}
+
+    return _Snapshot(
+        project.revision,
+        _project_fields(row(project)),
+        {s.id: _scene_fields(row(s)) for s in scenes},
+    )
+
+
 def _stayed(before: _Snapshot, after: _Snapshot) -> set[uuid.UUID]:
     """The scenes that kept their place relative to each other (a longest run in the same
     order): the others moved. Renumbering around an insertion or deletion moves nobody."""
@@ -248,13 +259,21 @@ def check_revision(session: AsyncSession, revision: int) -> None:
 
 @asynccontextmanager
 async def recording(
-    session: AsyncSession, project: Project, *, undoes: uuid.UUID | None = None
+    session: AsyncSession,
+    project: Project,
+    *,
+    scenes: Sequence[Scene] | None = None,
+    undoes: uuid.UUID | None = None,
 ) -> AsyncIterator[Recording]:
     """Record what the block changes in `project` (locked by the caller) as one change set,
-    after checking the caller's If-Match. A project deleted by the block takes its history
-    with it, so nothing is recorded then."""
+    after checking the caller's If-Match. `scenes`: all the project's scenes, as the caller
+    loaded them after locking it, which saves reading them again. A project deleted by the block
+    takes its history with it, so nothing is recorded then."""
     check_revision(session, project.revision)
-    async with _recording(session, project.id, project.user_id, project, undoes) as recorded:
+    before = None if scenes is None else _snapshot_of(project, scenes)
+    async with _recording(
+        session, project.id, project.user_id, project, undoes, before
+    ) as recorded:
         yield recorded
 
 
@@ -263,7 +282,9 @@ async def recording_new_project(
     session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID
 ) -> AsyncIterator[Recording]:
     """Record the block's creation of the project `project_id` (its first change set)."""
-    async with _recording(session, project_id, user_id, None, None) as recorded:
+    async with _recording(
+        session, project_id, user_id, None, None, _Snapshot(0, None, {})
+    ) as recorded:
         yield recorded
 
 
@@ -274,9 +295,11 @@ async def _recording(
     user_id: uuid.UUID,
     project: Project | None,
     undoes: uuid.UUID | None,
+    before: "_Snapshot | None",
 ) -> AsyncIterator[Recording]:
     actor = _actor(session)
-    before = await _snapshot(session, project_id, user_id) if project else _Snapshot(0, None, {})
+    if before is None:
+        before = await _snapshot(session, project_id, user_id)
     active: set[uuid.UUID] = session.info.setdefault(RECORDING, set())
     active.add(project_id)
     result = Recording()
@@ -289,10 +312,12 @@ async def _recording(
             return
         revision = after.revision
         if project is not None and revision == before.revision:
-            project.updated_at = utc_now()  # an UPDATE of the row: its version counter counts
-            await session.flush()
-            revision = project.revision
+            # An UPDATE of the row, in the change set's own flush: the version counter adds one.
+            project.updated_at = utc_now()
+            revision += 1
         await _store(session, project_id, revision, actor, changes, after, undoes, result)
+        if project is not None and project.revision != revision:
+            raise RuntimeError("the project's revision moved by more than one")
         for listener in session.info.get(_ON_RECORDED, ()):
             listener(revision)
     finally:

@@ -139,7 +139,7 @@ async def update_scene(
     changes = data.model_dump(exclude_unset=True)
     new_position = changes.pop("order", None)
     await _check_picture(session, changes.get("image_file_id"), user_id)
-    async with history.recording(session, locked.project):
+    async with history.recording(session, locked.project, scenes=locked.scenes):
         for field, value in changes.items():
             setattr(scene, field, value)
         if new_position is not None:
@@ -162,7 +162,7 @@ async def reorder_scenes(
             f"(the project has {len(by_id)} scenes)"
         )
     locked.scenes = [by_id[scene_id] for scene_id in data.scene_ids]
-    async with history.recording(session, locked.project):
+    async with history.recording(session, locked.project, scenes=locked.scenes):
         await scene_repository.apply_order(session, locked.scenes)
     return [ScenePublic.model_validate(scene) for scene in locked.scenes]
 
@@ -189,14 +189,14 @@ async def duplicate_scene(
         title=copy_title(original.title),
         **{field: getattr(original, field) for field in _COPIED_FIELDS},
     )
-    async with history.recording(session, locked.project):
+    async with history.recording(session, locked.project, scenes=locked.scenes):
         await _insert(session, locked, copy, locked.scenes.index(original) + 1)
     return ScenePublic.model_validate(copy)
 
 
 async def delete_scene(session: AsyncSession, scene_id: uuid.UUID, user_id: uuid.UUID) -> None:
     locked, scene = await _lock_scene_project(session, scene_id, user_id)
-    async with history.recording(session, locked.project):
+    async with history.recording(session, locked.project, scenes=locked.scenes):
         locked.scenes.remove(scene)
         await scene_repository.delete_scene(session, scene)
         await scene_repository.apply_order(session, locked.scenes)
