@@ -4,7 +4,7 @@ Every write to a project or its scenes records a change set with its changes (RE
 and undo"); an assistant message points at the change set its turn made.
 
 Revision ID: 0011
-Revises: 0017
+Revises: 0013
 Create Date: 2026-12-02 04:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0017"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
