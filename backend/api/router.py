@@ -11,6 +11,7 @@ from backend.api.routes import (
     chat,
     dossier,
     files,
+    history,
     pages,
     projects,
     scenes,
@@ -27,6 +28,7 @@ api_router.include_router(auth.router)
 api_router.include_router(users.router)
 api_router.include_router(chat.router)
 api_router.include_router(chat.conversations_router)
+api_router.include_router(history.router)
 api_router.include_router(dossier.router)
 api_router.include_router(shares.router)
 api_router.include_router(assistant.router)

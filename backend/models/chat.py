@@ -71,6 +71,10 @@ class ChatMessage(IdMixin, CreatedAtMixin, Base):
     tool_calls: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="complete")
     client_message_id: Mapped[str | None] = mapped_column(String(100))
+    # On an assistant message: the change set its turn made, for the receipt's Undo.
+    change_set_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("change_set.id", ondelete="SET NULL")
+    )
 
 
 class ChatTurn(IdMixin, CreatedAtMixin, Base):

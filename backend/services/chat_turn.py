@@ -35,6 +35,7 @@ from backend.models import ChatMessage
 from backend.models.base import utc_now
 from backend.models.chat import RUNNING
 from backend.repositories import chat as chat_repository
+from backend.repositories import history as history_repository
 from backend.schemas.chat import ChatMessagePublic, ChatTurnPublic
 from backend.schemas.common import storable
 
@@ -53,6 +54,7 @@ class TurnResult:
     cancelled: bool = False
     error: str | None = None
     error_status: int | None = None
+    change_set_id: uuid.UUID | None = None
 
     def public(self) -> ChatTurnPublic:
         return ChatTurnPublic.model_validate(
@@ -62,6 +64,7 @@ class TurnResult:
                 "messages": self.messages,
                 "tool_calls": self.tool_calls,
                 "cancelled": self.cancelled,
+                "change_set_id": self.change_set_id,
             }
         )
 
@@ -157,7 +160,9 @@ class TurnRunner:
     def _input(
         self, prepared: PreparedTurn, sink: TurnSink, recorded: list[ToolResult]
     ) -> TurnInput:
-        context = ToolContext(self._sessions, prepared.user_id, prepared.project_id)
+        context = ToolContext(
+            self._sessions, prepared.user_id, prepared.project_id, prepared.turn_id
+        )
 
         async def record(name: str, arguments: str) -> ToolResult:
             result = await run_tool(context, name, arguments)
@@ -255,6 +260,9 @@ class TurnRunner:
                     role="assistant",
                     content=storable(output.reply),
                     tool_calls=tool_calls,
+                    change_set_id=await history_repository.get_turn_change_set_id(
+                        session, prepared.turn_id
+                    ),
                 )
                 await chat_repository.add_message(session, reply)
                 finished = await chat_repository.finish_turn(
@@ -284,6 +292,7 @@ class TurnRunner:
             messages=[prepared.user_message, public_message(reply)],
             reply=reply.content,
             tool_calls=tool_calls,
+            change_set_id=reply.change_set_id,
         )
 
     async def _end(
@@ -299,8 +308,12 @@ class TurnRunner:
         ledger = self._ledger(recorded)
         error_status, message = error if error else (None, None)
         ended = True
+        change_set_id = None
         try:
             async with unit_of_work(self._sessions, write=True) as session:
+                change_set_id = await history_repository.get_turn_change_set_id(
+                    session, prepared.turn_id
+                )
                 ended = await chat_repository.end_turn(
                     session,
                     prepared.turn_id,
@@ -337,4 +350,5 @@ class TurnRunner:
             cancelled=cancelled,
             error=None if cancelled else message,
             error_status=None if cancelled else error_status,
+            change_set_id=change_set_id,
         )
