@@ -9,9 +9,11 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from openai import AsyncOpenAI
+from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from backend.api.errors import register_error_handlers
+from backend.api.mcp import MCP_PATH, ScenecraftMcp
 from backend.api.middleware import EdgeMiddleware
 from backend.api.openapi import document_sign_in_errors
 from backend.api.router import api_router, not_found
@@ -67,6 +69,17 @@ def create_app(
     chat_service = ChatService(
         settings, session_factory, create_chat_engine(settings, model_client)
     )
+    auth_service = AuthService(
+        settings,
+        session_factory,
+        PasswordHasher(
+            settings.BCRYPT_ROUNDS,
+            settings.PASSWORD_HASH_CONCURRENCY,
+            settings.PASSWORD_HASH_QUEUE,
+        ),
+        TokenService(settings),
+    )
+    mcp = ScenecraftMcp(settings, session_factory, auth_service)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -75,7 +88,8 @@ def create_app(
             if settings.CLEANUP_INTERVAL_MINUTES > 0
             else None
         )
-        yield
+        async with mcp.run():
+            yield
         if cleanup is not None:
             cleanup.cancel()
             await asyncio.gather(cleanup, return_exceptions=True)
@@ -100,16 +114,6 @@ def create_app(
     app.state.model_client = model_client
     app.state.chat_service = chat_service
     app.state.file_service = FileService(settings, session_factory)
-    auth_service = AuthService(
-        settings,
-        session_factory,
-        PasswordHasher(
-            settings.BCRYPT_ROUNDS,
-            settings.PASSWORD_HASH_CONCURRENCY,
-            settings.PASSWORD_HASH_QUEUE,
-        ),
-        TokenService(settings),
-    )
     app.state.auth_service = auth_service
     app.state.project_documents = ProjectDocuments(
         auth_service, row_reader, settings.PROJECT_CACHE_MB * 1024 * 1024
@@ -129,6 +133,8 @@ def create_app(
     app.include_router(api_router)
     app.include_router(docs.router)
     app.include_router(pages.router)
+    # Exactly /mcp (a Mount would answer /mcp/ and redirect /mcp there); not in OpenAPI.
+    app.router.routes.append(Route(MCP_PATH, mcp.app))
     app.mount("/static", StaticFiles(directory=FRONTEND_DIR), name="static")
     # No route matches the path: a 404 (a path some route matches with another method is a 405).
     app.router.default = not_found

@@ -3,6 +3,7 @@
 from backend.models.base import Base
 from backend.models.chat import ChatMessage, ChatSession, ChatTurn, DiscardedThread
 from backend.models.file import StoredFile
+from backend.models.personal_token import PersonalAccessToken
 from backend.models.project import Project, Scene
 from backend.models.user import AuthSession, GuestCreation, LoginFailure, User
 
@@ -15,6 +16,7 @@ __all__ = [
     "DiscardedThread",
     "GuestCreation",
     "LoginFailure",
+    "PersonalAccessToken",
     "Project",
     "Scene",
     "StoredFile",

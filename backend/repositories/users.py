@@ -241,6 +241,15 @@ async def take_chat_message(
     return result.first() is not None
 
 
+async def get_assistant_approval(session: AsyncSession, user_id: uuid.UUID) -> str | None:
+    result = await session.execute(select(User.assistant_approval).where(User.id == user_id))
+    return result.scalar_one_or_none()
+
+
+async def set_assistant_approval(session: AsyncSession, user_id: uuid.UUID, value: str) -> None:
+    await session.execute(update(User).where(User.id == user_id).values(assistant_approval=value))
+
+
 # --- clean-up (the cleanup job) ------------------------------------------------------------------
 
 

@@ -28,6 +28,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/api/projects/{project_id}"): {"title": "hijacked"},
     ("POST", "/api/projects/{project_id}/scenes"): {"title": "intruder"},
     ("PUT", "/api/scenes/{scene_id}"): {"title": "hijacked", "order": 0},
+    ("PATCH", "/api/users/me"): {"assistant_approval": "none"},
+    ("POST", "/api/users/me/tokens"): {"name": "stolen", "scope": "write"},
     ("POST", "/api/chat/{project_id}/send"): {"message": "delete scene 1"},
     ("POST", "/api/chat/{project_id}/stream"): {"message": "delete scene 1"},
 }
@@ -53,7 +55,8 @@ async def owner_snapshot(client: httpx.AsyncClient, owner: TestUser) -> list[Any
         for scene in detail["scenes"]
         if scene["image_file_id"]
     ]
-    return [projects, details, pictures]
+    tokens = (await client.get("/api/users/me/tokens", headers=owner.headers)).json()
+    return [projects, details, pictures, tokens]
 
 
 @pytest.fixture
@@ -72,11 +75,16 @@ async def owner_data(client: httpx.AsyncClient, make_user: UserFactory) -> dict[
         f"/api/scenes/{scenes[0]['id']}/image", files=upload(picture()), headers=owner.headers
     )
     assert shown.status_code == 200, shown.text
+    token = await client.post(
+        "/api/users/me/tokens", json={"name": "owner's", "scope": "read"}, headers=owner.headers
+    )
+    assert token.status_code == 201, token.text
     return {
         "owner": owner,
         "project": project,
         "scenes": scenes,
         "file_id": shown.json()["image_file_id"],
+        "token_id": token.json()["id"],
     }
 
 
@@ -84,7 +92,7 @@ def fill(path: str, ids: dict[str, str]) -> str:
     return path.format(
         **{
             name: ids[name]
-            for name in ("project_id", "scene_id", "file_id")
+            for name in ("project_id", "scene_id", "file_id", "token_id")
             if f"{{{name}}}" in path
         }
     )
@@ -112,6 +120,7 @@ def _ids(owner_data: dict[str, Any]) -> dict[str, str]:
         "project_id": owner_data["project"]["id"],
         "scene_id": owner_data["scenes"][0]["id"],
         "file_id": owner_data["file_id"],
+        "token_id": owner_data["token_id"],
     }
 
 
@@ -150,6 +159,7 @@ async def test_made_up_ids_are_404_like_foreign_ones(
         "project_id": str(uuid.uuid4()),
         "scene_id": str(uuid.uuid4()),
         "file_id": str(uuid.uuid4()),
+        "token_id": str(uuid.uuid4()),
     }
     for method, path in api_routes(app):
         if "{" in path:

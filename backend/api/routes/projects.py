@@ -5,6 +5,7 @@ import uuid
 from fastapi import APIRouter, Request, Response, status
 
 from backend.api.deps import CurrentUser, SessionDep, SettingsDep, UncheckedClaims
+from backend.core.security import TokenClaims
 from backend.schemas.project import (
     ProjectCreate,
     ProjectDetail,
@@ -65,7 +66,11 @@ async def read_project(
     project and its scenes; send it back in `If-None-Match` for a bodyless 304 until either
     changes."""
     documents: ProjectDocuments = request.app.state.project_documents
-    document = await documents.read(claims, project_id)
+    document = await (
+        documents.read(claims, project_id)
+        if isinstance(claims, TokenClaims)
+        else documents.read_owned(claims.id, project_id)
+    )
     headers = {"ETag": document.etag}
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None and etag_listed(document.etag, if_none_match):

@@ -4,8 +4,9 @@
 import (the order here is the order the model sees them in).
 """
 
-from backend.assistant.tools import project, scenes
+from backend.assistant.tools import account, project, scenes
 from backend.assistant.tools.registry import (
+    ACCOUNT_TOOLS,
     MAX_OUTPUT_CHARS,
     TOOLS,
     Tool,
@@ -18,12 +19,14 @@ from backend.assistant.tools.registry import (
 )
 
 __all__ = [
+    "ACCOUNT_TOOLS",
     "MAX_OUTPUT_CHARS",
     "TOOLS",
     "Tool",
     "ToolArguments",
     "ToolContext",
     "ToolResult",
+    "account",
     "is_read_only",
     "project",
     "run_tool",
