@@ -191,18 +191,20 @@ class ScenecraftMcp:
     ) -> HandlerResult:
         """`tools/list` for a read token: only the read-only tools."""
         result = await call_next(ctx)
-        if ctx.method != "tools/list" or not isinstance(result, ListToolsResult):
+        if ctx.method != "tools/list" or result is None:
             return result
-        request = ctx.request
-        account: Account | None = getattr(getattr(request, "state", None), ACCOUNT_STATE, None)
+        account: Account | None = getattr(getattr(ctx.request, "state", None), ACCOUNT_STATE, None)
         if account is not None and _may_write(account):
             return result
+        # The handler's result arrives serialized (a dict) or as the model.
+        listing = ListToolsResult.model_validate(result) if isinstance(result, dict) else result
+        assert isinstance(listing, ListToolsResult)
         visible = [
             listed
-            for listed in result.tools
+            for listed in listing.tools
             if listed.annotations is not None and listed.annotations.read_only_hint
         ]
-        return result.model_copy(update={"tools": visible})
+        return listing.model_copy(update={"tools": visible})
 
     def _mcp_tool(self, selected: Tool) -> McpTool:
         """The registry's tool as the SDK's: the registry's schema and annotations, a resolver
