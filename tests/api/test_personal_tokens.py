@@ -3,6 +3,7 @@ every unsafe route, walked from OpenAPI), refused at once when revoked or expire
 instance too), and never usable to manage tokens or the password. And the assistant_approval
 setting."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -56,9 +57,15 @@ async def test_a_token_is_shown_once_and_stored_only_hashed(
     )
 
     async with app.state.engine.connect() as connection:
-        stored = (await connection.execute(select(PersonalAccessToken.token_hash))).scalars().all()
-    assert stored == [personal_token_hash(made["token"])]
-    assert made["token"] not in stored[0]
+        stored = (
+            await connection.execute(
+                select(PersonalAccessToken.token_hash).where(
+                    PersonalAccessToken.id == uuid.UUID(made["id"])
+                )
+            )
+        ).scalar_one()
+    assert stored == personal_token_hash(made["token"])
+    assert made["token"] not in stored
 
 
 async def test_a_token_authenticates_the_rest_api(
@@ -163,7 +170,9 @@ async def test_an_expired_token_is_401(
     assert (await client.get("/api/users/me", headers=bearer(made["token"]))).status_code == 200
     async with app.state.engine.begin() as connection:
         await connection.execute(
-            update(PersonalAccessToken).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+            update(PersonalAccessToken)
+            .where(PersonalAccessToken.id == uuid.UUID(made["id"]))
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
         )
     for path in ("/api/users/me", "/api/projects"):
         assert (await client.get(path, headers=bearer(made["token"]))).status_code == 401
