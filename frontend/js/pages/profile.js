@@ -1,5 +1,7 @@
 import { api, signOut } from "../api.js";
 import { el, errorBox, formatDate, setTitle, toast } from "../ui.js";
+import { assistantApprovalCard } from "../components/assistant-approval.js";
+import { personalTokensCard } from "../components/personal-tokens.js";
 
 /** A guest has no email or password yet: the one thing to do here is to create the account. */
 function renderGuest(root, user) {
@@ -54,6 +56,10 @@ export async function render(root, { user }) {
           el("dt", {}, "Member since"), el("dd", { dataset: { testid: "member-since" } }, formatDate(user.created_at))),
         el("button", { type: "button", class: "button danger", onclick: signOut, dataset: { testid: "profile-sign-out" } }, "Sign out")),
       el("div", { class: "spacer" }, " "),
-      form),
+      form,
+      el("div", { class: "spacer" }, " "),
+      assistantApprovalCard(user),
+      el("div", { class: "spacer" }, " "),
+      personalTokensCard()),
   );
 }
