@@ -14,7 +14,7 @@ function expiry(token) {
 
 /** The "shown once" box: the token, a copy button, and where to use it. */
 function revealed(made) {
-  const value = el("input", { class: "token-value", readonly: true, value: made.token, "aria-label": "New token", dataset: { testid: "new-token" } });
+  const value = el("input", { class: "token-value", type: "text", readonly: true, value: made.token, "aria-label": "New token", dataset: { testid: "new-token" } });
   const copy = el("button", { type: "button", class: "button small secondary", dataset: { testid: "copy-token" } }, "Copy");
   copy.addEventListener("click", async () => {
     value.select();
@@ -37,7 +37,7 @@ export function personalTokensCard() {
   const errors = errorBox();
   const list = el("ul", { class: "token-list", dataset: { testid: "token-list" } });
   const reveal = el("div", {});
-  const name = el("input", { id: "token-name", maxlength: 100, required: true, placeholder: "Claude", autocomplete: "off" });
+  const name = el("input", { id: "token-name", type: "text", maxlength: 100, required: true, placeholder: "Claude", autocomplete: "off" });
   const scope = el("select", { id: "token-scope" },
     el("option", { value: "write" }, SCOPES.write), el("option", { value: "read" }, SCOPES.read));
   const days = el("select", { id: "token-days" },
