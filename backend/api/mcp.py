@@ -89,13 +89,6 @@ class Verdict:
     refusal: str | None = None
 
 
-def needs_approval(setting: str, selected: Tool) -> bool:
-    """The `assistant_approval` rule, one place for every surface that asks."""
-    if setting == "none" or selected.read_only:
-        return False
-    return setting == "writes" or selected.destructive
-
-
 def _account(context: Context) -> Account:
     request = context.request_context.request
     assert isinstance(request, Request), "MCP tools run only behind PersonalTokenAuth"
@@ -216,7 +209,7 @@ class ScenecraftMcp:
                 return Verdict(READ_ONLY.format(name=selected.name))
             async with unit_of_work(self._sessions) as session:
                 setting = await account_settings.get_assistant_approval(session, account.id)
-            if not needs_approval(setting, selected):
+            if not selected.needs_approval(setting):
                 return Verdict()
             if not _can_elicit(ctx):
                 allowing = (

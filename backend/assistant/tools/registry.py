@@ -80,6 +80,13 @@ class Tool:
     idempotent: bool = False
     """Repeating the call with the same arguments changes nothing more."""
 
+    def needs_approval(self, assistant_approval: str) -> bool:
+        """Whether the person's `assistant_approval` setting ("destructive", "writes" or
+        "none") holds this tool's calls back for their OK: one rule for every surface."""
+        if assistant_approval == "none" or self.read_only:
+            return False
+        return assistant_approval == "writes" or self.destructive
+
     def parameters(self) -> Json:
         schema = self.arguments.model_json_schema()
         schema.pop("title", None)
