@@ -2,6 +2,7 @@
 
 from backend.models.base import Base
 from backend.models.chat import ChatMessage, ChatSession, ChatTurn, DiscardedThread
+from backend.models.dossier import StoryDossier
 from backend.models.file import StoredFile
 from backend.models.personal_token import PersonalAccessToken
 from backend.models.project import Project, Scene
@@ -20,5 +21,6 @@ __all__ = [
     "Project",
     "Scene",
     "StoredFile",
+    "StoryDossier",
     "User",
 ]

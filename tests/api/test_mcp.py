@@ -178,7 +178,7 @@ async def test_tools_come_from_the_registry_and_a_read_token_sees_only_reading(
     async with mcp(server, read["token"], mode) as client:
         visible = {tool.name for tool in (await client.list_tools()).tools}
     assert visible == {name for name, tool in MCP_TOOLS.items() if tool.read_only}
-    assert visible == {"list_projects", "get_project_details"}
+    assert visible == {"list_projects", "get_project_details", "get_dossier"}
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -190,10 +190,10 @@ async def test_every_tool_works_and_the_board_shows_it(
     called: set[str] = set()
     async with mcp(server, token, mode, answers) as client:
 
-        async def call(name: str, **arguments: Any) -> dict[str, Any]:
-            result = await client.call_tool(name, arguments)
-            assert not result.is_error, (name, text(result))
-            called.add(name)
+        async def call(tool: str, /, **arguments: Any) -> dict[str, Any]:
+            result = await client.call_tool(tool, arguments)
+            assert not result.is_error, (tool, text(result))
+            called.add(tool)
             return answer(result)
 
         project = (await call("create_project", title="From Claude", aspect_ratio="9:16"))[
@@ -218,8 +218,23 @@ async def test_every_tool_works_and_the_board_shows_it(
         assert len(answers.asked) == 1
         assert "delete_scene" in answers.asked[0]
         assert third["id"] in answers.asked[0]
+        theme = (await call("add_dossier_item", project_id=project_id, kind="themes", text="Tide"))[
+            "item"
+        ]
+        item = {"project_id": project_id, "kind": "themes", "item_id": theme["id"]}
+        await call("update_dossier_item", **item, text="Tides")
+        character = (
+            await call("add_dossier_item", project_id=project_id, kind="characters", name="Mara")
+        )["item"]
+        await call(
+            "remove_dossier_item", project_id=project_id, kind="characters", item_id=character["id"]
+        )
+        assert len(answers.asked) == 2  # removing is destructive too
+        dossier = (await call("get_dossier", project_id=project_id))["dossier"]
         details = (await call("get_project_details", project_id=project_id))["project"]
     assert called == set(MCP_TOOLS)
+    assert [item["text"] for item in dossier["themes"]] == ["Tides"]
+    assert dossier["characters"] == []
 
     board = await person.read(project_id)
     assert board["id"] == details["id"]
@@ -240,6 +255,17 @@ async def test_another_users_ids_are_errors_and_change_nothing(
     owner, intruder = await sign_up(rest), await sign_up(rest)
     project = await owner.project("Owner's", ("One", "Two"))
     scene_id = project["scenes"][0]["id"]
+    added = await rest.post(
+        f"/api/projects/{project['id']}/dossier/themes",
+        json={"text": "Owner's"},
+        headers=owner.headers,
+    )
+    assert added.status_code == 201, added.text
+    theme = {"project_id": project["id"], "kind": "themes", "item_id": added.json()["id"]}
+    project = await owner.read(project["id"])  # as the theme left it
+    dossier = (
+        await rest.get(f"/api/projects/{project['id']}/dossier", headers=owner.headers)
+    ).json()
     await intruder.set_approval("none")  # no question stands between the call and the check
     token = (await intruder.token("write"))["token"]
     calls = {
@@ -252,6 +278,10 @@ async def test_another_users_ids_are_errors_and_change_nothing(
         "update_scene_title": {"scene_id": scene_id, "title": "hijacked"},
         "move_scene": {"scene_id": scene_id, "order": 1},
         "delete_scene": {"scene_id": scene_id},
+        "get_dossier": {"project_id": project["id"]},
+        "add_dossier_item": {"project_id": project["id"], "kind": "themes", "text": "intruder"},
+        "update_dossier_item": {**theme, "text": "hijacked"},
+        "remove_dossier_item": theme,
     }
     # Every tool that names a project or a scene is here.
     assert set(calls) == {
@@ -268,6 +298,8 @@ async def test_another_users_ids_are_errors_and_change_nothing(
         own = answer(await client.call_tool("list_projects", {}))
     assert own["projects"] == []
     assert await owner.read(project["id"]) == project
+    after = await rest.get(f"/api/projects/{project['id']}/dossier", headers=owner.headers)
+    assert after.json() == dossier
 
 
 async def test_revoked_expired_and_sign_in_tokens_are_401(server: Server, person: Person) -> None:

@@ -32,6 +32,15 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/users/me/tokens"): {"name": "stolen", "scope": "write"},
     ("POST", "/api/chat/{project_id}/send"): {"message": "delete scene 1"},
     ("POST", "/api/chat/{project_id}/stream"): {"message": "delete scene 1"},
+    ("PUT", "/api/projects/{project_id}/dossier"): {},
+    ("POST", "/api/projects/{project_id}/dossier/characters"): {"name": "intruder"},
+    ("POST", "/api/projects/{project_id}/dossier/locations"): {"name": "intruder"},
+    ("POST", "/api/projects/{project_id}/dossier/themes"): {"text": "intruder"},
+    ("POST", "/api/projects/{project_id}/dossier/plot_points"): {"text": "intruder"},
+    **{
+        ("PATCH", f"/api/projects/{{project_id}}/dossier/{kind}/{{item_id}}"): {}
+        for kind in ("characters", "themes", "locations", "plot_points")
+    },
 }
 
 
@@ -55,8 +64,12 @@ async def owner_snapshot(client: httpx.AsyncClient, owner: TestUser) -> list[Any
         for scene in detail["scenes"]
         if scene["image_file_id"]
     ]
+    dossiers = [
+        (await client.get(f"/api/projects/{project['id']}/dossier", headers=owner.headers)).json()
+        for project in projects
+    ]
     tokens = (await client.get("/api/users/me/tokens", headers=owner.headers)).json()
-    return [projects, details, pictures, tokens]
+    return [projects, details, pictures, dossiers, tokens]
 
 
 @pytest.fixture
@@ -79,12 +92,19 @@ async def owner_data(client: httpx.AsyncClient, make_user: UserFactory) -> dict[
         "/api/users/me/tokens", json={"name": "owner's", "scope": "read"}, headers=owner.headers
     )
     assert token.status_code == 201, token.text
+    character = await client.post(
+        f"/api/projects/{project['id']}/dossier/characters",
+        json={"name": "Mara"},
+        headers=owner.headers,
+    )
+    assert character.status_code == 201, character.text
     return {
         "owner": owner,
         "project": project,
         "scenes": scenes,
         "file_id": shown.json()["image_file_id"],
         "token_id": token.json()["id"],
+        "item_id": character.json()["id"],
     }
 
 
@@ -92,7 +112,7 @@ def fill(path: str, ids: dict[str, str]) -> str:
     return path.format(
         **{
             name: ids[name]
-            for name in ("project_id", "scene_id", "file_id", "token_id")
+            for name in ("project_id", "scene_id", "file_id", "item_id", "token_id")
             if f"{{{name}}}" in path
         }
     )
@@ -121,6 +141,7 @@ def _ids(owner_data: dict[str, Any]) -> dict[str, str]:
         "scene_id": owner_data["scenes"][0]["id"],
         "file_id": owner_data["file_id"],
         "token_id": owner_data["token_id"],
+        "item_id": owner_data["item_id"],
     }
 
 
@@ -160,6 +181,7 @@ async def test_made_up_ids_are_404_like_foreign_ones(
         "scene_id": str(uuid.uuid4()),
         "file_id": str(uuid.uuid4()),
         "token_id": str(uuid.uuid4()),
+        "item_id": str(uuid.uuid4()),
     }
     for method, path in api_routes(app):
         if "{" in path:

@@ -92,12 +92,7 @@ async def test_a_read_token_is_403_on_every_unsafe_route_and_changes_nothing(
     owner: TestUser = owner_data["owner"]
     read_token = (await make_token(client, owner, "read"))["token"]
     before = await owner_snapshot(client, owner)
-    ids = {
-        "project_id": owner_data["project"]["id"],
-        "scene_id": owner_data["scenes"][0]["id"],
-        "file_id": owner_data["file_id"],
-        "token_id": owner_data["token_id"],
-    }
+    ids = test_ownership._ids(owner_data)
     scene_ids = [scene["id"] for scene in owner_data["scenes"]]
     checked = []
     for method, path in api_routes(app):

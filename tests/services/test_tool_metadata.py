@@ -15,7 +15,7 @@ def test_the_chat_has_no_account_tools_and_mcp_has_both() -> None:
 
 def test_deleting_tools_are_destructive_and_reads_are_idempotent() -> None:
     destructive = {name for name, tool in EVERY_TOOL.items() if tool.destructive}
-    assert destructive == {name for name in EVERY_TOOL if name.startswith("delete_")}
+    assert destructive == {name for name in EVERY_TOOL if name.startswith(("delete_", "remove_"))}
     for tool in EVERY_TOOL.values():
         if tool.read_only:
             assert tool.idempotent, tool.name
@@ -35,6 +35,6 @@ def test_the_approval_rule(setting: str) -> None:
         }[setting]
         assert tool.needs_approval(setting) is expected, (setting, tool.name)
     asked = {name for name, tool in EVERY_TOOL.items() if tool.needs_approval(setting)}
-    assert asked == {"destructive": {"delete_scene"}, "none": set()}.get(
+    assert asked == {"destructive": {"delete_scene", "remove_dossier_item"}, "none": set()}.get(
         setting, {name for name, tool in EVERY_TOOL.items() if not tool.read_only}
     )
