@@ -4,14 +4,22 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from annotated_types import Ge, Le
+from pydantic import BeforeValidator, Field, StringConstraints
 
-from backend.schemas.common import NOT_BLANK, InputModel, JsonSchemaExtra, PublicModel
+from backend.schemas.common import (
+    NOT_BLANK,
+    InputModel,
+    JsonSchemaExtra,
+    PublicModel,
+    _whole_number,
+)
 
 TOKEN_NAME_MAX = 100
 TOKEN_DAYS_MAX = 3_650
 
 TokenScope = Literal["read", "write"]
+TokenDays = Annotated[int, Ge(1), Le(TOKEN_DAYS_MAX), BeforeValidator(_whole_number)]
 TokenName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=TOKEN_NAME_MAX),
@@ -25,7 +33,7 @@ class PersonalTokenCreate(InputModel):
         description="`read`: GET requests and read-only MCP tools; `write`: everything a "
         "signed-in person can do with projects and the assistant"
     )
-    expires_in_days: Annotated[int, Field(ge=1, le=TOKEN_DAYS_MAX)] | None = Field(
+    expires_in_days: TokenDays | None = Field(
         default=None, description="Omitted or null: the token never expires"
     )
 
