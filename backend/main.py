@@ -17,7 +17,7 @@ from backend.api.mcp import MCP_PATH, ScenecraftMcp
 from backend.api.middleware import EdgeMiddleware
 from backend.api.openapi import document_sign_in_errors
 from backend.api.router import api_router, not_found
-from backend.api.routes import docs, health, pages
+from backend.api.routes import docs, health, pages, shares
 from backend.api.routes.pages import FRONTEND_DIR
 from backend.assistant.engines import create_engine as create_chat_engine
 from backend.assistant.engines import create_model_client
@@ -133,6 +133,7 @@ def create_app(
     app.include_router(api_router)
     app.include_router(docs.router)
     app.include_router(pages.router)
+    app.include_router(shares.page_router)
     # Exactly /mcp (a Mount would answer /mcp/ and redirect /mcp there); not in OpenAPI.
     app.router.routes.append(Route(MCP_PATH, mcp.app))
     app.mount("/static", StaticFiles(directory=FRONTEND_DIR), name="static")

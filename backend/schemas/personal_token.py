@@ -12,14 +12,14 @@ from backend.schemas.common import (
     InputModel,
     JsonSchemaExtra,
     PublicModel,
-    _whole_number,
+    whole_number,
 )
 
 TOKEN_NAME_MAX = 100
 TOKEN_DAYS_MAX = 3_650
 
 TokenScope = Literal["read", "write"]
-TokenDays = Annotated[int, Ge(1), Le(TOKEN_DAYS_MAX), BeforeValidator(_whole_number)]
+TokenDays = Annotated[int, Ge(1), Le(TOKEN_DAYS_MAX), BeforeValidator(whole_number)]
 TokenName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=TOKEN_NAME_MAX),
