@@ -4,7 +4,7 @@
 `user_account.assistant_approval` (which assistant tool calls wait for the person's approval).
 
 Revision ID: 0014
-Revises: 0013
+Revises: 0011
 Create Date: 2026-12-02 04:20:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0013"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

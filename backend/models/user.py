@@ -26,6 +26,9 @@ class User(IdMixin, CreatedAtMixin, Base):
     # Which of the assistant's tool calls wait for the person's approval: "destructive",
     # "writes" or "none" (schemas/user.py: AssistantApproval).
     assistant_approval: Mapped[str] = mapped_column(String(16), default="destructive")
+    # The last live check of the assistant this account asked for (POST /api/assistant/check
+    # is throttled per account, on every instance).
+    assistant_checked_at: Mapped[datetime | None]
 
 
 class AuthSession(IdMixin, CreatedAtMixin, Base):

@@ -1,4 +1,5 @@
 import { api, signOut } from "../api.js";
+import { assistantPanel } from "../components/assistant-ledger.js";
 import { el, errorBox, formatDate, setTitle, toast } from "../ui.js";
 import { assistantApprovalCard } from "../components/assistant-approval.js";
 import { personalTokensCard } from "../components/personal-tokens.js";
@@ -13,7 +14,9 @@ function renderGuest(root, user) {
           el("dt", {}, "Account"), el("dd", { dataset: { testid: "profile-email" } }, "Guest (no email yet)"),
           el("dt", {}, "Started"), el("dd", { dataset: { testid: "member-since" } }, formatDate(user.created_at))),
         el("p", { class: "hint" }, "Add an email and a password to keep this account and everything in it."),
-        el("a", { class: "button", href: "/register?next=/profile", dataset: { testid: "profile-sign-up" } }, "Create your account"))),
+        el("a", { class: "button", href: "/register?next=/profile", dataset: { testid: "profile-sign-up" } }, "Create your account")),
+      el("div", { class: "spacer" }, " "),
+      assistantPanel()),
   );
 }
 
@@ -60,6 +63,8 @@ export async function render(root, { user }) {
       el("div", { class: "spacer" }, " "),
       assistantApprovalCard(user),
       el("div", { class: "spacer" }, " "),
-      personalTokensCard()),
+      personalTokensCard(),
+      el("div", { class: "spacer" }, " "),
+      assistantPanel()),
   );
 }
