@@ -233,6 +233,11 @@ async def test_every_tool_works_and_the_board_shows_it(
         dossier = (await call("get_dossier", project_id=project_id))["dossier"]
         details = (await call("get_project_details", project_id=project_id))["project"]
     assert called == set(MCP_TOOLS)
+    history = await person.http.get(f"/api/projects/{project_id}/history", headers=person.headers)
+    assert history.status_code == 200, history.text
+    change_sets = history.json()["change_sets"]
+    assert change_sets  # the MCP changes are in the project's history, as the assistant's
+    assert {change_set["actor"]["kind"] for change_set in change_sets} == {"assistant"}
     assert [item["text"] for item in dossier["themes"]] == ["Tides"]
     assert dossier["characters"] == []
 
