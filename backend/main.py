@@ -26,6 +26,7 @@ from backend.core.security import PasswordHasher, TokenService
 from backend.jobs.cleanup import run_periodically
 from backend.services.auth import AuthService
 from backend.services.chat import ChatService
+from backend.services.documents import DocumentService
 from backend.services.files import FileService
 from backend.services.project_documents import ProjectDocuments
 
@@ -100,6 +101,7 @@ def create_app(
     app.state.model_client = model_client
     app.state.chat_service = chat_service
     app.state.file_service = FileService(settings, session_factory)
+    app.state.document_service = DocumentService(settings, session_factory)
     auth_service = AuthService(
         settings,
         session_factory,

@@ -2,6 +2,7 @@
 
 from backend.models.base import Base
 from backend.models.chat import ChatMessage, ChatSession, ChatTurn, DiscardedThread
+from backend.models.document import Document, DocumentPassage
 from backend.models.file import StoredFile
 from backend.models.project import Project, Scene
 from backend.models.user import AuthSession, GuestCreation, LoginFailure, User
@@ -13,6 +14,8 @@ __all__ = [
     "ChatSession",
     "ChatTurn",
     "DiscardedThread",
+    "Document",
+    "DocumentPassage",
     "GuestCreation",
     "LoginFailure",
     "Project",
