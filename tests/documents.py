@@ -55,7 +55,7 @@ def _escape(line: str) -> str:
 def pdf(pages: list[list[str]], *, password: str | None = None) -> bytes:
     """A PDF with one page per list of lines, as real text a reader extracts."""
     writer = PdfWriter()
-    font = writer._add_object(  # noqa: SLF001 - pypdf has no public call for a bare font
+    font = writer._add_object(  # pypdf has no public call for a bare font
         DictionaryObject(
             {
                 NameObject("/Type"): NameObject("/Font"),
@@ -69,7 +69,7 @@ def pdf(pages: list[list[str]], *, password: str | None = None) -> bytes:
         text = "".join(f"({_escape(line)}) Tj T* " for line in lines)
         stream = DecodedStreamObject()
         stream.set_data(f"BT /F1 11 Tf 14 TL 50 740 Td {text}ET".encode("latin-1"))
-        page[NameObject("/Contents")] = writer._add_object(stream)  # noqa: SLF001
+        page[NameObject("/Contents")] = writer._add_object(stream)
         page[NameObject("/Resources")] = DictionaryObject(
             {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
         )

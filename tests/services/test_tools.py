@@ -35,6 +35,11 @@ async def test_every_tool_refuses_ids_outside_the_conversation(
     alice_project = await new_project(client, alice, "Alice's scene")
     bob_project = await new_project(client, bob, "Bob's scene")
     bob_other = await new_project(client, bob, "Bob's other scene")
+    foreign_documents = [
+        await new_document(client, alice, alice_project),
+        await new_document(client, bob, bob_other),
+        str(uuid.uuid4()),
+    ]
     before = [
         await new_project_state(client, alice, alice_project),
         await new_project_state(client, bob, bob_other),
@@ -66,7 +71,13 @@ async def test_every_tool_refuses_ids_outside_the_conversation(
             ("update_project", {"project_id": project_id, "title": "hijacked"}),
             ("update_project", {"project_id": project_id, "aspect_ratio": "9:16"}),
         ]
-    assert {name for name, _ in calls} == set(TOOLS)
+    for document_id in foreign_documents:
+        calls += [
+            ("read_document", {"document_id": document_id}),
+            ("import_scenes_from_document", {"document_id": document_id}),
+        ]
+    # search_documents takes no id: it searches the conversation's project, nothing else.
+    assert {name for name, _ in calls} == set(TOOLS) - {"search_documents"}
     for name, arguments in calls:
         result = await run_tool(context, name, json.dumps(arguments))
         assert result.ok is False, (name, arguments)
@@ -76,6 +87,17 @@ async def test_every_tool_refuses_ids_outside_the_conversation(
         await new_project_state(client, bob, bob_other),
     ]
     assert after == before
+
+
+async def new_document(client: httpx.AsyncClient, user: TestUser, project: Json) -> str:
+    """A Fountain script in the project (one scene heading): its document id."""
+    response = await client.post(
+        f"/api/projects/{project['id']}/documents",
+        files={"file": ("script.fountain", b"INT. HOUSE - DAY\n\nMara waits.", "text/plain")},
+        headers=user.headers,
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
 
 
 async def new_project_state(client: httpx.AsyncClient, user: TestUser, project: Json) -> Json:

@@ -5,6 +5,7 @@ import { api } from "../api.js";
 import { clear, el, loadProject, setTitle, toast } from "../ui.js";
 import { createBoard } from "../components/board.js";
 import { createBoardHeader } from "../components/board-header.js";
+import { createDocumentsPanel } from "../components/documents-panel.js";
 import { createDrawer } from "../components/drawer.js";
 import { imageFiles } from "../components/picture.js";
 
@@ -81,7 +82,8 @@ export async function render(root, { params: [projectId] }) {
     el("div", { class: "empty-actions" },
       el("button", { type: "button", class: "button", dataset: { testid: "add-first-scene" }, onclick: () => addScene() }, "Add your first scene"),
       el("a", { class: "button secondary", href: `/chat/${project.id}`, dataset: { testid: "empty-ask-assistant" } }, "Ask the assistant")));
-  const page = el("div", { class: "canvas-page" }, header.node, el("div", { class: "board-layout" }, empty, board.node), drawer.node);
+  const documents = createDocumentsPanel({ projectId: project.id, onScenesImported: () => reloadScenes() });
+  const page = el("div", { class: "canvas-page" }, header.node, el("div", { class: "board-layout" }, empty, board.node), documents.node, drawer.node);
 
   function draw() {
     project = { ...project, total_duration_seconds: totalRuntime(scenes), scene_count: scenes.length };
