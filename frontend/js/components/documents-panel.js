@@ -20,6 +20,7 @@ const KINDS = {
 export function createDocumentsPanel({ projectId, onScenesImported }) {
   let documents = [];
   let busy = false;
+  let changes = 0; // a list read that started before a change made here is stale
 
   const input = el("input", { type: "file", accept: ACCEPT, hidden: true, dataset: { testid: "document-file" } });
   const addButton = el("button", { type: "button", class: "button small", dataset: { testid: "add-document" } }, "Add document");
@@ -53,9 +54,13 @@ export function createDocumentsPanel({ projectId, onScenesImported }) {
   }
 
   async function refresh() {
+    const seen = changes;
     try {
-      documents = await api(`/api/projects/${projectId}/documents`);
+      const listed = await api(`/api/projects/${projectId}/documents`);
+      if (seen !== changes) return;
+      documents = listed;
       draw();
+      node.dataset.ready = "true";
     } catch (error) {
       showState("failed", `Couldn't list the documents: ${error.message}`);
     }
@@ -68,6 +73,7 @@ export function createDocumentsPanel({ projectId, onScenesImported }) {
     showState("saving", `Reading ${file.name}…`);
     try {
       const added = await api(`/api/projects/${projectId}/documents`, { method: "POST", file });
+      changes += 1;
       documents = [added, ...documents];
       draw();
       showState("saved", `Added ${added.filename} (${added.chunk_count} passages).`);
@@ -101,6 +107,7 @@ export function createDocumentsPanel({ projectId, onScenesImported }) {
     if (!window.confirm(`Delete “${doc.filename}”? The assistant will no longer find it.`)) return;
     try {
       await api(`/api/documents/${doc.id}`, { method: "DELETE" });
+      changes += 1;
       documents = documents.filter((item) => item.id !== doc.id);
       results.replaceChildren();
       draw();
