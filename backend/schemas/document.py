@@ -3,17 +3,30 @@
 import json
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, StringConstraints
 
-from backend.schemas.common import PublicModel
+from backend.schemas.common import PublicModel, check_storable_text
 
 READ_LIMIT_MAX = 20_000
 SEARCH_QUERY_MAX = 500
 SEARCH_LIMIT_MAX = 20
 SEARCH_LIMIT_DEFAULT = 8
 SEARCH_TOOL = "search_documents"
+
+
+def _storable_query(value: str) -> str:
+    """A query string is text like any body's: NUL and lone surrogates are refused."""
+    check_storable_text(value, "q")
+    return value
+
+
+SearchQuery = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=SEARCH_QUERY_MAX),
+    AfterValidator(_storable_query),
+]
 
 
 class DocumentPublic(PublicModel):

@@ -53,7 +53,11 @@ async def owner_snapshot(client: httpx.AsyncClient, owner: TestUser) -> list[Any
         for scene in detail["scenes"]
         if scene["image_file_id"]
     ]
-    return [projects, details, pictures]
+    documents = [
+        (await client.get(f"/api/projects/{project['id']}/documents", headers=owner.headers)).json()
+        for project in projects
+    ]
+    return [projects, details, pictures, documents]
 
 
 @pytest.fixture
@@ -72,11 +76,18 @@ async def owner_data(client: httpx.AsyncClient, make_user: UserFactory) -> dict[
         f"/api/scenes/{scenes[0]['id']}/image", files=upload(picture()), headers=owner.headers
     )
     assert shown.status_code == 200, shown.text
+    document = await client.post(
+        f"/api/projects/{project['id']}/documents",
+        files=upload(SCRIPT, "script.fountain", "text/plain"),
+        headers=owner.headers,
+    )
+    assert document.status_code == 201, document.text
     return {
         "owner": owner,
         "project": project,
         "scenes": scenes,
         "file_id": shown.json()["image_file_id"],
+        "document_id": document.json()["id"],
     }
 
 
@@ -84,7 +95,7 @@ def fill(path: str, ids: dict[str, str]) -> str:
     return path.format(
         **{
             name: ids[name]
-            for name in ("project_id", "scene_id", "file_id")
+            for name in ("project_id", "scene_id", "file_id", "document_id")
             if f"{{{name}}}" in path
         }
     )
@@ -92,6 +103,12 @@ def fill(path: str, ids: dict[str, str]) -> str:
 
 # Routes that take a multipart upload rather than JSON.
 UPLOADS = {("POST", "/api/files"), ("POST", "/api/scenes/{scene_id}/image")}
+DOCUMENT_UPLOADS = {("POST", "/api/projects/{project_id}/documents")}
+SCRIPT = b"INT. HOUSE - DAY\n\nThe owner's scene."
+# Required query parameters, so the 404 comes from ownership, not validation.
+QUERIES: dict[tuple[str, str], dict[str, str]] = {
+    ("GET", "/api/projects/{project_id}/search"): {"q": "house"},
+}
 
 
 def body_for(method: str, path: str, scene_ids: list[str]) -> Any:
@@ -101,10 +118,14 @@ def body_for(method: str, path: str, scene_ids: list[str]) -> Any:
 
 
 def request_for(method: str, path: str, scene_ids: list[str]) -> dict[str, Any]:
-    """The request's body: a picture for upload routes, else the JSON body (if any)."""
+    """The request's body: a picture or a document for upload routes, else the JSON body (if
+    any); and its required query."""
+    params = {"params": QUERIES[(method, path)]} if (method, path) in QUERIES else {}
     if (method, path) in UPLOADS:
-        return {"files": upload(picture())}
-    return {"json": body_for(method, path, scene_ids)}
+        return {"files": upload(picture()), **params}
+    if (method, path) in DOCUMENT_UPLOADS:
+        return {"files": upload(SCRIPT, "script.fountain", "text/plain"), **params}
+    return {"json": body_for(method, path, scene_ids), **params}
 
 
 def _ids(owner_data: dict[str, Any]) -> dict[str, str]:
@@ -112,6 +133,7 @@ def _ids(owner_data: dict[str, Any]) -> dict[str, str]:
         "project_id": owner_data["project"]["id"],
         "scene_id": owner_data["scenes"][0]["id"],
         "file_id": owner_data["file_id"],
+        "document_id": owner_data["document_id"],
     }
 
 
@@ -150,6 +172,7 @@ async def test_made_up_ids_are_404_like_foreign_ones(
         "project_id": str(uuid.uuid4()),
         "scene_id": str(uuid.uuid4()),
         "file_id": str(uuid.uuid4()),
+        "document_id": str(uuid.uuid4()),
     }
     for method, path in api_routes(app):
         if "{" in path:

@@ -11,9 +11,9 @@ from backend.schemas.document import (
     READ_LIMIT_MAX,
     SEARCH_LIMIT_DEFAULT,
     SEARCH_LIMIT_MAX,
-    SEARCH_QUERY_MAX,
     DocumentPublic,
     DocumentText,
+    SearchQuery,
     SearchResults,
 )
 from backend.schemas.project import ScenePublic
@@ -65,7 +65,7 @@ async def search_documents(
     project_id: uuid.UUID,
     session: SessionDep,
     user: CurrentUser,
-    q: Annotated[str, Query(min_length=1, max_length=SEARCH_QUERY_MAX)],
+    q: Annotated[SearchQuery, Query(description="Words to find (1–500 characters)")],
     limit: Annotated[int, Query(ge=1, le=SEARCH_LIMIT_MAX)] = SEARCH_LIMIT_DEFAULT,
 ) -> SearchResults:
     """Full-text search over the project's documents, best first. Passages with every word of

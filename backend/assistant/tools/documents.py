@@ -1,14 +1,12 @@
 """Tools over the project's documents: search them, read one, and make scenes from a script."""
 
-from typing import Annotated
-
-from pydantic import Field, StringConstraints
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.assistant.tools.registry import Json, ToolArguments, ToolContext, tool
 from backend.core.errors import NotFoundError
 from backend.schemas.common import Id
-from backend.schemas.document import SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX, SEARCH_QUERY_MAX
+from backend.schemas.document import SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX, SearchQuery
 from backend.services import documents as document_service
 
 # A read is bounded well below the tool output's own limit, so it is never cut.
@@ -24,9 +22,7 @@ async def _document_in_project(
 
 
 class SearchDocumentsArguments(ToolArguments):
-    query: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=SEARCH_QUERY_MAX)
-    ] = Field(description="Words to look for, e.g. a character, place or question")
+    query: SearchQuery = Field(description="Words to look for, e.g. a character, place or question")
     max_results: int = Field(default=SEARCH_LIMIT_DEFAULT, ge=1, le=SEARCH_LIMIT_MAX)
 
 
