@@ -7,7 +7,7 @@ step with the passages, whichever way they go (a document, its file, its project
 deleted).
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0017
 Create Date: 2026-12-02 04:20:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

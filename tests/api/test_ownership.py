@@ -30,6 +30,15 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/api/scenes/{scene_id}"): {"title": "hijacked", "order": 0},
     ("POST", "/api/chat/{project_id}/send"): {"message": "delete scene 1"},
     ("POST", "/api/chat/{project_id}/stream"): {"message": "delete scene 1"},
+    ("PUT", "/api/projects/{project_id}/dossier"): {},
+    ("POST", "/api/projects/{project_id}/dossier/characters"): {"name": "intruder"},
+    ("POST", "/api/projects/{project_id}/dossier/locations"): {"name": "intruder"},
+    ("POST", "/api/projects/{project_id}/dossier/themes"): {"text": "intruder"},
+    ("POST", "/api/projects/{project_id}/dossier/plot_points"): {"text": "intruder"},
+    **{
+        ("PATCH", f"/api/projects/{{project_id}}/dossier/{kind}/{{item_id}}"): {}
+        for kind in ("characters", "themes", "locations", "plot_points")
+    },
 }
 
 
@@ -57,7 +66,11 @@ async def owner_snapshot(client: httpx.AsyncClient, owner: TestUser) -> list[Any
         (await client.get(f"/api/projects/{project['id']}/documents", headers=owner.headers)).json()
         for project in projects
     ]
-    return [projects, details, pictures, documents]
+    dossiers = [
+        (await client.get(f"/api/projects/{project['id']}/dossier", headers=owner.headers)).json()
+        for project in projects
+    ]
+    return [projects, details, pictures, documents, dossiers]
 
 
 @pytest.fixture
@@ -82,12 +95,19 @@ async def owner_data(client: httpx.AsyncClient, make_user: UserFactory) -> dict[
         headers=owner.headers,
     )
     assert document.status_code == 201, document.text
+    character = await client.post(
+        f"/api/projects/{project['id']}/dossier/characters",
+        json={"name": "Mara"},
+        headers=owner.headers,
+    )
+    assert character.status_code == 201, character.text
     return {
         "owner": owner,
         "project": project,
         "scenes": scenes,
         "file_id": shown.json()["image_file_id"],
         "document_id": document.json()["id"],
+        "item_id": character.json()["id"],
     }
 
 
@@ -95,7 +115,7 @@ def fill(path: str, ids: dict[str, str]) -> str:
     return path.format(
         **{
             name: ids[name]
-            for name in ("project_id", "scene_id", "file_id", "document_id")
+            for name in ("project_id", "scene_id", "file_id", "document_id", "item_id")
             if f"{{{name}}}" in path
         }
     )
@@ -134,6 +154,7 @@ def _ids(owner_data: dict[str, Any]) -> dict[str, str]:
         "scene_id": owner_data["scenes"][0]["id"],
         "file_id": owner_data["file_id"],
         "document_id": owner_data["document_id"],
+        "item_id": owner_data["item_id"],
     }
 
 
@@ -173,6 +194,7 @@ async def test_made_up_ids_are_404_like_foreign_ones(
         "scene_id": str(uuid.uuid4()),
         "file_id": str(uuid.uuid4()),
         "document_id": str(uuid.uuid4()),
+        "item_id": str(uuid.uuid4()),
     }
     for method, path in api_routes(app):
         if "{" in path:

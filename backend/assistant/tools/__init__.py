@@ -4,7 +4,7 @@
 import (the order here is the order the model sees them in).
 """
 
-from backend.assistant.tools import documents, project, scenes
+from backend.assistant.tools import documents, dossier, project, scenes
 from backend.assistant.tools.registry import (
     MAX_OUTPUT_CHARS,
     TOOLS,
@@ -25,6 +25,7 @@ __all__ = [
     "ToolContext",
     "ToolResult",
     "documents",
+    "dossier",
     "is_read_only",
     "project",
     "run_tool",

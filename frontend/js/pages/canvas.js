@@ -8,6 +8,7 @@ import { createBoardHeader } from "../components/board-header.js";
 import { createDocumentsPanel } from "../components/documents-panel.js";
 import { createDrawer } from "../components/drawer.js";
 import { imageFiles } from "../components/picture.js";
+import { createStoryPanel } from "../components/story-panel.js";
 
 const NARROW = window.matchMedia("(max-width: 820px)");
 
@@ -57,6 +58,7 @@ export async function render(root, { params: [projectId] }) {
       draw();
     },
     onAdd: () => addScene(),
+    onStory: () => toggleStory(),
   });
 
   const board = createBoard({
@@ -75,6 +77,41 @@ export async function render(root, { params: [projectId] }) {
     onClose: () => closeDrawer(),
   });
 
+  const dossierPath = `/api/projects/${project.id}/dossier`;
+  const story = createStoryPanel({
+    onAdd: async (kind, fields) => {
+      await api(`${dossierPath}/${kind}`, { method: "POST", body: fields });
+      await loadStory();
+    },
+    onChange: async (kind, itemId, fields) => {
+      await api(`${dossierPath}/${kind}/${itemId}`, { method: "PATCH", body: fields });
+      await loadStory();
+    },
+    onRemove: async (kind, itemId) => {
+      await api(`${dossierPath}/${kind}/${itemId}`, { method: "DELETE" });
+      await loadStory();
+    },
+    onClose: () => toggleStory(),
+  });
+
+  async function loadStory() {
+    story.render(await api(dossierPath));
+  }
+
+  async function toggleStory() {
+    if (story.isOpen) story.close();
+    else {
+      try {
+        await loadStory();
+      } catch (error) {
+        toast(`Couldn't open the story: ${error.message}`, "error");
+        return;
+      }
+      story.open();
+    }
+    layout.classList.toggle("story-open", story.isOpen);
+  }
+
   const empty = el("div", { class: "board-empty", dataset: { testid: "scenes-empty" } },
     el("div", { class: "empty-frames", "aria-hidden": "true" }, el("span"), el("span"), el("span")),
     el("strong", {}, "Start your storyboard"),
@@ -83,7 +120,8 @@ export async function render(root, { params: [projectId] }) {
       el("button", { type: "button", class: "button", dataset: { testid: "add-first-scene" }, onclick: () => addScene() }, "Add your first scene"),
       el("a", { class: "button secondary", href: `/chat/${project.id}`, dataset: { testid: "empty-ask-assistant" } }, "Ask the assistant")));
   const documents = createDocumentsPanel({ projectId: project.id, onScenesImported: () => reloadScenes() });
-  const page = el("div", { class: "canvas-page" }, header.node, el("div", { class: "board-layout" }, empty, board.node), documents.node, drawer.node);
+  const layout = el("div", { class: "board-layout" }, el("div", { class: "board-main" }, empty, board.node, documents.node), story.node);
+  const page = el("div", { class: "canvas-page" }, header.node, layout, drawer.node);
 
   function draw() {
     project = { ...project, total_duration_seconds: totalRuntime(scenes), scene_count: scenes.length };
