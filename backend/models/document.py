@@ -1,8 +1,9 @@
 """Documents added to a project and their passages, the units the search index finds.
 
-The full-text index itself is the database's own and lives outside these tables' columns (see
-migration 0012): on PostgreSQL a GIN index over `to_tsvector('english', text)` of the
-passages; on SQLite the FTS5 table `document_passage_fts`, kept in step by triggers.
+The full-text index itself is the database's own and lives outside the models (see migration
+0012): on PostgreSQL the passages' generated column `search_vector` (`to_tsvector('english',
+text)`, stored) with a GIN index; on SQLite the FTS5 table `document_passage_fts`, kept in step
+by triggers.
 """
 
 import uuid
@@ -14,6 +15,7 @@ from backend.models.base import Base, CreatedAtMixin, IdMixin
 
 SEARCH_TABLE = "document_passage_fts"
 SEARCH_INDEX = "ix_document_passage_search"
+SEARCH_VECTOR = "search_vector"
 
 
 class Document(IdMixin, CreatedAtMixin, Base):
@@ -53,6 +55,6 @@ class DocumentPassage(IdMixin, Base):
 
 
 def is_search_index(name: str | None) -> bool:
-    """The full-text index, outside the models: PostgreSQL's GIN expression index, SQLite's
-    FTS5 table and its shadow tables."""
-    return bool(name and (name == SEARCH_INDEX or name.startswith(SEARCH_TABLE)))
+    """The full-text index, outside the models: PostgreSQL's search vector column and its GIN
+    index, SQLite's FTS5 table and its shadow tables."""
+    return bool(name and (name in (SEARCH_INDEX, SEARCH_VECTOR) or name.startswith(SEARCH_TABLE)))

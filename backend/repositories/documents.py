@@ -110,9 +110,9 @@ _POSTGRES_SEARCH = text(
                         FragmentDelimiter=" … "') AS snippet
     FROM (
         SELECT p.id, p.document_id, p.start_offset, p.text, q.query,
-               ts_rank(to_tsvector('english', p.text), q.query, 1) AS score
+               ts_rank(p.search_vector, q.query, 1) AS score
         FROM document_passage p, websearch_to_tsquery('english', :query) AS q(query)
-        WHERE p.project_id = :project_id AND to_tsvector('english', p.text) @@ q.query
+        WHERE p.project_id = :project_id AND p.search_vector @@ q.query
           AND NOT (p.id = ANY(:exclude))
         ORDER BY score DESC, p.id
         LIMIT :limit
