@@ -221,7 +221,7 @@ async def recall(factory: async_sessionmaker[AsyncSession], project_id: uuid.UUI
             rows = await session.execute(
                 select(DocumentPassage.id, DocumentPassage.text).where(DocumentPassage.id.in_(ids))
             )
-            texts = dict(rows.tuples().all())
+            texts = {passage_id: text for passage_id, text in rows}
             found.append([texts[passage_id] for passage_id in ids])
     return recall_at(found)
 

@@ -95,8 +95,8 @@ async def test_every_tool_refuses_ids_outside_the_conversation(
             ("read_document", {"document_id": document_id}),
             ("import_scenes_from_document", {"document_id": document_id}),
         ]
-    # search_documents takes no id: it searches the conversation's project, nothing else.
-    assert {name for name, _ in calls} == set(TOOLS) - {"search_documents"}
+    # These take no id: they see the conversation's project, nothing else.
+    assert {name for name, _ in calls} == set(TOOLS) - {"search_documents", "list_documents"}
     for name, arguments in calls:
         result = await run_tool(context, name, json.dumps(arguments))
         assert result.ok is False, (name, arguments)

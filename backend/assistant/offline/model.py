@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from backend.assistant.offline.documents import next_step, parse_document_request
 from backend.assistant.offline.grammar import (
     READ_INTENTS,
     SCENE_REF_INTENTS,
@@ -88,6 +89,11 @@ Decision = CallTools | Answer
 
 
 def decide(model_input: ModelInput) -> Decision:
+    document_request = parse_document_request(model_input.user_text or "")
+    if document_request is not None:
+        outputs = [round_results[-1].output for round_results in model_input.rounds]
+        step = next_step(document_request, outputs, model_input.tools)
+        return Answer(step) if isinstance(step, str) else CallTools([ToolCall(*step)])
     intents = parse_request(model_input.user_text or "")
     if not intents:
         greeting = "Hi! " if GREETING.match(model_input.user_text or "") else ""

@@ -81,3 +81,27 @@ async def import_scenes_from_document(
         "scene_count": len(scenes),
         "scenes": [{"id": str(s.id), "title": s.title, "order": s.order} for s in scenes],
     }
+
+
+class ListDocumentsArguments(ToolArguments):
+    pass
+
+
+@tool(
+    "list_documents",
+    "List the project's documents (newest first): id, filename, type and length, e.g. to "
+    "find the script to make scenes from.",
+    read_only=True,
+)
+async def list_documents(
+    session: AsyncSession, context: ToolContext, arguments: ListDocumentsArguments
+) -> Json:
+    documents = await document_service.list_documents(session, context.project_id, context.user_id)
+    return {
+        "documents": [
+            document.model_dump(
+                mode="json", include={"id", "filename", "content_type", "characters"}
+            )
+            for document in documents
+        ]
+    }
