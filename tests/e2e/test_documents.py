@@ -98,3 +98,43 @@ async def test_a_dropped_fountain_script_becomes_scenes(session: BrowserSession)
     await expect(page.get_by_test_id("documents-state")).to_contain_text("Added 6 scenes")
     await session.shot("imported")
     assert session.unexpected_errors() == []
+
+
+async def test_a_chat_answer_shows_its_citation_and_opens_the_passage(
+    session: BrowserSession,
+) -> None:
+    page = session.page
+    await register(session)
+    project_id = await create_project(session, "Cited")
+    await open_canvas(session, project_id)
+    await page.get_by_test_id("document-file").set_input_files(
+        {
+            "name": "treatment.md",
+            "mimeType": "text/markdown",
+            "buffer": DOCUMENTS["treatment.md"].encode(),
+        }
+    )
+    await expect(page.get_by_test_id("document-item")).to_have_count(1)
+
+    await session.goto(f"/chat/{project_id}")
+    await expect(page.locator("main[data-ready=true]")).to_be_attached()
+    await page.get_by_test_id("chat-input").fill("what does the brief say about the ending?")
+    await page.get_by_test_id("chat-send").click()
+    citation = page.get_by_test_id("citation").first
+    await expect(citation).to_contain_text("treatment.md")
+    await expect(citation.locator("mark").first).to_be_visible()
+    await citation.click()
+    await expect(page.get_by_test_id("reader-text")).to_contain_text("In the final storm")
+    await session.shot("citation-open")
+    await page.get_by_test_id("reader-close").click()
+
+    await page.reload()
+    await expect(page.locator("main[data-ready=true]")).to_be_attached()
+    await expect(page.get_by_test_id("citation").first).to_contain_text("treatment.md")
+    await page.set_viewport_size(PHONE)
+    overflow = await page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    await session.shot("citation-phone")
+    assert session.unexpected_errors() == []

@@ -35,7 +35,7 @@ export function describeTool(name, output) {
     delete_scene: "Deleted a scene",
     update_project: `Updated the project “${data.project && data.project.title}”`,
     get_project_details: `Read the project (${data.project ? data.project.scenes.length : 0} scenes)`,
-    search_documents: `Searched the documents (${(data.results || []).length} passages found)`,
+    search_documents: `Searched the documents (${(data.results || []).length} passage${(data.results || []).length === 1 ? "" : "s"} found)`,
     read_document: `Read “${data.document && data.document.filename}”`,
     import_scenes_from_document: `Made ${data.scene_count} scenes from the document`,
   };
