@@ -10,6 +10,8 @@ from pydantic import AfterValidator, Field, StringConstraints
 from backend.schemas.common import PublicModel, check_storable_text
 
 READ_LIMIT_MAX = 20_000
+# Beyond any document's text (DOCUMENT_MAX_CHARS is at most this), and within a 32-bit integer.
+READ_OFFSET_MAX = 100_000_000
 SEARCH_QUERY_MAX = 500
 SEARCH_LIMIT_MAX = 20
 SEARCH_LIMIT_DEFAULT = 8

@@ -245,7 +245,7 @@ async def test_listing_reading_and_deleting_a_document(
         f"/api/documents/{first['id']}", params={"offset": 10_000}, headers=user.headers
     )
     assert beyond.json()["text"] == ""
-    for params in ({"limit": 20_001}, {"limit": 0}, {"offset": -1}):
+    for params in ({"limit": 20_001}, {"limit": 0}, {"offset": -1}, {"offset": 2**40}):
         bad = await client.get(f"/api/documents/{first['id']}", params=params, headers=user.headers)
         assert bad.status_code == 422
 

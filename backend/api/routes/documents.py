@@ -9,6 +9,7 @@ from backend.api.deps import CurrentUser, DetachedUser, SessionDep, SettingsDep
 from backend.api.uploads import DOCUMENT_UPLOAD_ERRORS, read_upload
 from backend.schemas.document import (
     READ_LIMIT_MAX,
+    READ_OFFSET_MAX,
     SEARCH_LIMIT_DEFAULT,
     SEARCH_LIMIT_MAX,
     DocumentPublic,
@@ -80,7 +81,7 @@ async def read_document(
     document_id: uuid.UUID,
     session: SessionDep,
     user: CurrentUser,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=READ_OFFSET_MAX)] = 0,
     limit: Annotated[int, Query(ge=1, le=READ_LIMIT_MAX)] = READ_LIMIT_MAX,
 ) -> DocumentText:
     """The document with `limit` characters of its text from `offset`."""

@@ -6,7 +6,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.assistant.tools.registry import Json, ToolArguments, ToolContext, tool
 from backend.core.errors import NotFoundError
 from backend.schemas.common import Id
-from backend.schemas.document import SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX, SearchQuery
+from backend.schemas.document import (
+    READ_OFFSET_MAX,
+    SEARCH_LIMIT_DEFAULT,
+    SEARCH_LIMIT_MAX,
+    SearchQuery,
+)
 from backend.services import documents as document_service
 
 # A read is bounded well below the tool output's own limit, so it is never cut.
@@ -43,7 +48,9 @@ async def search_documents(
 
 class ReadDocumentArguments(ToolArguments):
     document_id: Id
-    offset: int = Field(default=0, ge=0, description="Where to start, in characters")
+    offset: int = Field(
+        default=0, ge=0, le=READ_OFFSET_MAX, description="Where to start, in characters"
+    )
     limit: int = Field(default=READ_TOOL_LIMIT, ge=1, le=READ_TOOL_LIMIT)
 
 
