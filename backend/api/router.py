@@ -14,6 +14,7 @@ from backend.api.routes import (
     pages,
     projects,
     scenes,
+    shares,
     users,
 )
 
@@ -27,6 +28,7 @@ api_router.include_router(users.router)
 api_router.include_router(chat.router)
 api_router.include_router(dossier.router)
 api_router.include_router(documents.router)
+api_router.include_router(shares.router)
 
 
 async def not_found(scope: Scope, receive: Receive, send: Send) -> None:

@@ -6,6 +6,7 @@ from backend.models.document import Document, DocumentPassage
 from backend.models.dossier import StoryDossier
 from backend.models.file import StoredFile
 from backend.models.project import Project, Scene
+from backend.models.share import ShareComment, ShareCommentPost, ShareLink
 from backend.models.user import AuthSession, GuestCreation, LoginFailure, User
 
 __all__ = [
@@ -21,6 +22,9 @@ __all__ = [
     "LoginFailure",
     "Project",
     "Scene",
+    "ShareComment",
+    "ShareCommentPost",
+    "ShareLink",
     "StoredFile",
     "StoryDossier",
     "User",

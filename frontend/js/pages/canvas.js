@@ -7,6 +7,8 @@ import { createBoard } from "../components/board.js";
 import { createBoardHeader } from "../components/board-header.js";
 import { createDocumentsPanel } from "../components/documents-panel.js";
 import { createDrawer } from "../components/drawer.js";
+import { createCommentsPanel } from "../components/comments-panel.js";
+import { createShareDialog } from "../components/share-dialog.js";
 import { imageFiles } from "../components/picture.js";
 import { createStoryPanel } from "../components/story-panel.js";
 
@@ -41,8 +43,14 @@ export async function render(root, { params: [projectId] }) {
   const selected = () => scenes.find((scene) => scene.id === selectedId);
   const numberOf = (scene) => scenes.indexOf(scene) + 1;
 
+  const shareDialog = createShareDialog({ projectId: project.id });
+  const comments = createCommentsPanel({
+    projectId: project.id, scenes: () => scenes, onChange: () => draw(), onOpenScene: (sceneId) => openScene(sceneId),
+  });
+
   const header = createBoardHeader({
     project,
+    actions: [shareDialog.button, comments.button],
     onProjectChange: async (changes) => {
       const updated = await api(`/api/projects/${project.id}`, { method: "PUT", body: changes });
       project = { ...project, ...updated };
@@ -121,7 +129,7 @@ export async function render(root, { params: [projectId] }) {
       el("a", { class: "button secondary", href: `/chat/${project.id}`, dataset: { testid: "empty-ask-assistant" } }, "Ask the assistant")));
   const documents = createDocumentsPanel({ projectId: project.id, onScenesImported: () => reloadScenes() });
   const layout = el("div", { class: "board-layout" }, el("div", { class: "board-main" }, empty, board.node, documents.node), story.node);
-  const page = el("div", { class: "canvas-page" }, header.node, layout, drawer.node);
+  const page = el("div", { class: "canvas-page" }, header.node, layout, drawer.node, shareDialog.node, comments.node);
 
   function draw() {
     project = { ...project, total_duration_seconds: totalRuntime(scenes), scene_count: scenes.length };
@@ -129,7 +137,7 @@ export async function render(root, { params: [projectId] }) {
     empty.hidden = scenes.length > 0;
     board.node.hidden = scenes.length === 0;
     page.classList.toggle("drawer-open", drawer.isOpen);
-    board.render(scenes, { selectedId, view, ratio: project.aspect_ratio, failed, uploading });
+    board.render(scenes, { selectedId, view, ratio: project.aspect_ratio, failed, uploading, comments: comments.counts() });
     if (drawer.isOpen && selected()) drawer.open(selected(), numberOf(selected()), project.aspect_ratio, { keepEdits: true });
   }
 
@@ -324,6 +332,7 @@ export async function render(root, { params: [projectId] }) {
 
   clear(root).append(page);
   draw();
+  comments.load();
   root.dataset.ready = "true";
   performance.mark("canvas-ready");
 }
