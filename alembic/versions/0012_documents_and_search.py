@@ -7,7 +7,7 @@ database's own full-text index over the passages: on PostgreSQL a stored generat
 document, its file, its project or its owner deleted).
 
 Revision ID: 0012
-Revises: 0013
+Revises: 0011
 Create Date: 2026-12-02 04:20:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0013"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

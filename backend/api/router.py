@@ -6,11 +6,13 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketClose
 
 from backend.api.routes import (
+    assistant,
     auth,
     chat,
     documents,
     dossier,
     files,
+    history,
     pages,
     projects,
     scenes,
@@ -26,9 +28,11 @@ api_router.include_router(files.router)
 api_router.include_router(auth.router)
 api_router.include_router(users.router)
 api_router.include_router(chat.router)
+api_router.include_router(history.router)
 api_router.include_router(dossier.router)
 api_router.include_router(documents.router)
 api_router.include_router(shares.router)
+api_router.include_router(assistant.router)
 
 
 async def not_found(scope: Scope, receive: Receive, send: Send) -> None:

@@ -12,12 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.core.config import Settings
 from backend.core.db import unit_of_work
-from backend.core.errors import ConflictError, InvalidInputError, NotFoundError
+from backend.core.errors import InvalidInputError, NotFoundError
 from backend.models import Document, StoredFile
 from backend.repositories import documents as document_repository
 from backend.repositories import files as file_repository
-from backend.repositories import projects as project_repository
-from backend.schemas import common
 from backend.schemas.document import DocumentPublic, DocumentText, SearchResult
 from backend.schemas.project import SceneCreate, ScenePublic
 from backend.services import projects as project_service
@@ -150,8 +148,8 @@ async def search(
 async def import_scenes(
     session: AsyncSession, document_id: uuid.UUID, user_id: uuid.UUID
 ) -> list[ScenePublic]:
-    """Scenes from the document's scene headings, appended in order through the scene service,
-    all in the caller's one transaction: all of them or none."""
+    """Scenes from the document's scene headings, appended in order through the scene service
+    as one change set (one undo): all of them or none."""
     document = await require_document(session, document_id, user_id)
     drafts = scene_drafts(await document_repository.read_full_text(session, document.id))
     if not drafts:
@@ -159,21 +157,9 @@ async def import_scenes(
             "The document has no scene headings: Fountain sluglines (INT., EXT., INT./EXT., "
             "EST., or a forced .HEADING) or Markdown headings (# Heading)"
         )
-    await project_service.require_project(session, document.project_id, user_id, lock=True)
-    room = common.SCENES_PER_PROJECT_MAX - await project_repository.count_scenes(
-        session, document.project_id
+    return await scene_service.append_scenes(
+        session,
+        document.project_id,
+        user_id,
+        [SceneCreate(title=draft.title, script=draft.script) for draft in drafts],
     )
-    if len(drafts) > room:
-        raise ConflictError(
-            f"The document has {len(drafts)} scenes but the project has room for {room} more "
-            f"(at most {common.SCENES_PER_PROJECT_MAX})."
-        )
-    return [
-        await scene_service.create_scene(
-            session,
-            document.project_id,
-            user_id,
-            SceneCreate(title=draft.title, script=draft.script),
-        )
-        for draft in drafts
-    ]

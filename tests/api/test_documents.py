@@ -365,6 +365,15 @@ async def test_a_fountain_script_becomes_scenes_in_order(
         scene["id"] for scene in scenes
     ]
 
+    # One change set for the whole import: one undo takes every imported scene away.
+    history = (
+        await client.get(f"/api/projects/{project['id']}/history", headers=user.headers)
+    ).json()["change_sets"]
+    undone = await client.post(f"/api/change-sets/{history[0]['id']}/undo", headers=user.headers)
+    assert undone.status_code in (200, 201), undone.text
+    detail = (await client.get(f"/api/projects/{project['id']}", headers=user.headers)).json()
+    assert [scene["title"] for scene in detail["scenes"]] == ["Cold open"]
+
 
 async def test_markdown_headings_become_scenes_and_no_headings_is_422(
     app: FastAPI, client: httpx.AsyncClient, user: TestUser, project: Json
