@@ -29,6 +29,7 @@ from backend.jobs.cleanup import run_periodically
 from backend.services.assistant import AssistantService
 from backend.services.auth import AuthService
 from backend.services.chat import ChatService
+from backend.services.documents import DocumentService
 from backend.services.files import FileService
 from backend.services.project_documents import ProjectDocuments
 
@@ -115,6 +116,7 @@ def create_app(
     app.state.model_client = model_client
     app.state.chat_service = chat_service
     app.state.file_service = FileService(settings, session_factory)
+    app.state.document_service = DocumentService(settings, session_factory)
     app.state.assistant_service = AssistantService(settings, session_factory, model_client)
     app.state.auth_service = auth_service
     app.state.project_documents = ProjectDocuments(

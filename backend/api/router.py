@@ -9,6 +9,7 @@ from backend.api.routes import (
     assistant,
     auth,
     chat,
+    documents,
     dossier,
     files,
     history,
@@ -29,6 +30,7 @@ api_router.include_router(users.router)
 api_router.include_router(chat.router)
 api_router.include_router(history.router)
 api_router.include_router(dossier.router)
+api_router.include_router(documents.router)
 api_router.include_router(shares.router)
 api_router.include_router(assistant.router)
 

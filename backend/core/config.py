@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     LOGIN_WINDOW_SECONDS: int = Field(15 * 60, ge=1)
     MAX_BODY_BYTES: int = Field(1024 * 1024, ge=1024)
     MAX_IMAGE_BYTES: int = Field(10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    MAX_DOCUMENT_BYTES: int = Field(20 * 1024 * 1024, ge=1024, le=200 * 1024 * 1024)
+    DOCUMENT_MAX_PAGES: int = Field(1_000, ge=1, le=100_000)
+    DOCUMENT_MAX_CHARS: int = Field(3_000_000, ge=1_000, le=100_000_000)
+    DOCUMENT_EXTRACTION_SECONDS: float = Field(60, gt=0, le=3600)
     STORAGE_QUOTA_MB: int = Field(1024, ge=0)
     IMAGE_PROCESSING_CONCURRENCY: int = Field(max(1, (os.cpu_count() or 2) - 1), ge=1, le=64)
     COOKIE_SECURE: bool | None = None
@@ -153,7 +157,7 @@ class Settings(BaseSettings):
     def max_upload_body_bytes(self) -> int:
         """The largest multipart body: the largest accepted file plus room for the form's own
         framing (boundaries, part headers)."""
-        return self.MAX_IMAGE_BYTES + MULTIPART_OVERHEAD_BYTES
+        return max(self.MAX_IMAGE_BYTES, self.MAX_DOCUMENT_BYTES) + MULTIPART_OVERHEAD_BYTES
 
     @property
     def uses_offline_model(self) -> bool:

@@ -3,6 +3,7 @@
 from backend.models.base import Base
 from backend.models.change_set import Change, ChangeSet
 from backend.models.chat import ChatMessage, ChatSession, ChatTurn, DiscardedThread
+from backend.models.document import Document, DocumentPassage
 from backend.models.dossier import StoryDossier
 from backend.models.file import StoredFile
 from backend.models.personal_token import PersonalAccessToken
@@ -19,6 +20,8 @@ __all__ = [
     "ChatSession",
     "ChatTurn",
     "DiscardedThread",
+    "Document",
+    "DocumentPassage",
     "GuestCreation",
     "LoginFailure",
     "PersonalAccessToken",

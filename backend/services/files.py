@@ -42,6 +42,21 @@ def clean_filename(filename: str | None) -> str:
     return name[-FILENAME_MAX:] or "image"
 
 
+async def reserve_storage(
+    session: AsyncSession, user_id: uuid.UUID, size: int, quota_bytes: int
+) -> None:
+    """Check that `size` more bytes fit the account's quota (409), holding the account's lock
+    until the transaction ends, so two uploads of one account check it one after the other."""
+    await file_repository.lock_account(session, user_id)
+    used = await file_repository.used_bytes(session, user_id)
+    if used + size > quota_bytes:
+        quota_mb = quota_bytes // (1024 * 1024)
+        raise ConflictError(
+            f"Your storage is full ({used / 1024 / 1024:.1f} of {quota_mb} MB used): "
+            "delete files you no longer need to make room."
+        )
+
+
 class FileService:
     def __init__(self, settings: Settings, session_factory: async_sessionmaker[AsyncSession]):
         self._session_factory = session_factory
@@ -54,14 +69,7 @@ class FileService:
     async def _store(
         self, session: AsyncSession, user_id: uuid.UUID, filename: str | None, image: ProcessedImage
     ) -> StoredFile:
-        await file_repository.lock_account(session, user_id)
-        used = await file_repository.used_bytes(session, user_id)
-        if used + len(image.content) > self._quota_bytes:
-            quota_mb = self._quota_bytes // (1024 * 1024)
-            raise ConflictError(
-                f"Your storage is full ({used / 1024 / 1024:.1f} of {quota_mb} MB used): "
-                "delete pictures you no longer need to make room."
-            )
+        await reserve_storage(session, user_id, len(image.content), self._quota_bytes)
         return await file_repository.add_file(
             session,
             StoredFile(

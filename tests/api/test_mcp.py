@@ -30,6 +30,8 @@ from backend.core.security import personal_token_hash
 from backend.models import PersonalAccessToken
 from tests.api.test_chat_instances import app_env
 from tests.conftest import PASSWORD, ThrowawayDatabase
+from tests.documents import FOUNTAIN_SCRIPT
+from tests.pictures import upload
 from tests.servers import app_process
 
 MODES = ["auto", "legacy"]
@@ -178,7 +180,14 @@ async def test_tools_come_from_the_registry_and_a_read_token_sees_only_reading(
     async with mcp(server, read["token"], mode) as client:
         visible = {tool.name for tool in (await client.list_tools()).tools}
     assert visible == {name for name, tool in MCP_TOOLS.items() if tool.read_only}
-    assert visible == {"list_projects", "get_project_details", "get_dossier"}
+    assert visible == {
+        "list_projects",
+        "get_project_details",
+        "get_dossier",
+        "list_documents",
+        "search_documents",
+        "read_document",
+    }
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -231,6 +240,18 @@ async def test_every_tool_works_and_the_board_shows_it(
         )
         assert len(answers.asked) == 2  # removing is destructive too
         dossier = (await call("get_dossier", project_id=project_id))["dossier"]
+        uploaded = await person.http.post(
+            f"/api/projects/{project_id}/documents",
+            files=upload(FOUNTAIN_SCRIPT.encode(), "lighthouse.fountain", "text/plain"),
+            headers=person.headers,
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        [document] = (await call("list_documents", project_id=project_id))["documents"]
+        found = await call("search_documents", project_id=project_id, query="lighthouse")
+        assert found["results"]
+        assert (await call("read_document", document_id=document["id"]))["document"]["text"]
+        imported = await call("import_scenes_from_document", document_id=document["id"])
+        assert imported["scene_count"] > 0
         details = (await call("get_project_details", project_id=project_id))["project"]
     assert called == set(MCP_TOOLS)
     history = await person.http.get(f"/api/projects/{project_id}/history", headers=person.headers)
@@ -246,7 +267,8 @@ async def test_every_tool_works_and_the_board_shows_it(
     assert [scene["id"] for scene in board["scenes"]] == [s["id"] for s in details["scenes"]]
     assert board["description"] == "A vertical teaser"
     assert board["aspect_ratio"] == "9:16"
-    assert [scene["title"] for scene in board["scenes"]] == ["Shore", "Intro"]
+    assert [scene["title"] for scene in board["scenes"]][:2] == ["Shore", "Intro"]
+    assert len(board["scenes"]) == 2 + imported["scene_count"]
     intro = board["scenes"][1]
     assert intro["script"] == "Waves."
     assert intro["shot_size"] == "close_up"
@@ -267,6 +289,13 @@ async def test_another_users_ids_are_errors_and_change_nothing(
     )
     assert added.status_code == 201, added.text
     theme = {"project_id": project["id"], "kind": "themes", "item_id": added.json()["id"]}
+    uploaded = await rest.post(
+        f"/api/projects/{project['id']}/documents",
+        files=upload(FOUNTAIN_SCRIPT.encode(), "lighthouse.fountain", "text/plain"),
+        headers=owner.headers,
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    document = {"document_id": uploaded.json()["id"]}
     project = await owner.read(project["id"])  # as the theme left it
     dossier = (
         await rest.get(f"/api/projects/{project['id']}/dossier", headers=owner.headers)
@@ -287,12 +316,16 @@ async def test_another_users_ids_are_errors_and_change_nothing(
         "add_dossier_item": {"project_id": project["id"], "kind": "themes", "text": "intruder"},
         "update_dossier_item": {**theme, "text": "hijacked"},
         "remove_dossier_item": theme,
+        "list_documents": {"project_id": project["id"]},
+        "search_documents": {"project_id": project["id"], "query": "lighthouse"},
+        "read_document": document,
+        "import_scenes_from_document": document,
     }
     # Every tool that names a project or a scene is here.
     assert set(calls) == {
         name
         for name, tool in MCP_TOOLS.items()
-        if {"project_id", "scene_id"} & set(tool.parameters().get("properties", {}))
+        if {"project_id", "scene_id", "document_id"} & set(tool.parameters().get("properties", {}))
     }
     async with mcp(server, token, mode) as client:
         for name, arguments in calls.items():

@@ -77,6 +77,10 @@ async def owner_snapshot(client: httpx.AsyncClient, owner: TestUser) -> list[Any
         for scene in detail["scenes"]
         if scene["image_file_id"]
     ]
+    documents = [
+        (await client.get(f"/api/projects/{project['id']}/documents", headers=owner.headers)).json()
+        for project in projects
+    ]
     reviews = [
         (await client.get(f"/api/projects/{project['id']}/{part}", headers=owner.headers)).json()
         for project in projects
@@ -87,7 +91,7 @@ async def owner_snapshot(client: httpx.AsyncClient, owner: TestUser) -> list[Any
         for project in projects
     ]
     tokens = (await client.get("/api/users/me/tokens", headers=owner.headers)).json()
-    return [projects, details, pictures, reviews, dossiers, tokens]
+    return [projects, details, pictures, documents, reviews, dossiers, tokens]
 
 
 @pytest.fixture
@@ -110,6 +114,12 @@ async def owner_data(client: httpx.AsyncClient, make_user: UserFactory) -> dict[
         "/api/users/me/tokens", json={"name": "owner's", "scope": "read"}, headers=owner.headers
     )
     assert token.status_code == 201, token.text
+    document = await client.post(
+        f"/api/projects/{project['id']}/documents",
+        files=upload(SCRIPT, "script.fountain", "text/plain"),
+        headers=owner.headers,
+    )
+    assert document.status_code == 201, document.text
     link = (
         await client.post(
             f"/api/projects/{project['id']}/shares",
@@ -135,6 +145,7 @@ async def owner_data(client: httpx.AsyncClient, make_user: UserFactory) -> dict[
         "scenes": scenes,
         "file_id": shown.json()["image_file_id"],
         "token_id": token.json()["id"],
+        "document_id": document.json()["id"],
         "share_id": link["id"],
         "comment_id": review.json()["id"],
         "token": link["token"],
@@ -152,6 +163,7 @@ def fill(path: str, ids: dict[str, str]) -> str:
                 "scene_id",
                 "file_id",
                 "item_id",
+                "document_id",
                 "share_id",
                 "comment_id",
                 "token",
@@ -165,6 +177,12 @@ def fill(path: str, ids: dict[str, str]) -> str:
 
 # Routes that take a multipart upload rather than JSON.
 UPLOADS = {("POST", "/api/files"), ("POST", "/api/scenes/{scene_id}/image")}
+DOCUMENT_UPLOADS = {("POST", "/api/projects/{project_id}/documents")}
+SCRIPT = b"INT. HOUSE - DAY\n\nThe owner's scene."
+# Required query parameters, so the 404 comes from ownership, not validation.
+QUERIES: dict[tuple[str, str], dict[str, str]] = {
+    ("GET", "/api/projects/{project_id}/search"): {"q": "house"},
+}
 
 
 def body_for(method: str, path: str, scene_ids: list[str]) -> Any:
@@ -174,10 +192,14 @@ def body_for(method: str, path: str, scene_ids: list[str]) -> Any:
 
 
 def request_for(method: str, path: str, scene_ids: list[str]) -> dict[str, Any]:
-    """The request's body: a picture for upload routes, else the JSON body (if any)."""
+    """The request's body: a picture or a document for upload routes, else the JSON body (if
+    any); and its required query."""
+    params = {"params": QUERIES[(method, path)]} if (method, path) in QUERIES else {}
     if (method, path) in UPLOADS:
-        return {"files": upload(picture())}
-    return {"json": body_for(method, path, scene_ids)}
+        return {"files": upload(picture()), **params}
+    if (method, path) in DOCUMENT_UPLOADS:
+        return {"files": upload(SCRIPT, "script.fountain", "text/plain"), **params}
+    return {"json": body_for(method, path, scene_ids), **params}
 
 
 def _ids(owner_data: dict[str, Any]) -> dict[str, str]:
@@ -186,6 +208,7 @@ def _ids(owner_data: dict[str, Any]) -> dict[str, str]:
         "scene_id": owner_data["scenes"][0]["id"],
         "file_id": owner_data["file_id"],
         "token_id": owner_data["token_id"],
+        "document_id": owner_data["document_id"],
         "share_id": owner_data["share_id"],
         "comment_id": owner_data["comment_id"],
         "token": owner_data["token"],
@@ -231,6 +254,7 @@ async def test_made_up_ids_are_404_like_foreign_ones(
         "scene_id": str(uuid.uuid4()),
         "file_id": str(uuid.uuid4()),
         "token_id": str(uuid.uuid4()),
+        "document_id": str(uuid.uuid4()),
         "share_id": str(uuid.uuid4()),
         "comment_id": str(uuid.uuid4()),
         "token": "made-up-token",

@@ -32,6 +32,18 @@ ACCEPTED = {
     ("positive_data_acceptance", "POST /api/scenes/{scene_id}/image"): (
         "the same upload rule as POST /api/files"
     ),
+    ("positive_data_acceptance", "POST /api/projects/{project_id}/documents"): (
+        "an upload must be a document with text by its bytes (.txt, .md, .fountain, .pdf, "
+        ".docx): a schema says only `format: binary`"
+    ),
+    ("negative_data_rejection", "POST /api/projects/{project_id}/documents"): (
+        "a multipart part is bytes whatever JSON value the case meant: `True` arrives as a "
+        "text document reading True, which is one"
+    ),
+    ("positive_data_acceptance", "POST /api/documents/{document_id}/scenes"): (
+        "scenes come from the document's scene headings: a document without any is a 422, and "
+        "no schema says what a document contains"
+    ),
     ("positive_data_acceptance", "POST /api/projects/{project_id}/scenes"): (
         "image_file_id must name a picture the user uploaded: no JSON Schema says that"
     ),

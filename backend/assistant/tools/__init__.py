@@ -4,7 +4,7 @@
 import (the order here is the order the model sees them in).
 """
 
-from backend.assistant.tools import account, dossier, project, scenes
+from backend.assistant.tools import account, documents, dossier, project, scenes
 from backend.assistant.tools.registry import (
     ACCOUNT_TOOLS,
     MAX_OUTPUT_CHARS,
@@ -27,6 +27,7 @@ __all__ = [
     "ToolContext",
     "ToolResult",
     "account",
+    "documents",
     "dossier",
     "is_read_only",
     "project",

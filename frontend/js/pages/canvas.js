@@ -5,6 +5,7 @@ import { api } from "../api.js";
 import { clear, el, loadProject, setTitle, toast } from "../ui.js";
 import { createBoard } from "../components/board.js";
 import { createBoardHeader } from "../components/board-header.js";
+import { createDocumentsPanel } from "../components/documents-panel.js";
 import { createDrawer } from "../components/drawer.js";
 import { createCommentsPanel } from "../components/comments-panel.js";
 import { createShareDialog } from "../components/share-dialog.js";
@@ -126,7 +127,8 @@ export async function render(root, { params: [projectId] }) {
     el("div", { class: "empty-actions" },
       el("button", { type: "button", class: "button", dataset: { testid: "add-first-scene" }, onclick: () => addScene() }, "Add your first scene"),
       el("a", { class: "button secondary", href: `/chat/${project.id}`, dataset: { testid: "empty-ask-assistant" } }, "Ask the assistant")));
-  const layout = el("div", { class: "board-layout" }, el("div", { class: "board-main" }, empty, board.node), story.node);
+  const documents = createDocumentsPanel({ projectId: project.id, onScenesImported: () => reloadScenes() });
+  const layout = el("div", { class: "board-layout" }, el("div", { class: "board-main" }, empty, board.node, documents.node), story.node);
   const page = el("div", { class: "canvas-page" }, header.node, layout, drawer.node, shareDialog.node, comments.node);
 
   function draw() {
