@@ -5,11 +5,12 @@ from fastapi.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketClose
 
-from backend.api.routes import auth, chat, files, pages, projects, scenes, users
+from backend.api.routes import auth, chat, events, files, pages, projects, scenes, users
 
 api_router = APIRouter(prefix="/api")
 # Routes are matched in this order, one by one: the busiest (project reads) go first.
 api_router.include_router(projects.router)
+api_router.include_router(events.router)
 api_router.include_router(scenes.router)
 api_router.include_router(files.router)
 api_router.include_router(auth.router)
