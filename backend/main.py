@@ -28,6 +28,7 @@ from backend.services.auth import AuthService
 from backend.services.change_feed import ChangeFeed
 from backend.services.chat import ChatService
 from backend.services.files import FileService
+from backend.services.live_events import LiveEvents
 from backend.services.project_documents import ProjectDocuments
 
 API_DESCRIPTION = """
@@ -102,6 +103,7 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = session_factory
     app.state.change_feed = change_feed
+    app.state.live_events = LiveEvents(change_feed, session_factory)
     app.state.model_client = model_client
     app.state.chat_service = chat_service
     app.state.file_service = FileService(settings, session_factory)

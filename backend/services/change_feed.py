@@ -49,7 +49,7 @@ async def announce(session: AsyncSession, project_id: uuid.UUID, revision: int) 
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         await notify(session, CHANNEL, f"{project_id}:{revision}")
         return
-    feed = _LOCAL_FEEDS.get(session.sync_session.get_bind())
+    feed = _LOCAL_FEEDS.get(session.sync_session.get_bind().engine)
     if feed is not None:
         session.info.setdefault(_PENDING, []).append((feed, project_id))
 
@@ -67,12 +67,16 @@ def _drop_rolled_back(session: Session) -> None:
 
 class Subscription:
     """One stream's interest in one project. It holds a flag, not a queue: a notice wakes it,
-    and the stream reads from the history whatever happened since it last looked."""
+    and the stream reads from the history whatever happened since it last looked. `woken` is
+    the feed's `sequence` when it was last woken (or subscribed): a read of the project begun
+    at that sequence or later sees everything the wake announced."""
 
-    def __init__(self) -> None:
+    def __init__(self, sequence: int) -> None:
         self._woken = asyncio.Event()
+        self.woken = sequence
 
-    def wake(self) -> None:
+    def wake(self, sequence: int) -> None:
+        self.woken = sequence
         self._woken.set()
 
     async def wait(self, seconds: float) -> bool:
@@ -97,9 +101,19 @@ class ChangeFeed:
         self._subscriptions: dict[uuid.UUID, set[Subscription]] = {}
         self._listener: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
+        self._sequence = 0
         self.closed = False
         if not self._listens:
             _LOCAL_FEEDS[engine.sync_engine] = self
+
+    @property
+    def sequence(self) -> int:
+        """Counts subscriptions and wakes: what a reader notes when it starts reading."""
+        return self._sequence
+
+    def _next(self) -> int:
+        self._sequence += 1
+        return self._sequence
 
     @property
     def subscriber_count(self) -> int:
@@ -109,11 +123,11 @@ class ChangeFeed:
     async def subscribe(self, project_id: uuid.UUID) -> AsyncIterator[Subscription]:
         """Woken by every change to the project from now on (on PostgreSQL, once the listener
         is LISTENing: whatever commits after this returns, it hears)."""
-        subscription = Subscription()
+        subscription = Subscription(self._next())
         self._subscriptions.setdefault(project_id, set()).add(subscription)
         try:
             if self.closed:
-                subscription.wake()
+                subscription.wake(self._next())
             elif self._listens:
                 if self._listener is None or self._listener.done():
                     self._listener = asyncio.create_task(self._listen(), name="change-feed")
@@ -131,13 +145,15 @@ class ChangeFeed:
                     del self._subscriptions[project_id]
 
     def publish(self, project_id: uuid.UUID) -> None:
+        sequence = self._next()
         for subscription in self._subscriptions.get(project_id, ()):
-            subscription.wake()
+            subscription.wake(sequence)
 
     def _wake_all(self) -> None:
+        sequence = self._next()
         for subscriptions in self._subscriptions.values():
             for subscription in subscriptions:
-                subscription.wake()
+                subscription.wake(sequence)
 
     def _on_notice(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
         project_id, _, _revision = payload.partition(":")
@@ -157,7 +173,7 @@ class ChangeFeed:
                     driver = pooled.driver_connection
                     assert driver is not None
                     lost = asyncio.Event()
-                    driver.add_termination_listener(lambda _connection: lost.set())
+                    driver.add_termination_listener(lambda _connection, lost=lost: lost.set())
                     try:
                         await driver.add_listener(CHANNEL, self._on_notice)
                         self._listening.set()
@@ -177,7 +193,9 @@ class ChangeFeed:
             failures += 1
             if not self.closed:
                 self._wake_all()
-                await asyncio.sleep(LISTEN_RETRY_SECONDS[min(failures, len(LISTEN_RETRY_SECONDS)) - 1])
+                await asyncio.sleep(
+                    LISTEN_RETRY_SECONDS[min(failures, len(LISTEN_RETRY_SECONDS)) - 1]
+                )
 
     def stop_streams(self) -> None:
         """End every stream now and refuse new ones (their clients reconnect elsewhere)."""

@@ -10,8 +10,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from backend.api.deps import DetachedUser, SessionFactoryDep, SettingsDep
 from backend.core.db import unit_of_work
-from backend.services import live_events
-from backend.services.change_feed import ChangeFeed
+from backend.services.live_events import LiveEvents
 from backend.services.projects import require_project
 
 router = APIRouter(prefix="/projects", tags=["projects"])
@@ -39,7 +38,6 @@ async def follow_project_events(
     project_id: Annotated[uuid.UUID, Depends(followed_project)],
     request: Request,
     user: DetachedUser,
-    session_factory: SessionFactoryDep,
     settings: SettingsDep,
     last_event_header: Annotated[
         int | None,
@@ -63,10 +61,8 @@ async def follow_project_events(
     change set (as in the history); a `ping` comes at least every 20 s. Change sets made on
     any instance arrive within a second. Reconnect with `Last-Event-ID` to get what you missed;
     the stream ends when the project is deleted or the server shuts down."""
-    feed: ChangeFeed = request.app.state.change_feed
-    changes = live_events.follow_project(
-        feed,
-        session_factory,
+    streams: LiveEvents = request.app.state.live_events
+    changes = streams.follow(
         project_id,
         user.id,
         last_event_header if last_event_header is not None else last_event_id,
