@@ -97,15 +97,18 @@ class LiveEvents:
         user_id: uuid.UUID,
         last_revision: int | None,
         ping_seconds: float,
+        lasting_seconds: float,
     ) -> AsyncGenerator[ChangeSetPublic | None]:
         """Every change set of the user's project after `last_revision` (None: from now on),
         then each one as it commits; None after each `ping_seconds` of quiet. It subscribes
         before it reads anything, so nothing commits unseen between the replay and the live
         part, and it reads strictly after the last revision it yielded, so nothing comes
-        twice. It ends when the project goes (deleted, or no longer the user's) or the feed
-        closes."""
+        twice. It ends when the project goes (deleted, or no longer the user's), when the feed
+        closes, and after `lasting_seconds` (the client resumes: connections get spread over
+        instances again, and none lasts forever)."""
         loop = asyncio.get_running_loop()
         next_ping = loop.time() + ping_seconds
+        end = loop.time() + lasting_seconds
         async with self.feed.subscribe(project_id) as subscription:
             while not self.feed.closed:
                 look = await self._look(project_id, user_id, last_revision, subscription.woken)
@@ -117,6 +120,10 @@ class LiveEvents:
                     last_revision = change_set.revision
                 if len(look.change_sets) == READ_BATCH:
                     continue  # a long replay: the next batch at once
-                if not await subscription.wait(next_ping - loop.time()):
+                if loop.time() >= end:
+                    return
+                if not await subscription.wait(min(next_ping, end) - loop.time()):
+                    if loop.time() >= end:
+                        return
                     yield None
                     next_ping = loop.time() + ping_seconds

@@ -15,6 +15,9 @@ from backend.services.projects import require_project
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
+RECONNECT_MS = 500
+"""How soon a browser reconnects once a stream ends (the SSE `retry:` field)."""
+
 
 async def followed_project(
     project_id: uuid.UUID, user: DetachedUser, session_factory: SessionFactoryDep
@@ -60,14 +63,18 @@ async def follow_project_events(
     """Follow the project live. Each `change` event has `id:` its revision and `data:` the
     change set (as in the history); a `ping` comes at least every 20 s. Change sets made on
     any instance arrive within a second. Reconnect with `Last-Event-ID` to get what you missed;
-    the stream ends when the project is deleted or the server shuts down."""
+    the stream ends when the project is deleted, the server shuts down, and after
+    `EVENTS_STREAM_SECONDS` (15 minutes): reconnect then (an EventSource does, by itself)."""
     streams: LiveEvents = request.app.state.live_events
     changes = streams.follow(
         project_id,
         user.id,
         last_event_header if last_event_header is not None else last_event_id,
         settings.EVENTS_PING_SECONDS,
+        settings.EVENTS_STREAM_SECONDS,
     )
+    # A client told to come back soon: the stream ends after EVENTS_STREAM_SECONDS.
+    yield ServerSentEvent(retry=RECONNECT_MS)
     # Closed with this generator, so a disconnect unsubscribes at once.
     async with aclosing(changes):
         async for change_set in changes:
