@@ -10,6 +10,7 @@ import { createBoard } from "../components/board.js";
 import { createBoardHeader } from "../components/board-header.js";
 import { createDrawer } from "../components/drawer.js";
 import { imageFiles } from "../components/picture.js";
+import { createStoryPanel } from "../components/story-panel.js";
 import { conflictNotice } from "../components/conflict.js";
 import { createHistory } from "../components/history.js";
 import { followProject } from "../components/live.js";
@@ -90,6 +91,7 @@ export async function render(root, { params: [projectId] }) {
       draw();
     },
     onAdd: () => addScene(),
+    onStory: () => toggleStory(),
   });
 
   const board = createBoard({
@@ -108,6 +110,41 @@ export async function render(root, { params: [projectId] }) {
     onClose: () => closeDrawer(),
   });
 
+  const dossierPath = `/api/projects/${project.id}/dossier`;
+  const story = createStoryPanel({
+    onAdd: async (kind, fields) => {
+      await api(`${dossierPath}/${kind}`, { method: "POST", body: fields });
+      await loadStory();
+    },
+    onChange: async (kind, itemId, fields) => {
+      await api(`${dossierPath}/${kind}/${itemId}`, { method: "PATCH", body: fields });
+      await loadStory();
+    },
+    onRemove: async (kind, itemId) => {
+      await api(`${dossierPath}/${kind}/${itemId}`, { method: "DELETE" });
+      await loadStory();
+    },
+    onClose: () => toggleStory(),
+  });
+
+  async function loadStory() {
+    story.render(await api(dossierPath));
+  }
+
+  async function toggleStory() {
+    if (story.isOpen) story.close();
+    else {
+      try {
+        await loadStory();
+      } catch (error) {
+        toast(`Couldn't open the story: ${error.message}`, "error");
+        return;
+      }
+      story.open();
+    }
+    layout.classList.toggle("story-open", story.isOpen);
+  }
+
   const empty = el("div", { class: "board-empty", dataset: { testid: "scenes-empty" } },
     el("div", { class: "empty-frames", "aria-hidden": "true" }, el("span"), el("span"), el("span")),
     el("strong", {}, "Start your storyboard"),
@@ -115,7 +152,8 @@ export async function render(root, { params: [projectId] }) {
     el("div", { class: "empty-actions" },
       el("button", { type: "button", class: "button", dataset: { testid: "add-first-scene" }, onclick: () => addScene() }, "Add your first scene"),
       el("a", { class: "button secondary", href: `/chat/${project.id}`, dataset: { testid: "empty-ask-assistant" } }, "Ask the assistant")));
-  const page = el("div", { class: "canvas-page" }, header.node, el("div", { class: "board-layout" }, empty, board.node), drawer.node, history.node);
+  const layout = el("div", { class: "board-layout" }, el("div", { class: "board-main" }, empty, board.node), story.node);
+  const page = el("div", { class: "canvas-page" }, header.node, layout, drawer.node, history.node);
   const highlighted = new Map(); // scene id → timer: frames changed elsewhere, marked briefly
 
   function draw() {
