@@ -43,12 +43,12 @@ async def follow_project_events(
     user: DetachedUser,
     settings: SettingsDep,
     last_event_header: Annotated[
-        int | None,
+        str | None,
         Header(
             alias="Last-Event-ID",
-            ge=0,
+            pattern=r"^[0-9]{0,18}$",
             description="The revision of the last change set received: the stream first "
-            "replays every change set after it",
+            "replays every change set after it (empty: none, as an EventSource sends it)",
         ),
     ] = None,
     last_event_id: Annotated[
@@ -69,7 +69,7 @@ async def follow_project_events(
     changes = streams.follow(
         project_id,
         user.id,
-        last_event_header if last_event_header is not None else last_event_id,
+        int(last_event_header) if last_event_header else last_event_id,
         settings.EVENTS_PING_SECONDS,
         settings.EVENTS_STREAM_SECONDS,
     )
