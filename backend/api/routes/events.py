@@ -43,14 +43,14 @@ async def follow_project_events(
     user: DetachedUser,
     settings: SettingsDep,
     last_event_header: Annotated[
-        str | None,
+        str,
         Header(
             alias="Last-Event-ID",
             pattern=r"^[0-9]{0,18}$",
             description="The revision of the last change set received: the stream first "
             "replays every change set after it (empty: none, as an EventSource sends it)",
         ),
-    ] = None,
+    ] = "",
     last_event_id: Annotated[
         int | None,
         Query(
