@@ -176,6 +176,7 @@ async def test_the_history_panel_undoes_and_explains_a_conflict(session: Browser
         await page.set_viewport_size({"width": 375, "height": 812})
         await expect(page.get_by_test_id("close-history")).to_be_in_viewport()
         await session.shot("history-phone")
+        await page.get_by_test_id("close-history").focus()
         await page.keyboard.press("Escape")
         await expect(page.get_by_test_id("history-panel")).to_be_hidden()
         await expect(page.get_by_test_id("open-history")).to_be_focused()

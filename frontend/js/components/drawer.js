@@ -196,7 +196,7 @@ export function createDrawer({ onSave, onUpload, onRemovePicture, onDuplicate, o
     for (const [field, value] of Object.entries(values)) setField(field, value);
     updateCount();
     updatePreview();
-    onEdit();
+    if (!isDirty() && saveState.classList.contains("dirty")) showState("", "");
   }
 
   return {

@@ -78,6 +78,7 @@ export async function render(root, { params: [projectId] }) {
     actions: [liveState, history.toggle],
     onProjectChange: async (changes) => {
       const updated = await saveProject(changes);
+      wrote();
       project = { ...project, ...updated };
       setTitle(project.title);
       draw();
@@ -171,8 +172,13 @@ export async function render(root, { params: [projectId] }) {
   }
 
   function replaceScene(updated) {
+    wrote();
     scenes = scenes.map((scene) => (scene.id === updated.id ? updated : scene));
   }
+
+  // Counts the page's own writes: a reload that began before one of them answered may predate it.
+  let writes = 0;
+  const wrote = () => { writes += 1; };
 
   function confirmDiscard() {
     const scene = selected();
@@ -212,6 +218,7 @@ export async function render(root, { params: [projectId] }) {
     orderWrites = orderWrites.then(async () => {
       try {
         const saved = await api(`/api/projects/${project.id}/scenes/order`, { method: "PUT", body: { scene_ids: ids } });
+        wrote();
         if (pendingOrderWrites === 1) {
           scenes = saved;
           draw();
@@ -321,8 +328,11 @@ export async function render(root, { params: [projectId] }) {
       do {
         refreshAgain = false;
         const latest = readProject(project.id);
+        const writesBefore = writes;
         try {
-          apply(await latest.request, latest.revision());
+          const read = await latest.request;
+          if (writes !== writesBefore) { refreshAgain = true; continue; } // it may predate them
+          apply(read, latest.revision());
           done = true;
         } catch (error) {
           if (error.status === 404) { toast("This project was deleted elsewhere.", "error"); return false; }
@@ -371,6 +381,17 @@ export async function render(root, { params: [projectId] }) {
     draw();
   }
 
+  /** Whether the page shows every value the change set wrote already. */
+  function alreadyShown(changeSet) {
+    return changeSet.changes.every((change) => {
+      const after = change.after || {};
+      if (change.entity === "project") return Object.entries(after).every(([field, value]) => project[field] === value);
+      const index = scenes.findIndex((scene) => scene.id === change.entity_id);
+      if (change.action === "deleted") return index < 0;
+      return index >= 0 && Object.entries(after).every(([field, value]) => (field === "order" ? index === value : scenes[index][field] === value));
+    });
+  }
+
   function highlight(sceneId) {
     clearTimeout(highlighted.get(sceneId));
     highlighted.set(sceneId, setTimeout(() => {
@@ -403,7 +424,10 @@ export async function render(root, { params: [projectId] }) {
     onChange: (changeSet) => {
       history.add(changeSet);
       for (const change of changeSet.changes) if (change.action === "moved") movedElsewhere.add(change.entity_id);
-      if (revision === null || changeSet.revision > revision) refresh();
+      if (revision !== null && changeSet.revision <= revision) return;
+      // The page's own writes (and changes it already shows) need no reload: just its revision.
+      if (revision !== null && !refreshing && alreadyShown(changeSet)) revision = changeSet.revision;
+      else refresh();
     },
   });
 
@@ -443,6 +467,7 @@ export async function render(root, { params: [projectId] }) {
     if (!confirmDiscard()) return;
     try {
       const scene = await api(`/api/projects/${project.id}/scenes`, { method: "POST", body: { title: `Scene ${scenes.length + 1}` } });
+      wrote();
       scenes = [...scenes, scene];
       openScene(scene.id, { force: true });
       drawer.focusTitle();
@@ -456,6 +481,7 @@ export async function render(root, { params: [projectId] }) {
     if (!scene || !confirmDiscard()) return;
     try {
       const copy = await api(`/api/scenes/${scene.id}/duplicate`, { method: "POST" });
+      wrote();
       scenes = [...scenes.slice(0, copy.order), copy, ...scenes.slice(copy.order)].map((s, order) => ({ ...s, order }));
       openScene(copy.id, { force: true });
       toast("Scene duplicated.");
@@ -470,6 +496,7 @@ export async function render(root, { params: [projectId] }) {
     if (!window.confirm(`Delete scene ${numberOf(scene)} “${scene.title}”? This cannot be undone.`)) return;
     try {
       await api(`/api/scenes/${scene.id}`, { method: "DELETE" });
+      wrote();
       const index = scenes.indexOf(scene);
       scenes = scenes.filter((s) => s.id !== scene.id).map((s, order) => ({ ...s, order }));
       const neighbour = scenes[Math.min(index, scenes.length - 1)];
