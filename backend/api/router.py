@@ -5,7 +5,18 @@ from fastapi.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketClose
 
-from backend.api.routes import auth, chat, dossier, events, files, pages, projects, scenes, users
+from backend.api.routes import (
+    auth,
+    chat,
+    dossier,
+    events,
+    files,
+    pages,
+    projects,
+    scenes,
+    shares,
+    users,
+)
 
 api_router = APIRouter(prefix="/api")
 # Routes are matched in this order, one by one: the busiest (project reads) go first.
@@ -17,6 +28,7 @@ api_router.include_router(auth.router)
 api_router.include_router(users.router)
 api_router.include_router(chat.router)
 api_router.include_router(dossier.router)
+api_router.include_router(shares.router)
 
 
 async def not_found(scope: Scope, receive: Receive, send: Send) -> None:

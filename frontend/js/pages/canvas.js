@@ -9,6 +9,8 @@ import { clear, el, loadProject, setTitle, toast } from "../ui.js";
 import { createBoard } from "../components/board.js";
 import { createBoardHeader } from "../components/board-header.js";
 import { createDrawer } from "../components/drawer.js";
+import { createCommentsPanel } from "../components/comments-panel.js";
+import { createShareDialog } from "../components/share-dialog.js";
 import { imageFiles } from "../components/picture.js";
 import { createStoryPanel } from "../components/story-panel.js";
 import { conflictNotice } from "../components/conflict.js";
@@ -72,10 +74,14 @@ export async function render(root, { params: [projectId] }) {
       toast("Undone.");
     },
   });
+  const shareDialog = createShareDialog({ projectId: project.id });
+  const comments = createCommentsPanel({
+    projectId: project.id, scenes: () => scenes, onChange: () => draw(), onOpenScene: (sceneId) => openScene(sceneId),
+  });
 
   const header = createBoardHeader({
     project,
-    actions: [liveState, history.toggle],
+    actions: [liveState, history.toggle, shareDialog.button, comments.button],
     onProjectChange: async (changes) => {
       const updated = await saveProject(changes);
       wrote();
@@ -154,7 +160,7 @@ export async function render(root, { params: [projectId] }) {
       el("button", { type: "button", class: "button", dataset: { testid: "add-first-scene" }, onclick: () => addScene() }, "Add your first scene"),
       el("a", { class: "button secondary", href: `/chat/${project.id}`, dataset: { testid: "empty-ask-assistant" } }, "Ask the assistant")));
   const layout = el("div", { class: "board-layout" }, el("div", { class: "board-main" }, empty, board.node), story.node);
-  const page = el("div", { class: "canvas-page" }, header.node, layout, drawer.node, history.node);
+  const page = el("div", { class: "canvas-page" }, header.node, layout, drawer.node, history.node, shareDialog.node, comments.node);
   const highlighted = new Map(); // scene id → timer: frames changed elsewhere, marked briefly
 
   function draw() {
@@ -163,7 +169,7 @@ export async function render(root, { params: [projectId] }) {
     empty.hidden = scenes.length > 0;
     board.node.hidden = scenes.length === 0;
     page.classList.toggle("drawer-open", drawer.isOpen);
-    board.render(scenes, { selectedId, view, ratio: project.aspect_ratio, failed, uploading });
+    board.render(scenes, { selectedId, view, ratio: project.aspect_ratio, failed, uploading, comments: comments.counts() });
     for (const sceneId of highlighted.keys()) {
       const item = board.node.querySelector(`[data-scene-id="${sceneId}"]`);
       if (item) item.classList.add("live-changed");
@@ -537,6 +543,7 @@ export async function render(root, { params: [projectId] }) {
 
   clear(root).append(page);
   draw();
+  comments.load();
   root.dataset.ready = "true";
   performance.mark("canvas-ready");
 }
