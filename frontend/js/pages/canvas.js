@@ -53,7 +53,18 @@ export async function render(root, { params: [projectId] }) {
   let project = await loadProject(root, projectId, read.request);
   if (!project) return;
   let revision = read.revision(); // the revision the page shows: sent as If-Match
-  const ifMatch = () => (revision === null ? {} : { "If-Match": `"r${revision}"` });
+  // A write answers without its revision; the stream brings it a moment later. A write that
+  // follows one of the page's own waits for that (briefly), so it does not name a stale one.
+  let unconfirmed = 0;
+  const confirmations = [];
+  async function ifMatch() {
+    if (unconfirmed > 0) await new Promise((resolve) => { confirmations.push(resolve); setTimeout(resolve, 1500); });
+    return revision === null ? {} : { "If-Match": `"r${revision}"` };
+  }
+  function confirmed() {
+    unconfirmed = Math.max(0, unconfirmed - 1);
+    if (!unconfirmed) for (const resolve of confirmations.splice(0)) resolve();
+  }
   setTitle(project.title);
   root.dataset.page = "canvas";
   let scenes = project.scenes;
@@ -184,7 +195,7 @@ export async function render(root, { params: [projectId] }) {
 
   // Counts the page's own writes: a reload that began before one of them answered may predate it.
   let writes = 0;
-  const wrote = () => { writes += 1; };
+  const wrote = () => { writes += 1; unconfirmed += 1; };
 
   function confirmDiscard() {
     const scene = selected();
@@ -264,7 +275,7 @@ export async function render(root, { params: [projectId] }) {
     drawer.showState("saving", "Saving…");
     drawer.saving(true);
     try {
-      const updated = await api(`/api/scenes/${scene.id}`, { method: "PUT", body: changes, headers: ifMatch() });
+      const updated = await api(`/api/scenes/${scene.id}`, { method: "PUT", body: changes, headers: await ifMatch() });
       replaceScene(updated);
       drawer.open(updated, numberOf(updated), project.aspect_ratio);
       draw();
@@ -307,7 +318,7 @@ export async function render(root, { params: [projectId] }) {
    * the same field changed, the person decides. */
   async function saveProject(changes, attempts = 3) {
     try {
-      return await api(`/api/projects/${project.id}`, { method: "PUT", body: changes, headers: ifMatch() });
+      return await api(`/api/projects/${project.id}`, { method: "PUT", body: changes, headers: await ifMatch() });
     } catch (error) {
       if (error.status !== 412 || attempts <= 1) throw error;
       const before = project;
@@ -358,8 +369,11 @@ export async function render(root, { params: [projectId] }) {
       orderWrites.then(() => refresh()); // an order being saved is shown as the person made it
       return;
     }
-    const before = new Map(scenes.map((scene) => [scene.id, scene]));
     const { scenes: latestScenes, ...fields } = latest;
+    const same = JSON.stringify(latestScenes) === JSON.stringify(scenes)
+      && Object.entries(fields).every(([field, value]) => JSON.stringify(project[field]) === JSON.stringify(value));
+    if (same) { revision = latestRevision; return; } // nothing to redraw (the page's own change)
+    const before = new Map(scenes.map((scene) => [scene.id, scene]));
     project = { ...project, ...fields };
     scenes = latestScenes;
     revision = latestRevision;
@@ -432,8 +446,10 @@ export async function render(root, { params: [projectId] }) {
       for (const change of changeSet.changes) if (change.action === "moved") movedElsewhere.add(change.entity_id);
       if (revision !== null && changeSet.revision <= revision) return;
       // The page's own writes (and changes it already shows) need no reload: just its revision.
-      if (revision !== null && !refreshing && alreadyShown(changeSet)) revision = changeSet.revision;
-      else refresh();
+      if (revision !== null && !refreshing && alreadyShown(changeSet)) {
+        revision = changeSet.revision;
+        confirmed();
+      } else refresh().then(confirmed);
     },
   });
 
