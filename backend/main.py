@@ -24,6 +24,7 @@ from backend.core.db import RowReader, create_engine, create_session_factory
 from backend.core.logging import configure_logging
 from backend.core.security import PasswordHasher, TokenService
 from backend.jobs.cleanup import run_periodically
+from backend.services.assistant import AssistantService
 from backend.services.auth import AuthService
 from backend.services.change_feed import ChangeFeed
 from backend.services.chat import ChatService
@@ -107,6 +108,7 @@ def create_app(
     app.state.model_client = model_client
     app.state.chat_service = chat_service
     app.state.file_service = FileService(settings, session_factory)
+    app.state.assistant_service = AssistantService(settings, session_factory, model_client)
     auth_service = AuthService(
         settings,
         session_factory,

@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Header, HTTPException, Request, Response, status
 from fastapi.security import OAuth2PasswordBearer
 from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,9 +13,11 @@ from backend.core.config import Settings
 from backend.core.db import unit_of_work
 from backend.core.errors import AuthenticationError
 from backend.core.security import TokenClaims
+from backend.services.assistant import AssistantService
 from backend.services.auth import Account, AuthService
 from backend.services.chat import ChatService
 from backend.services.files import FileService
+from backend.services.history import Actor, act_as, expect_revision, on_recorded
 
 SESSION_COOKIE = "scenecraft_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -113,9 +115,11 @@ async def get_current_user(
 ) -> Account:
     """The caller, checked in the request's own transaction (SessionDep): for routes whose
     service takes that session, which is most of them."""
-    return await auth_service.authenticate(
+    account = await auth_service.authenticate(
         session, _credential(request, bearer_token), session_writes=_writes(request)
     )
+    act_as(session, Actor("user"))
+    return account
 
 
 CurrentUser = Annotated[Account, Depends(get_current_user)]
@@ -204,3 +208,56 @@ async def get_file_service(request: Request) -> FileService:
 
 
 FileServiceDep = Annotated[FileService, Depends(get_file_service)]
+
+
+async def get_assistant_service(request: Request) -> AssistantService:
+    service: AssistantService = request.app.state.assistant_service
+    return service
+
+
+AssistantServiceDep = Annotated[AssistantService, Depends(get_assistant_service)]
+
+
+def parse_if_match(header: str) -> frozenset[int] | None:
+    """The revisions an If-Match header names (`"r<revision>"`, weak or strong); None for `*`.
+    A tag that names no revision of ours matches nothing (RFC 9110: the write is refused)."""
+    revisions = set()
+    for tag in header.split(","):
+        tag = tag.strip().removeprefix("W/").strip('"')
+        if tag == "*":
+            return None
+        if tag.startswith("r") and tag[1:].isdigit() and len(tag) < 20:
+            revisions.add(int(tag[1:]))
+    return frozenset(revisions)
+
+
+async def get_if_match_revisions(
+    if_match: Annotated[
+        str | None,
+        Header(
+            description='The ETag of your last read (`"r<revision>"`): the write is refused '
+            "with 412 and the current revision when the project has changed since. Without it, "
+            "the write goes ahead whatever changed."
+        ),
+    ] = None,
+) -> frozenset[int] | None:
+    return None if if_match is None else parse_if_match(if_match)
+
+
+IfMatchRevisions = Annotated[frozenset[int] | None, Depends(get_if_match_revisions)]
+
+
+async def apply_if_match(
+    session: SessionDep, revisions: IfMatchRevisions, response: Response
+) -> None:
+    """The request's writes check its If-Match (`services/history.recording`); the answer to a
+    write that changed something carries the new revision's ETag, for the next If-Match."""
+    expect_revision(session, revisions)
+
+    def tag(revision: int) -> None:
+        response.headers["ETag"] = f'"r{revision}"'
+
+    on_recorded(session, tag)
+
+
+IfMatch = Annotated[None, Depends(apply_if_match)]

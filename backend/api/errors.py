@@ -17,6 +17,7 @@ from backend.core.errors import (
     InvalidInputError,
     NotFoundError,
     OverloadedError,
+    PreconditionFailedError,
     ThrottledError,
     TooLargeError,
     UnsupportedMediaError,
@@ -29,6 +30,7 @@ _STATUS_BY_ERROR: dict[type[DomainError], int] = {
     OverloadedError: status.HTTP_503_SERVICE_UNAVAILABLE,
     NotFoundError: status.HTTP_404_NOT_FOUND,
     ConflictError: status.HTTP_409_CONFLICT,
+    PreconditionFailedError: status.HTTP_412_PRECONDITION_FAILED,
     AuthenticationError: status.HTTP_401_UNAUTHORIZED,
     ForbiddenError: status.HTTP_403_FORBIDDEN,
     ThrottledError: status.HTTP_429_TOO_MANY_REQUESTS,
@@ -52,7 +54,7 @@ async def domain_error_handler(request: Request, error: Exception) -> JSONRespon
     detail: object = error.message
     if isinstance(error, InvalidInputError):
         detail = [{"loc": ["body"], "msg": error.message, "type": "value_error"}]
-    return JSONResponse({"detail": detail}, status_code=status_code, headers=headers)
+    return JSONResponse({"detail": detail, **error.extra}, status_code=status_code, headers=headers)
 
 
 async def validation_error_handler(request: Request, error: Exception) -> JSONResponse:

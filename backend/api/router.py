@@ -6,11 +6,13 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketClose
 
 from backend.api.routes import (
+    assistant,
     auth,
     chat,
     dossier,
     events,
     files,
+    history,
     pages,
     projects,
     scenes,
@@ -27,8 +29,10 @@ api_router.include_router(files.router)
 api_router.include_router(auth.router)
 api_router.include_router(users.router)
 api_router.include_router(chat.router)
+api_router.include_router(history.router)
 api_router.include_router(dossier.router)
 api_router.include_router(shares.router)
+api_router.include_router(assistant.router)
 
 
 async def not_found(scope: Scope, receive: Receive, send: Send) -> None:

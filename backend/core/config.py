@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     CLEANUP_INTERVAL_MINUTES: float = Field(60, ge=0)
     CHAT_CONVERSATION_TTL_DAYS: float = Field(30, gt=0)
     OFFLINE_MODEL_DELTA_DELAY_MS: int = Field(0, ge=0)
+    # POST /api/assistant/check probes the provider live: at most once per this many seconds
+    # per account.
+    ASSISTANT_CHECK_INTERVAL_SECONDS: int = Field(30, ge=1, le=24 * 60 * 60)
 
     @field_validator("CORS_ORIGINS", mode="before")
     @classmethod

@@ -2,11 +2,13 @@
 
 
 class DomainError(Exception):
-    """Base class: the message is safe to show to the user."""
+    """Base class: the message is safe to show to the user; `extra` fields go beside it in the
+    response body (`{"detail": message, **extra}`)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, **extra: object) -> None:
         super().__init__(message)
         self.message = message
+        self.extra = extra
 
 
 class NotFoundError(DomainError):
@@ -18,6 +20,17 @@ class NotFoundError(DomainError):
 
 class ConflictError(DomainError):
     pass
+
+
+class PreconditionFailedError(DomainError):
+    """The write named (If-Match) a revision of the project that is no longer current."""
+
+    def __init__(self, revision: int) -> None:
+        super().__init__(
+            f"The project has changed since you read it (it is at revision {revision} now): "
+            "read it again and reapply your change.",
+            revision=revision,
+        )
 
 
 class InvalidInputError(DomainError):

@@ -1,6 +1,7 @@
 """ORM models; importing this package registers every table on `Base.metadata`."""
 
 from backend.models.base import Base
+from backend.models.change_set import Change, ChangeSet
 from backend.models.chat import ChatMessage, ChatSession, ChatTurn, DiscardedThread
 from backend.models.dossier import StoryDossier
 from backend.models.file import StoredFile
@@ -11,6 +12,8 @@ from backend.models.user import AuthSession, GuestCreation, LoginFailure, User
 __all__ = [
     "AuthSession",
     "Base",
+    "Change",
+    "ChangeSet",
     "ChatMessage",
     "ChatSession",
     "ChatTurn",

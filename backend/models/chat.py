@@ -69,6 +69,10 @@ class ChatMessage(IdMixin, CreatedAtMixin, Base):
     tool_calls: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="complete")
     client_message_id: Mapped[str | None] = mapped_column(String(100))
+    # On an assistant message: the change set its turn made, for the receipt's Undo.
+    change_set_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("change_set.id", ondelete="SET NULL")
+    )
 
 
 class ChatTurn(IdMixin, CreatedAtMixin, Base):
@@ -102,3 +106,15 @@ class ChatTurn(IdMixin, CreatedAtMixin, Base):
     tool_calls: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     lease_expires_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+    # The ledger, written with the turn's end (none for a turn whose process died): which
+    # engine and model answered, where the time went, and the provider's token usage (null
+    # when it reported none).
+    engine: Mapped[str | None] = mapped_column(String(32))
+    model: Mapped[str | None] = mapped_column(String(128))
+    model_ms: Mapped[int | None]
+    tool_ms: Mapped[int | None]
+    total_ms: Mapped[int | None]
+    input_tokens: Mapped[int | None]
+    output_tokens: Mapped[int | None]
+    tool_call_count: Mapped[int | None]
+    retries: Mapped[int | None]

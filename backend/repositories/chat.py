@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.models import ChatMessage, ChatSession, ChatTurn, DiscardedThread
@@ -172,15 +172,17 @@ async def end_turn(
     tool_calls: list[dict[str, Any]] | None = None,
     error: str | None = None,
     error_status: int | None = None,
+    ledger: dict[str, Any] | None = None,
 ) -> bool:
     """End a running turn without an answer and mark its user message (failed or cancelled,
     with the tool calls that ran: `tool_calls`, or else those recorded so far); False if the
-    turn had already ended."""
+    turn had already ended. `ledger`: the turn's figures (the ChatTurn columns)."""
     values: dict[str, Any] = {
         "status": status,
         "finished_at": finished_at,
         "error": error,
         "error_status": error_status,
+        **(ledger or {}),
     }
     if tool_calls is not None:
         values["tool_calls"] = tool_calls
@@ -203,15 +205,20 @@ async def end_turn(
 
 
 async def record_tool_calls(
-    session: AsyncSession, turn_id: uuid.UUID, tool_calls: list[dict[str, Any]]
+    session: AsyncSession,
+    turn_id: uuid.UUID,
+    tool_calls: list[dict[str, Any]],
+    *,
+    ledger: dict[str, Any] | None = None,
 ) -> None:
     """Store the tool calls a turn ran so far (only its own process calls this, with the whole
-    list each time); if the turn already ended unanswered elsewhere, its user message too."""
+    list each time), and at its end its figures (`ledger`); if the turn already ended
+    unanswered elsewhere, its user message too."""
     turn = (
         await session.execute(
             update(ChatTurn)
             .where(ChatTurn.id == turn_id)
-            .values(tool_calls=tool_calls)
+            .values(tool_calls=tool_calls, **(ledger or {}))
             .returning(ChatTurn.status, ChatTurn.user_message_id)
         )
     ).one_or_none()
@@ -221,6 +228,35 @@ async def record_tool_calls(
             .where(ChatMessage.id == turn.user_message_id)
             .values(tool_calls=tool_calls)
         )
+
+
+async def list_turns(session: AsyncSession, session_id: uuid.UUID, limit: int) -> list[ChatTurn]:
+    """A conversation's turns, newest first."""
+    result = await session.execute(
+        select(ChatTurn)
+        .where(ChatTurn.session_id == session_id)
+        .order_by(ChatTurn.created_at.desc(), ChatTurn.id.desc())
+        .limit(limit)
+    )
+    return list(result.scalars())
+
+
+async def usage_since(
+    session: AsyncSession, user_id: uuid.UUID, since: datetime
+) -> tuple[int, int, int]:
+    """(turns, input tokens, output tokens) of the user's conversations since `since`."""
+    row = (
+        await session.execute(
+            select(
+                func.count(ChatTurn.id),
+                func.coalesce(func.sum(ChatTurn.input_tokens), 0),
+                func.coalesce(func.sum(ChatTurn.output_tokens), 0),
+            )
+            .join(ChatSession, ChatSession.id == ChatTurn.session_id)
+            .where(ChatSession.user_id == user_id, ChatTurn.created_at >= since)
+        )
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
 
 
 async def touch_session(session: AsyncSession, session_id: uuid.UUID, **values: Any) -> None:

@@ -31,6 +31,19 @@ async def get_owned_scene_project_id(
     return result.scalar_one_or_none()
 
 
+async def get_owned_scene_with_revision(
+    session: AsyncSession, scene_id: uuid.UUID, user_id: uuid.UUID
+) -> tuple[Scene, int] | None:
+    """The user's scene and its project's revision, in one query."""
+    result = await session.execute(
+        select(Scene, Project.revision)
+        .join(Project, Project.id == Scene.project_id)
+        .where(Scene.id == scene_id, Project.user_id == user_id)
+    )
+    row = result.one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
 async def add_scene(session: AsyncSession, scene: Scene) -> Scene:
     session.add(scene)
     await session.flush()

@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -253,6 +253,39 @@ async def take_chat_message(
         .returning(User.id)
     )
     return result.first() is not None
+
+
+async def messages_used(session: AsyncSession, user_id: uuid.UUID, today: date) -> int:
+    """Today's messages counted against the account's quota."""
+    row = (
+        await session.execute(
+            select(User.chat_quota_day, User.chat_quota_used).where(User.id == user_id)
+        )
+    ).one_or_none()
+    return row.chat_quota_used if row is not None and row.chat_quota_day == today else 0
+
+
+async def claim_assistant_check(
+    session: AsyncSession, user_id: uuid.UUID, now: datetime, interval: timedelta
+) -> bool:
+    """Take the account's turn to check the assistant, in one statement (on any instance);
+    False, and nothing changes, when it checked less than `interval` ago."""
+    result = await session.execute(
+        update(User)
+        .where(
+            User.id == user_id,
+            or_(User.assistant_checked_at.is_(None), User.assistant_checked_at <= now - interval),
+        )
+        .values(assistant_checked_at=now)
+        .returning(User.id)
+    )
+    return result.first() is not None
+
+
+async def assistant_checked_at(session: AsyncSession, user_id: uuid.UUID) -> datetime | None:
+    return (
+        await session.execute(select(User.assistant_checked_at).where(User.id == user_id))
+    ).scalar_one_or_none()
 
 
 # --- clean-up (the cleanup job) ------------------------------------------------------------------

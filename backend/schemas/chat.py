@@ -48,6 +48,11 @@ class ChatMessagePublic(PublicModel):
         description="On an assistant message, the tools its turn ran; on a failed or cancelled "
         "user message, the tools that ran before the turn ended (their changes stay)",
     )
+    change_set_id: uuid.UUID | None = Field(
+        default=None,
+        description="On an assistant message, the change set its turn made (`null` when it "
+        "changed nothing): `POST /api/change-sets/{id}/undo` reverts it",
+    )
 
 
 class ChatTurnPublic(PublicModel):
@@ -56,6 +61,10 @@ class ChatTurnPublic(PublicModel):
     messages: list[ChatMessagePublic]
     tool_calls: list[ToolCallPublic]
     cancelled: bool = Field(default=False, description="True when the turn was stopped")
+    change_set_id: uuid.UUID | None = Field(
+        default=None,
+        description="The change set the turn's tool calls made (`null` when nothing changed)",
+    )
 
 
 class ChatHistory(PublicModel):

@@ -180,6 +180,7 @@ class ChatService:
             cancelled=turn.status == "cancelled",
             error=turn.error if turn.status in ("failed", "expired") else None,
             error_status=turn.error_status or (502 if turn.status == "expired" else None),
+            change_set_id=messages[-1].change_set_id if turn.assistant_message_id else None,
         )
 
     # --- running a turn --------------------------------------------------------------------------

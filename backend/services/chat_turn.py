@@ -11,9 +11,11 @@ stopped meanwhile (from any instance) writes nothing more.
 import asyncio
 import json
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,6 +27,7 @@ from backend.assistant.engines.base import (
     TurnOutput,
     TurnSink,
 )
+from backend.assistant.engines.meter import TurnMeter, current_meter, metering
 from backend.assistant.tools import ToolContext, ToolResult, is_read_only, run_tool
 from backend.core.config import Settings
 from backend.core.db import unit_of_work
@@ -32,6 +35,7 @@ from backend.models import ChatMessage
 from backend.models.base import utc_now
 from backend.models.chat import RUNNING
 from backend.repositories import chat as chat_repository
+from backend.repositories import history as history_repository
 from backend.schemas.chat import ChatMessagePublic, ChatTurnPublic
 from backend.schemas.common import storable
 
@@ -50,6 +54,7 @@ class TurnResult:
     cancelled: bool = False
     error: str | None = None
     error_status: int | None = None
+    change_set_id: uuid.UUID | None = None
 
     def public(self) -> ChatTurnPublic:
         return ChatTurnPublic.model_validate(
@@ -59,6 +64,7 @@ class TurnResult:
                 "messages": self.messages,
                 "tool_calls": self.tool_calls,
                 "cancelled": self.cancelled,
+                "change_set_id": self.change_set_id,
             }
         )
 
@@ -112,7 +118,8 @@ class TurnRunner:
         ending = asyncio.Event()
         heartbeat = asyncio.create_task(self._keep_lease(prepared.turn_id, runner, ending))
         try:
-            return await self._run_to_end(prepared, sink, ending)
+            with metering(TurnMeter()):
+                return await self._run_to_end(prepared, sink, ending)
         finally:
             heartbeat.cancel()
             await asyncio.wait([heartbeat])
@@ -153,7 +160,9 @@ class TurnRunner:
     def _input(
         self, prepared: PreparedTurn, sink: TurnSink, recorded: list[ToolResult]
     ) -> TurnInput:
-        context = ToolContext(self._sessions, prepared.user_id, prepared.project_id)
+        context = ToolContext(
+            self._sessions, prepared.user_id, prepared.project_id, prepared.turn_id
+        )
 
         async def record(name: str, arguments: str) -> ToolResult:
             result = await run_tool(context, name, arguments)
@@ -220,6 +229,21 @@ class TurnRunner:
                     runner.cancel()
                 return
 
+    def _ledger(self, recorded: list[ToolResult]) -> dict[str, Any]:
+        """The turn's figures, stored with its end whatever the end is."""
+        meter = current_meter() or TurnMeter()
+        return {
+            "engine": self._engine.name,
+            "model": self._settings.model_name,
+            "model_ms": round(meter.model_seconds * 1000),
+            "tool_ms": round(meter.tool_seconds * 1000),
+            "total_ms": round((time.perf_counter() - meter.started) * 1000),
+            "input_tokens": meter.input_tokens,
+            "output_tokens": meter.output_tokens,
+            "tool_call_count": len(recorded),
+            "retries": meter.retries,
+        }
+
     async def _is_cancelled(self, turn_id: uuid.UUID) -> bool:
         async with unit_of_work(self._sessions) as session:
             return await chat_repository.get_turn_status(session, turn_id) != RUNNING
@@ -236,6 +260,9 @@ class TurnRunner:
                     role="assistant",
                     content=storable(output.reply),
                     tool_calls=tool_calls,
+                    change_set_id=await history_repository.get_turn_change_set_id(
+                        session, prepared.turn_id
+                    ),
                 )
                 await chat_repository.add_message(session, reply)
                 finished = await chat_repository.finish_turn(
@@ -245,6 +272,7 @@ class TurnRunner:
                     finished_at=now,
                     tool_calls=tool_calls,
                     assistant_message_id=reply.id,
+                    **self._ledger(recorded),
                 )
                 if not finished:
                     raise _CancelledMeanwhileError
@@ -264,6 +292,7 @@ class TurnRunner:
             messages=[prepared.user_message, public_message(reply)],
             reply=reply.content,
             tool_calls=tool_calls,
+            change_set_id=reply.change_set_id,
         )
 
     async def _end(
@@ -276,10 +305,15 @@ class TurnRunner:
         """End a turn that produced no answer: the user's message stays, marked failed or
         cancelled, with the tool calls that ran."""
         tool_calls = _calls(recorded)
+        ledger = self._ledger(recorded)
         error_status, message = error if error else (None, None)
         ended = True
+        change_set_id = None
         try:
             async with unit_of_work(self._sessions, write=True) as session:
+                change_set_id = await history_repository.get_turn_change_set_id(
+                    session, prepared.turn_id
+                )
                 ended = await chat_repository.end_turn(
                     session,
                     prepared.turn_id,
@@ -288,10 +322,14 @@ class TurnRunner:
                     tool_calls=tool_calls,
                     error=message,
                     error_status=error_status,
+                    ledger=ledger,
                 )
                 if not ended:
-                    # Stopped or expired elsewhere first: that end stands, with all our calls.
-                    await chat_repository.record_tool_calls(session, prepared.turn_id, tool_calls)
+                    # Stopped or expired elsewhere first: that end stands, with all our calls
+                    # and our figures.
+                    await chat_repository.record_tool_calls(
+                        session, prepared.turn_id, tool_calls, ledger=ledger
+                    )
         except Exception:
             logger.exception(
                 "could not store the end of a chat turn; its lease will expire it",
@@ -312,4 +350,5 @@ class TurnRunner:
             cancelled=cancelled,
             error=None if cancelled else message,
             error_status=None if cancelled else error_status,
+            change_set_id=change_set_id,
         )

@@ -22,6 +22,7 @@ from backend.schemas.dossier import (
     DossierPublic,
     DossierReplace,
 )
+from backend.services import history
 from backend.services.projects import require_project
 
 Content = dict[str, list[dict[str, Any]]]
@@ -49,9 +50,13 @@ async def _locked(
 async def _save(
     session: AsyncSession, project: Project, row: StoryDossier | None, content: Content
 ) -> StoryDossier:
+    """Through the history's write path like every write to a project. Change sets hold only
+    project and scene changes so far, so a dossier change advances the revision (the row is
+    touched) without one."""
     now = utc_now()
-    project.updated_at = now
-    return await dossier_repository.save_dossier(session, project.id, row, content, now)
+    async with history.recording(session, project):
+        project.updated_at = now
+        return await dossier_repository.save_dossier(session, project.id, row, content, now)
 
 
 def _find(content: Content, kind: DossierKind, item_id: uuid.UUID) -> dict[str, Any]:

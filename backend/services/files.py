@@ -20,6 +20,7 @@ from backend.repositories import files as file_repository
 from backend.repositories import scenes as scene_repository
 from backend.schemas.file import FilePublic
 from backend.schemas.project import ScenePublic, SceneUpdate
+from backend.services import history
 from backend.services import scenes as scene_service
 from backend.services.images import THUMBNAIL_CONTENT_TYPE, ProcessedImage, process_image
 
@@ -86,13 +87,21 @@ class FileService:
             return FilePublic.model_validate(stored)
 
     async def upload_scene_image(
-        self, user_id: uuid.UUID, scene_id: uuid.UUID, filename: str | None, data: bytes
+        self,
+        user_id: uuid.UUID,
+        scene_id: uuid.UUID,
+        filename: str | None,
+        data: bytes,
+        if_match: frozenset[int] | None = None,
     ) -> ScenePublic:
-        """Store a picture and show it in the scene, through the scene's ordinary update."""
+        """Store a picture and show it in the scene, through the scene's ordinary update;
+        `if_match`: the revisions the caller's If-Match names (a stale one stores nothing)."""
         async with unit_of_work(self._session_factory) as session:
             await scene_service.require_scene(session, scene_id, user_id)  # 404 before the work
         image = await self._process(data)
         async with unit_of_work(self._session_factory, write=True) as session:
+            history.act_as(session, history.Actor("user"))
+            history.expect_revision(session, if_match)
             stored = await self._store(session, user_id, filename, image)
             return await scene_service.update_scene(
                 session, scene_id, user_id, SceneUpdate(image_file_id=stored.id)

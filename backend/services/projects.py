@@ -19,6 +19,7 @@ from backend.schemas.project import (
     thumbnail_src,
 )
 from backend.schemas.user import AccountLimits
+from backend.services import history
 
 COVER_FRAMES = 4
 
@@ -79,7 +80,10 @@ async def create_project(
         raise ConflictError(
             f"You have reached the limit of {maximum} projects: delete one to make room."
         )
-    project = await project_repository.add_project(session, user_id, data.model_dump())
+    project_id = uuid.uuid4()
+    async with history.recording_new_project(session, project_id, user_id):
+        fields = {"id": project_id, **data.model_dump()}
+        project = await project_repository.add_project(session, user_id, fields)
     return project_public(project, 0, 0)
 
 
@@ -111,12 +115,13 @@ async def update_project(
     session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID, data: ProjectUpdate
 ) -> ProjectPublic:
     project = await require_project(session, project_id, user_id, lock=True)
-    for field, value in data.model_dump(exclude_unset=True).items():
-        setattr(project, field, value)
-    await session.flush()
+    async with history.recording(session, project):
+        for field, value in data.model_dump(exclude_unset=True).items():
+            setattr(project, field, value)
     return project_public(project, *await project_repository.scene_totals(session, project.id))
 
 
 async def delete_project(session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID) -> None:
-    project = await require_project(session, project_id, user_id)
-    await project_repository.delete_project(session, project.id)
+    project = await require_project(session, project_id, user_id, lock=True)
+    async with history.recording(session, project):
+        await project_repository.delete_project(session, project.id)

@@ -2,7 +2,8 @@
 
 The ordering rule lives here: a project's scene positions are always 0..n-1. Every change to them
 locks the project row first and rewrites positions through `apply_order`, in one transaction, so
-concurrent edits of one project queue instead of interleaving.
+concurrent edits of one project queue instead of interleaving. Each change runs inside
+`history.recording`, which records it as a change set and advances the project's revision.
 """
 
 import uuid
@@ -18,6 +19,7 @@ from backend.repositories import projects as project_repository
 from backend.repositories import scenes as scene_repository
 from backend.schemas import common
 from backend.schemas.project import SceneCreate, SceneOrderUpdate, ScenePublic, SceneUpdate
+from backend.services import history
 from backend.services.projects import require_project
 
 
@@ -33,18 +35,10 @@ class _LockedProject:
         raise NotFoundError("Scene")
 
 
-async def _lock_project_row(
-    session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID
-) -> Project:
-    project = await require_project(session, project_id, user_id, lock=True)
-    project.updated_at = utc_now()
-    return project
-
-
 async def _lock_project(
     session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID
 ) -> _LockedProject:
-    project = await _lock_project_row(session, project_id, user_id)
+    project = await require_project(session, project_id, user_id, lock=True)
     return _LockedProject(project, await scene_repository.list_scenes(session, project.id))
 
 
@@ -88,6 +82,16 @@ async def require_scene(session: AsyncSession, scene_id: uuid.UUID, user_id: uui
         raise NotFoundError("Scene")
 
 
+async def read_scene(
+    session: AsyncSession, scene_id: uuid.UUID, user_id: uuid.UUID
+) -> tuple[ScenePublic, int]:
+    """The user's scene with its project's revision (what its ETag names)."""
+    found = await scene_repository.get_owned_scene_with_revision(session, scene_id, user_id)
+    if found is None:
+        raise NotFoundError("Scene")
+    return ScenePublic.model_validate(found[0]), found[1]
+
+
 def _clamp(position: int | None, length: int) -> int:
     return length if position is None else min(position, length)
 
@@ -111,18 +115,19 @@ async def create_scene(
     session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID, data: SceneCreate
 ) -> ScenePublic:
     """Append the scene, or insert it at `order` and shift the rest down."""
-    project = await _lock_project_row(session, project_id, user_id)
+    project = await require_project(session, project_id, user_id, lock=True)
     await _check_picture(session, data.image_file_id, user_id)
     scene = Scene(project_id=project.id, **data.model_dump(exclude={"order"}))
-    count = await project_repository.count_scenes(session, project.id)
-    if data.order is None or data.order >= count:
-        # Appending moves nobody: no need to load the other scenes.
-        _check_room(count)
-        scene.position = count
-        await scene_repository.add_scene(session, scene)
-    else:
-        locked = _LockedProject(project, await scene_repository.list_scenes(session, project.id))
-        await _insert(session, locked, scene, data.order)
+    async with history.recording(session, project):
+        count = await project_repository.count_scenes(session, project.id)
+        if data.order is None or data.order >= count:
+            # Appending moves nobody: no need to load the other scenes.
+            _check_room(count)
+            scene.position = count
+            await scene_repository.add_scene(session, scene)
+        else:
+            scenes = await scene_repository.list_scenes(session, project.id)
+            await _insert(session, _LockedProject(project, scenes), scene, data.order)
     return ScenePublic.model_validate(scene)
 
 
@@ -134,15 +139,15 @@ async def update_scene(
     changes = data.model_dump(exclude_unset=True)
     new_position = changes.pop("order", None)
     await _check_picture(session, changes.get("image_file_id"), user_id)
-    for field, value in changes.items():
-        setattr(scene, field, value)
-    if new_position is not None:
-        locked.scenes.remove(scene)
-        locked.scenes.insert(_clamp(new_position, len(locked.scenes)), scene)
-        await scene_repository.apply_order(session, locked.scenes)
-    if changes:
-        scene.updated_at = utc_now()
-    await session.flush()
+    async with history.recording(session, locked.project, scenes=locked.scenes):
+        for field, value in changes.items():
+            setattr(scene, field, value)
+        if new_position is not None:
+            locked.scenes.remove(scene)
+            locked.scenes.insert(_clamp(new_position, len(locked.scenes)), scene)
+            await scene_repository.apply_order(session, locked.scenes)
+        if changes:
+            scene.updated_at = utc_now()
     return ScenePublic.model_validate(scene)
 
 
@@ -157,7 +162,8 @@ async def reorder_scenes(
             f"(the project has {len(by_id)} scenes)"
         )
     locked.scenes = [by_id[scene_id] for scene_id in data.scene_ids]
-    await scene_repository.apply_order(session, locked.scenes)
+    async with history.recording(session, locked.project, scenes=locked.scenes):
+        await scene_repository.apply_order(session, locked.scenes)
     return [ScenePublic.model_validate(scene) for scene in locked.scenes]
 
 
@@ -183,12 +189,14 @@ async def duplicate_scene(
         title=copy_title(original.title),
         **{field: getattr(original, field) for field in _COPIED_FIELDS},
     )
-    await _insert(session, locked, copy, locked.scenes.index(original) + 1)
+    async with history.recording(session, locked.project, scenes=locked.scenes):
+        await _insert(session, locked, copy, locked.scenes.index(original) + 1)
     return ScenePublic.model_validate(copy)
 
 
 async def delete_scene(session: AsyncSession, scene_id: uuid.UUID, user_id: uuid.UUID) -> None:
     locked, scene = await _lock_scene_project(session, scene_id, user_id)
-    locked.scenes.remove(scene)
-    await scene_repository.delete_scene(session, scene)
-    await scene_repository.apply_order(session, locked.scenes)
+    async with history.recording(session, locked.project, scenes=locked.scenes):
+        locked.scenes.remove(scene)
+        await scene_repository.delete_scene(session, scene)
+        await scene_repository.apply_order(session, locked.scenes)

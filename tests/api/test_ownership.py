@@ -121,6 +121,7 @@ async def owner_data(client: httpx.AsyncClient, make_user: UserFactory) -> dict[
         headers=owner.headers,
     )
     assert character.status_code == 201, character.text
+    history = await client.get(f"/api/projects/{project['id']}/history", headers=owner.headers)
     return {
         "owner": owner,
         "project": project,
@@ -130,6 +131,7 @@ async def owner_data(client: httpx.AsyncClient, make_user: UserFactory) -> dict[
         "comment_id": review.json()["id"],
         "token": link["token"],
         "item_id": character.json()["id"],
+        "change_set_id": history.json()["change_sets"][0]["id"],
     }
 
 
@@ -145,6 +147,7 @@ def fill(path: str, ids: dict[str, str]) -> str:
                 "share_id",
                 "comment_id",
                 "token",
+                "change_set_id",
             )
             if f"{{{name}}}" in path
         }
@@ -177,6 +180,7 @@ def _ids(owner_data: dict[str, Any]) -> dict[str, str]:
         "comment_id": owner_data["comment_id"],
         "token": owner_data["token"],
         "item_id": owner_data["item_id"],
+        "change_set_id": owner_data["change_set_id"],
     }
 
 
@@ -204,6 +208,7 @@ async def test_every_route_with_an_id_is_404_for_another_user(
         checked.append((method, path))
 
     assert len(checked) >= 18  # the matrix really ran over the id routes, chat and files included
+    assert ("GET", "/api/chat/{project_id}/turns") in checked
     assert await owner_snapshot(client, owner) == before
     assert (await client.get("/api/projects", headers=intruder.headers)).json() == []
 
@@ -219,6 +224,7 @@ async def test_made_up_ids_are_404_like_foreign_ones(
         "comment_id": str(uuid.uuid4()),
         "token": "made-up-token",
         "item_id": str(uuid.uuid4()),
+        "change_set_id": str(uuid.uuid4()),
     }
     for method, path in api_routes(app):
         if "{" in path:
@@ -257,6 +263,12 @@ async def test_every_private_route_is_401_without_credentials(
     scene_ids = [scene["id"] for scene in owner_data["scenes"]]
     private = [route for route in api_routes(app) if route not in PUBLIC_ROUTES]
     assert len(private) >= 18
+    for route in [
+        ("GET", "/api/assistant"),
+        ("POST", "/api/assistant/check"),
+        ("GET", "/api/users/me/usage"),
+    ]:
+        assert route in private
     for method, path in private:
         response = await client.request(
             method, fill(path, ids), **request_for(method, path, scene_ids)

@@ -38,6 +38,20 @@ ACCEPTED = {
     ("positive_data_acceptance", "PUT /api/scenes/{scene_id}"): (
         "image_file_id must name a picture the user uploaded, as for scene create"
     ),
+    **{
+        ("positive_data_acceptance", operation): (
+            "If-Match must name the project's current revision (412 otherwise, the contract's "
+            "no-lost-updates rule): no JSON Schema can say which revision is current"
+        )
+        for operation in (
+            "PUT /api/projects/{project_id}",
+            "DELETE /api/projects/{project_id}",
+            "DELETE /api/scenes/{scene_id}",
+            "DELETE /api/scenes/{scene_id}/image",
+            "POST /api/scenes/{scene_id}/duplicate",
+            "POST /api/change-sets/{change_set_id}/undo",
+        )
+    },
     ("use_after_free", "GET /api/chat/{project_id}/messages"): (
         "DELETE /api/chat/{project_id} ends the conversation, not the project: its messages "
         "stay readable (empty, session_id null)"

@@ -101,6 +101,10 @@ async def test_ids_and_query_numbers_still_arrive_as_strings(
         headers=world.user.headers,
     )
     assert history.status_code == 200
+    turns = await client.get(
+        f"/api/chat/{world.project_id}/turns", params={"limit": "5"}, headers=world.user.headers
+    )
+    assert turns.status_code == 200
     moved = await client.put(
         f"/api/scenes/{world.scene_ids[0]}", json={"order": 0}, headers=world.user.headers
     )

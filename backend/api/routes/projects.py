@@ -4,7 +4,8 @@ import uuid
 
 from fastapi import APIRouter, Request, Response, status
 
-from backend.api.deps import CurrentUser, SessionDep, SettingsDep, UncheckedClaims
+from backend.api.deps import CurrentUser, IfMatch, SessionDep, SettingsDep, UncheckedClaims
+from backend.schemas.history import PreconditionFailedPublic
 from backend.schemas.project import (
     ProjectCreate,
     ProjectDetail,
@@ -24,6 +25,14 @@ NOT_FOUND: dict[int | str, dict[str, str]] = {404: {"description": "No such proj
 
 # One tag per operation: Swagger UI lists an operation once under each of its tags.
 router = APIRouter(prefix="/projects", tags=["projects"], responses=NOT_FOUND)
+
+# Every write to a project or a scene: a stale If-Match changes nothing.
+STALE: dict[int | str, dict[str, object]] = {
+    412: {
+        "description": "`If-Match` names an older revision: nothing changed",
+        "model": PreconditionFailedPublic,
+    }
+}
 
 
 @router.get("")
@@ -79,32 +88,46 @@ def etag_listed(etag: str, if_none_match: str) -> bool:
     return "*" in listed or etag in listed
 
 
-@router.put("/{project_id}")
+@router.put("/{project_id}", responses=STALE)
 async def update_project(
-    project_id: uuid.UUID, data: ProjectUpdate, session: SessionDep, user: CurrentUser
+    project_id: uuid.UUID,
+    data: ProjectUpdate,
+    session: SessionDep,
+    user: CurrentUser,
+    _if_match: IfMatch,
 ) -> ProjectPublic:
     """Change the fields sent: title, description, aspect ratio, target duration."""
     return await project_service.update_project(session, project_id, user.id, data)
 
 
-@router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_project(project_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Response:
+@router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT, responses=STALE)
+async def delete_project(
+    project_id: uuid.UUID, session: SessionDep, user: CurrentUser, _if_match: IfMatch
+) -> Response:
     """Delete the project with its scenes and chat history."""
     await project_service.delete_project(session, project_id, user.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/{project_id}/scenes", status_code=status.HTTP_201_CREATED)
+@router.post("/{project_id}/scenes", status_code=status.HTTP_201_CREATED, responses=STALE)
 async def create_scene(
-    project_id: uuid.UUID, data: SceneCreate, session: SessionDep, user: CurrentUser
+    project_id: uuid.UUID,
+    data: SceneCreate,
+    session: SessionDep,
+    user: CurrentUser,
+    _if_match: IfMatch,
 ) -> ScenePublic:
     """Add a scene: last by default, or at `order` with the following scenes shifted down."""
     return await scene_service.create_scene(session, project_id, user.id, data)
 
 
-@router.put("/{project_id}/scenes/order")
+@router.put("/{project_id}/scenes/order", responses=STALE)
 async def reorder_scenes(
-    project_id: uuid.UUID, data: SceneOrderUpdate, session: SessionDep, user: CurrentUser
+    project_id: uuid.UUID,
+    data: SceneOrderUpdate,
+    session: SessionDep,
+    user: CurrentUser,
+    _if_match: IfMatch,
 ) -> list[ScenePublic]:
     """Put the scenes in the given order; `scene_ids` must list each of them exactly once."""
     return await scene_service.reorder_scenes(session, project_id, user.id, data)

@@ -22,6 +22,7 @@ from backend.assistant.engines.base import (
     run_round,
     too_many_rounds,
 )
+from backend.assistant.engines.meter import record_usage
 from backend.assistant.tools import TOOLS
 
 ASSISTANT_NAME = "Scenecraft planner"
@@ -71,6 +72,7 @@ class AssistantsEngine:
         async with provider_call():
             assistant_id = await self._ensure_assistant()
             thread_id, (run, reply) = await self._begin(turn, assistant_id)
+        record_usage(run.id, run.usage)
         rounds = 0
         while run.status == "requires_action" and run.required_action is not None:
             rounds += 1
@@ -90,6 +92,7 @@ class AssistantsEngine:
             ]
             async with provider_call():
                 run, reply = await self._submit(thread_id, run, outputs, turn.sink)
+            record_usage(run.id, run.usage)
         if run.status in ACTIVE:
             # The run stopped short of an end; the next turn cancels it.
             raise incomplete_stream(f"thread.run.{run.status}")

@@ -11,6 +11,7 @@ from typing import Protocol
 import httpx2
 import openai
 
+from backend.assistant.engines.meter import timed
 from backend.assistant.tools import ToolResult, is_read_only
 
 SYSTEM_PROMPT = (
@@ -107,8 +108,15 @@ async def run_round(
     Only the first `limit` calls run: the rest are answered with an error and change nothing.
     Reads run concurrently; writes run one at a time in the model's order (they all change the
     same project, and "add scenes A, B and C" means in that order), each after checking that the
-    turn was not cancelled: a stopped turn changes nothing more.
+    turn was not cancelled: a stopped turn changes nothing more. Its time is the turn's tool time.
     """
+    with timed("tool"):
+        return await _run_round(turn, calls, limit=limit)
+
+
+async def _run_round(
+    turn: TurnInput, calls: list[tuple[str, str]], *, limit: int
+) -> list[ToolResult]:
     refusal = json.dumps(
         {
             "ok": False,
@@ -204,9 +212,11 @@ def _raised_inside_sdk(error: BaseException) -> bool:
 async def provider_call() -> AsyncIterator[None]:
     """Around each request to the model provider, and nothing else (never a tool or our own
     storage, whose failures are bugs to report as such): the SDK's exceptions, after its own
-    retries, as ProviderError with a message for people and the cause for the log."""
+    retries, as ProviderError with a message for people and the cause for the log. Its time
+    is the turn's model time."""
     try:
-        yield
+        with timed("model"):
+            yield
     except openai.APITimeoutError as error:
         raise ProviderError(
             "The model provider did not answer in time.", 504, cause=_sdk_cause(error)

@@ -17,6 +17,7 @@ from backend.assistant.engines.base import (
     too_many_rounds,
     unfinished_reply,
 )
+from backend.assistant.engines.meter import record_usage
 from backend.assistant.tools import TOOLS
 
 FINISHED = ("stop", "tool_calls")
@@ -69,14 +70,19 @@ class ChatCompletionsEngine:
         self, messages: list[Any], tools: list[Any], sink: TurnSink
     ) -> ChatCompletionMessage:
         """One streamed completion. The SDK does not notice a cut stream: without a finish
-        reason the text and tool calls so far are partial, so none of it is used."""
+        reason the text and tool calls so far are partial, so none of it is used. The usage
+        comes in a last chunk, asked for with `include_usage`."""
         async with self._client.chat.completions.stream(
-            model=self._model, messages=messages, tools=tools
+            model=self._model,
+            messages=messages,
+            tools=tools,
+            stream_options={"include_usage": True},
         ) as stream:
             async for event in stream:
                 if event.type == "content.delta":
                     await sink.delta(event.delta)
             completion = await stream.get_final_completion()
+        record_usage(completion.id, completion.usage)
         choice = completion.choices[0] if completion.choices else None
         if choice is None or choice.finish_reason is None:
             raise incomplete_stream(None if choice is None else "chat.completion.chunk")

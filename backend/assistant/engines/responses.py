@@ -19,6 +19,7 @@ from backend.assistant.engines.base import (
     too_many_rounds,
     unfinished_reply,
 )
+from backend.assistant.engines.meter import record_usage
 from backend.assistant.tools import TOOLS
 
 
@@ -105,6 +106,7 @@ class ResponsesEngine:
                     final, final_event = event.response, event.type
             if final is None:
                 raise incomplete_stream(last_event)
+            record_usage(final.id, final.usage)
             if final_event == "response.completed":
                 return await stream.get_final_response()
         if final.error is not None:

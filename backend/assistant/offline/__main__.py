@@ -16,12 +16,16 @@ def main() -> None:
     parser.add_argument("--delta-delay-ms", type=int, default=0, help="wait between text deltas")
     parser.add_argument("--fault", choices=FAULTS, help="inject this fault into every answer")
     parser.add_argument("--fault-attempts", type=int, help="fault only the first N attempts")
+    parser.add_argument(
+        "--refuse-tools", action="store_true", help="act as a model without tool support"
+    )
     arguments = parser.parse_args()
     settings = OfflineSettings(
         latency_ms=arguments.latency_ms,
         delta_delay_ms=arguments.delta_delay_ms,
         fault=arguments.fault,
         fault_attempts=arguments.fault_attempts,
+        refuse_tools=arguments.refuse_tools,
     )
     print(f"Offline model server: OPENAI_BASE_URL=http://{arguments.host}:{arguments.port}/v1")
     uvicorn.run(

@@ -22,9 +22,18 @@ from fastapi.responses import JSONResponse, Response
 from backend.assistant.offline import history, sse
 from backend.assistant.offline.http import event_stream, read_body, require_model
 from backend.assistant.offline.knobs import Knobs, OfflineAPIError, knobs_for
-from backend.assistant.offline.model import Answer, CallTools, ModelInput, decide, split_into_deltas
+from backend.assistant.offline.model import (
+    Answer,
+    CallTools,
+    Decision,
+    ModelInput,
+    decide,
+    split_into_deltas,
+)
 from backend.assistant.offline.state import OfflineState, state_of
 from backend.assistant.offline.store import new_id, now, paginate
+from backend.assistant.offline.usage import answer_tokens, chat_usage, estimate_tokens
+from backend.assistant.offline.vision import NO_VISION, count_images
 
 router = APIRouter()
 
@@ -77,6 +86,8 @@ class Message:
     run_id: str | None = None
     assistant_id: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    images: int = 0
+    """Pictures in the content as sent (the model reads only its text)."""
 
     def public(self, *, with_content: bool = True) -> dict[str, Any]:
         content = [{"type": "text", "text": {"value": self.text, "annotations": []}}]
@@ -166,6 +177,9 @@ class Run:
     streaming: bool = False
     """A stream is emitting this run's events; it will notice a cancel between deltas."""
     steps: list[RunStep] = field(default_factory=list)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    """What the model read and wrote over all of the run's steps: its usage once it ends."""
 
     def public(self) -> dict[str, Any]:
         ended = self.status in ("completed", "failed", "cancelled", "expired", "incomplete")
@@ -196,7 +210,7 @@ class Run:
             "cancelled_at": self.created_at if self.status == "cancelled" else None,
             "expires_at": None if ended else self.created_at + 600,
             "incomplete_details": None,
-            "usage": None,
+            "usage": chat_usage(self.prompt_tokens, self.completion_tokens) if ended else None,
             "response_format": "auto",
             "tool_choice": "auto",
             "truncation_strategy": {"type": "auto", "last_messages": None},
@@ -235,6 +249,7 @@ def _add_message(thread: Thread, role: Any, content: Any, metadata: Any = None) 
         role,
         history.text_of(content),
         metadata=dict(metadata or {}),
+        images=count_images(content),
     )
     thread.messages.append(message)
     return message
@@ -365,6 +380,23 @@ def _model_input(state: OfflineState, run: Run) -> ModelInput:
     return history.model_input([*said, *run.tool_history], run.tools, run.instructions)
 
 
+def _decide(state: OfflineState, run: Run) -> Decision:
+    """The model's next step in the run, counted on the run's usage."""
+    model_input = _model_input(state, run)
+    thread = state.threads.get(run.thread_id)
+    last = thread.messages[-1] if thread.messages else None
+    blind = last is not None and last.role == "user" and last.images and not run.tool_history
+    decision: Decision = Answer(NO_VISION) if blind else decide(model_input)
+    run.prompt_tokens += estimate_tokens(
+        run.instructions,
+        [message.text for message in thread.messages],
+        run.tools,
+        [repr(entry) for entry in run.tool_history],
+    )
+    run.completion_tokens += answer_tokens(decision)
+    return decision
+
+
 def _start_step(run: Run, step_type: str, details: dict[str, Any]) -> RunStep:
     step = RunStep(
         new_id("step_"), now(), run.id, run.assistant_id, run.thread_id, step_type, details
@@ -479,7 +511,7 @@ def _advance_polled(state: OfflineState, run: Run) -> None:
             _fail(run)
             return
         _finish_tool_step(run)
-        decision = decide(_model_input(state, run))
+        decision = _decide(state, run)
         if isinstance(decision, CallTools):
             _tool_calls_step(run, decision).status = "in_progress"
         else:
@@ -523,7 +555,7 @@ async def _run_events(state: OfflineState, run: Run, *, created: bool) -> AsyncI
         yield sse.ASSISTANTS_DONE
         return
 
-    decision = decide(_model_input(state, run))
+    decision = _decide(state, run)
     if isinstance(decision, CallTools):
         step = _tool_calls_step(run, decision)
         run.status = "in_progress"  # requires_action is announced after the step's events
@@ -598,6 +630,7 @@ async def create_run(request: Request, thread_id: str) -> Response:
         raise OfflineAPIError(400, f"Thread {thread.id} already has an active run {active.id}.")
     model = body.get("model") or assistant.model
     knobs = knobs_for(request, state.settings, model)
+    knobs.check_tools(body["tools"] if body.get("tools") is not None else assistant.tools, model)
     if body.get("stream"):
         await knobs.before_stream()
     else:

@@ -13,11 +13,16 @@ from backend.assistant.offline.knobs import Knobs, OfflineAPIError, base_model, 
 from backend.assistant.offline.model import CallTools, Decision, decide, split_into_deltas
 from backend.assistant.offline.state import state_of
 from backend.assistant.offline.store import new_id, now
+from backend.assistant.offline.usage import answer_tokens, chat_usage, estimate_tokens
+from backend.assistant.offline.vision import blind_answer
 
 router = APIRouter()
 
 
 def _decide(messages: list[dict[str, Any]], tools: Any) -> Decision:
+    last = messages[-1]
+    if last.get("role") == "user" and (answer := blind_answer(last.get("content"))):
+        return answer
     return decide(history.model_input(history.from_chat_messages(messages), tools))
 
 
@@ -32,18 +37,8 @@ def _tool_calls(decision: CallTools) -> list[dict[str, Any]]:
     ]
 
 
-def _usage(messages: list[dict[str, Any]], decision: Decision) -> dict[str, int]:
-    prompt = sum(len(history.text_of(m.get("content")).split()) for m in messages)
-    completion = (
-        len(decision.text.split())
-        if not isinstance(decision, CallTools)
-        else 10 * len(decision.calls)
-    )
-    return {
-        "prompt_tokens": prompt,
-        "completion_tokens": completion,
-        "total_tokens": prompt + completion,
-    }
+def _usage(messages: list[dict[str, Any]], tools: Any, decision: Decision) -> dict[str, int]:
+    return chat_usage(estimate_tokens(messages, tools), answer_tokens(decision))
 
 
 @router.post("/chat/completions", response_model=None)
@@ -61,6 +56,7 @@ async def create_chat_completion(request: Request) -> Response:
         )
     require_model(body)
     knobs = knobs_for(request, state.settings, body["model"])
+    knobs.check_tools(body.get("tools"), body["model"])
     if knobs.fault == "run_failed":
         raise OfflineAPIError(
             500, "The offline model was told to fail this request.", error_type="server_error"
@@ -96,7 +92,7 @@ async def create_chat_completion(request: Request) -> Response:
             "choices": [
                 {"index": 0, "finish_reason": finish_reason, "message": message, "logprobs": None}
             ],
-            "usage": _usage(messages, decision),
+            "usage": _usage(messages, body.get("tools"), decision),
         }
     )
 
@@ -165,7 +161,7 @@ async def _stream(
                 "created": now(),
                 "model": model,
                 "choices": [],
-                "usage": _usage(messages, decision),
+                "usage": _usage(messages, tools, decision),
             }
         )
     yield sse.CHAT_DONE

@@ -5,6 +5,8 @@ instead of a socket: bodies are buffered, so streams arrive whole (use a real so
 latency or to cancel mid-stream).
 """
 
+from collections.abc import Awaitable, Callable, Sequence
+
 import httpx2
 from fastapi import FastAPI
 from openai import AsyncOpenAI
@@ -21,9 +23,12 @@ def create_offline_client(
     settings: OfflineSettings | None = None,
     max_retries: int = 2,
     strict: bool = False,
+    request_hooks: Sequence[Callable[[httpx2.Request], Awaitable[None]]] = (),
 ) -> AsyncOpenAI:
     app = app or create_offline_app(settings)
-    http_client = httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app))
+    http_client = httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=app), event_hooks={"request": list(request_hooks)}
+    )
     return AsyncOpenAI(
         api_key="offline",
         base_url=IN_PROCESS_BASE_URL,

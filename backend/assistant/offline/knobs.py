@@ -2,9 +2,11 @@
 
 Each knob can be set for the whole server (`OfflineSettings`, the CLI flags), per model name
 (`offline-1+fault=rate_limit+latency=200`), or per request with headers (`X-Offline-Fault`,
-`X-Offline-Latency-Ms`, `X-Offline-Delta-Delay-Ms`, `X-Offline-Fault-Attempts`), the most specific
-winning. `fault_attempts=N` faults only the SDK's first N attempts (it numbers them in
-`x-stainless-retry-count`), so "429, then success on the retry" is one request's setting.
+`X-Offline-Latency-Ms`, `X-Offline-Delta-Delay-Ms`, `X-Offline-Fault-Attempts`, `X-Offline-Tools`),
+the most specific winning. `tools=refuse` makes the model one without tool support: a request
+that offers tools is refused with a 400, as such models' servers do. `fault_attempts=N` faults
+only the SDK's first N attempts (it numbers them in `x-stainless-retry-count`), so "429, then
+success on the retry" is one request's setting.
 """
 
 import asyncio
@@ -33,6 +35,8 @@ class OfflineSettings:
     """Sent as `openai-poll-after-ms`, so polling clients do not wait the SDK's default second."""
     max_objects: int = 2000
     """Per kind of stored object (assistants, threads, runs, responses); the oldest go first."""
+    refuse_tools: bool = False
+    """Answer a request that offers tools with a 400, like a model without tool support."""
 
 
 class OfflineAPIError(Exception):
@@ -125,6 +129,11 @@ class Knobs:
         if self.fault in ("rate_limit", "quota", "server_error"):
             await self.before_answer()
 
+    def check_tools(self, tools: object, model: str | None) -> None:
+        """Refuse a request that offers tools when the model has no tool support."""
+        if self.settings.refuse_tools and isinstance(tools, list) and tools:
+            raise OfflineAPIError(400, f"{base_model(model)} does not support tools", param="tools")
+
     async def pause(self, milliseconds: int) -> None:
         if milliseconds > 0:
             await asyncio.sleep(milliseconds / 1000)
@@ -170,6 +179,11 @@ def knobs_for(request: Request, settings: OfflineSettings, model: str | None) ->
     overrides: dict[str, object] = {}
     if fault:
         overrides["fault"] = fault
+    tools = pick("x-offline-tools", "tools")
+    if tools is not None and tools not in ("refuse", "allow"):
+        raise OfflineAPIError(400, f"tools must be refuse or allow, got {tools!r}", param="tools")
+    if tools:
+        overrides["refuse_tools"] = tools == "refuse"
     for header, directive, field in (
         ("x-offline-latency-ms", "latency", "latency_ms"),
         ("x-offline-delta-delay-ms", "delta", "delta_delay_ms"),

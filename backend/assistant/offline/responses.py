@@ -15,6 +15,8 @@ from backend.assistant.offline.knobs import Knobs, OfflineAPIError, base_model, 
 from backend.assistant.offline.model import CallTools, Decision, decide, split_into_deltas
 from backend.assistant.offline.state import state_of
 from backend.assistant.offline.store import new_id, now
+from backend.assistant.offline.usage import estimate_tokens, responses_usage
+from backend.assistant.offline.vision import blind_answer
 
 router = APIRouter()
 
@@ -31,6 +33,9 @@ def _input_items(value: Any) -> list[dict[str, Any]]:
 
 
 def _decide(instructions: str, items: list[dict[str, Any]], tools: Any) -> Decision:
+    last = items[-1] if items else {}
+    if last.get("role") == "user" and (answer := blind_answer(last.get("content"))):
+        return answer
     return decide(history.model_input(history.from_response_items(items), tools, instructions))
 
 
@@ -40,6 +45,7 @@ def _response_object(
     status: str,
     output: list[dict[str, Any]],
     instructions: str,
+    usage: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
         "id": response_id,
@@ -59,6 +65,7 @@ def _response_object(
         "temperature": body.get("temperature"),
         "top_p": body.get("top_p"),
         "store": body.get("store", True),
+        "usage": usage,
     }
 
 
@@ -99,11 +106,15 @@ async def create_response(request: Request) -> Response:
         instructions = instructions or previous["instructions"]
     items = history + _input_items(body.get("input", []))
     knobs = knobs_for(request, state.settings, body["model"])
+    knobs.check_tools(body.get("tools"), body["model"])
     body = {**body, "model": base_model(body["model"])}
     response_id = new_id("resp_")
 
     def finish(status: str, output: list[dict[str, Any]]) -> dict[str, Any]:
-        response = _response_object(response_id, body, status, output, instructions)
+        usage = responses_usage(
+            estimate_tokens(instructions, items, body.get("tools")), estimate_tokens(output)
+        )
+        response = _response_object(response_id, body, status, output, instructions, usage)
         state.responses.put(
             response_id, {"input_items": items, "response": response, "instructions": instructions}
         )

@@ -20,6 +20,7 @@ from backend.core.db import unit_of_work
 from backend.core.errors import DomainError, NotFoundError
 from backend.repositories import scenes as scene_repository
 from backend.schemas.common import StorableText
+from backend.services.history import Actor, act_as
 
 MAX_OUTPUT_CHARS = 8_000
 
@@ -33,6 +34,8 @@ class ToolContext:
     session_factory: async_sessionmaker[AsyncSession]
     user_id: uuid.UUID
     project_id: uuid.UUID
+    turn_id: uuid.UUID | None = None
+    """The chat turn: its tool calls' changes grow one change set."""
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,7 @@ async def run_tool(context: ToolContext, name: str, raw_arguments: str | Json) -
     try:
         # A read-only tool is not a writer: on SQLite it does not queue behind other writers.
         async with unit_of_work(context.session_factory, write=not selected.read_only) as session:
+            act_as(session, Actor("assistant", context.turn_id))
             payload = await selected.handler(session, context, parsed)
     except ValidationError as error:
         return ToolResult(name, arguments, _error(_describe_validation(error)), False)

@@ -1,6 +1,7 @@
 // The chat: history on load, streamed answers, a line per tool call, Stop, Retry, and the
 // project's scenes alongside, refreshed when a tool changed them.
 import { api, ApiError, describeError, signInUrl } from "../api.js";
+import { assistantBadge, turnLedger } from "../components/assistant-ledger.js";
 import { renderMarkdown } from "../markdown.js";
 import { clear, el, loadProject, setTitle, toast } from "../ui.js";
 
@@ -65,6 +66,7 @@ export async function render(root, { params: [projectId] }) {
   if (!project) return;
   setTitle("Chat", project.title);
   let running = false;
+  const ledger = turnLedger(project.id);
 
   const log = el("div", { class: "chat-log", role: "log", "aria-live": "polite", "aria-label": "Conversation", dataset: { testid: "chat-log" } });
   const emptyLog = el("div", { class: "empty", dataset: { testid: "chat-empty" } },
@@ -233,6 +235,8 @@ export async function render(root, { params: [projectId] }) {
           } else {
             if (!answer) answer = addBubble("assistant", data.reply);
             else answer.replaceChildren(renderMarkdown(data.reply));
+            const reply = data.messages.find((message) => message.role === "assistant");
+            if (reply) ledger.attachLatest(answer, reply.id);
           }
         } else if (name === "error") {
           ended = true;
@@ -287,14 +291,14 @@ export async function render(root, { params: [projectId] }) {
         el("button", { type: "button", class: "button ghost", dataset: { testid: "new-conversation" }, onclick: newConversation }, "New conversation"),
         el("a", { class: "button secondary", href: `/canvas/${project.id}`, dataset: { testid: "open-canvas" } }, "Open the canvas"))),
     el("div", { class: "chat-layout" },
-      el("section", { class: "card chat-card" }, log, form),
+      el("section", { class: "card chat-card" }, assistantBadge(), log, form),
       el("aside", { class: "card chat-side", "aria-label": "Scenes" }, el("h2", {}, "Scenes"), sceneList)),
   );
   log.append(emptyLog);
   // On a phone the page opens at its top (and without the keyboard popping up).
   if (!NARROW.matches) input.focus({ preventScroll: true });
 
-  const history = await api(`/api/chat/${project.id}/messages?limit=200`);
+  const [history] = await Promise.all([api(`/api/chat/${project.id}/messages?limit=200`), ledger.load()]);
   if (history.is_active === false) {
     // Idle past the server's TTL: readable as ever; the next message takes it up again.
     const note = el("p", { class: "notice", role: "note", dataset: { testid: "conversation-inactive" } },
@@ -313,7 +317,7 @@ export async function render(root, { params: [projectId] }) {
       continue;
     }
     showToolCalls(message.tool_calls);
-    addBubble("assistant", message.content);
+    ledger.attach(addBubble("assistant", message.content), message.id);
   }
   await refreshScenes();
   root.dataset.ready = "true";

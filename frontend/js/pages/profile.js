@@ -1,4 +1,5 @@
 import { api, signOut } from "../api.js";
+import { assistantPanel } from "../components/assistant-ledger.js";
 import { el, errorBox, formatDate, setTitle, toast } from "../ui.js";
 
 /** A guest has no email or password yet: the one thing to do here is to create the account. */
@@ -11,7 +12,9 @@ function renderGuest(root, user) {
           el("dt", {}, "Account"), el("dd", { dataset: { testid: "profile-email" } }, "Guest (no email yet)"),
           el("dt", {}, "Started"), el("dd", { dataset: { testid: "member-since" } }, formatDate(user.created_at))),
         el("p", { class: "hint" }, "Add an email and a password to keep this account and everything in it."),
-        el("a", { class: "button", href: "/register?next=/profile", dataset: { testid: "profile-sign-up" } }, "Create your account"))),
+        el("a", { class: "button", href: "/register?next=/profile", dataset: { testid: "profile-sign-up" } }, "Create your account")),
+      el("div", { class: "spacer" }, " "),
+      assistantPanel()),
   );
 }
 
@@ -54,6 +57,8 @@ export async function render(root, { user }) {
           el("dt", {}, "Member since"), el("dd", { dataset: { testid: "member-since" } }, formatDate(user.created_at))),
         el("button", { type: "button", class: "button danger", onclick: signOut, dataset: { testid: "profile-sign-out" } }, "Sign out")),
       el("div", { class: "spacer" }, " "),
-      form),
+      form,
+      el("div", { class: "spacer" }, " "),
+      assistantPanel()),
   );
 }

@@ -1,0 +1,153 @@
+"""Data access for change sets, and the write guard: the session refuses any write to a project
+or a scene that is not inside a recording of that project (`services/history.recording`), so a
+new write path cannot forget to record its change set."""
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table, event, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+
+from backend.models import Change, ChangeSet, Project, Scene
+
+RECORDING = "scenecraft_recording"
+"""session.info key: the ids of the projects whose changes are being recorded."""
+
+_GUARDED_TABLES: tuple[Table, ...] = (Project.__table__, Scene.__table__)  # type: ignore[assignment]
+
+
+class UnrecordedWriteError(RuntimeError):
+    """A write to a project or scene outside `services/history.recording`: a bug, never input."""
+
+
+def _recorded(session: Session) -> set[uuid.UUID]:
+    recorded: set[uuid.UUID] = session.info.get(RECORDING, set())
+    return recorded
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_unrecorded_flush(session: Session, _context: UOWTransaction, _instances: Any) -> None:
+    recorded = _recorded(session)
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(instance, Scene):
+            project_id = instance.project_id
+        elif isinstance(instance, Project):
+            project_id = instance.id
+        else:
+            continue
+        if project_id not in recorded:
+            raise UnrecordedWriteError(f"{type(instance).__name__} written outside a recording")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_unrecorded_statement(state: ORMExecuteState) -> None:
+    """Bulk statements name no instance: they need some recording open in the session."""
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    table = getattr(state.statement, "table", None)
+    if table in _GUARDED_TABLES and not _recorded(state.session):
+        raise UnrecordedWriteError(f"{table} written outside a recording")
+
+
+async def get_turn_change_set(
+    session: AsyncSession, project_id: uuid.UUID, turn_id: uuid.UUID
+) -> ChangeSet | None:
+    result = await session.execute(
+        select(ChangeSet).where(ChangeSet.project_id == project_id, ChangeSet.turn_id == turn_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def get_turn_change_set_id(session: AsyncSession, turn_id: uuid.UUID) -> uuid.UUID | None:
+    result = await session.execute(select(ChangeSet.id).where(ChangeSet.turn_id == turn_id))
+    return result.scalars().first()
+
+
+async def count_changes(session: AsyncSession, change_set_id: uuid.UUID) -> int:
+    result = await session.execute(
+        select(func.count()).select_from(Change).where(Change.change_set_id == change_set_id)
+    )
+    return int(result.scalar_one())
+
+
+async def add_changes(
+    session: AsyncSession, change_set: ChangeSet | None, changes: Sequence[Change]
+) -> None:
+    """The changes, with their new set (None: the set is stored already)."""
+    if change_set is not None:
+        session.add(change_set)
+        await session.flush()
+    session.add_all(changes)
+    await session.flush()
+
+
+async def grow_change_set(
+    session: AsyncSession, change_set: ChangeSet, revision: int, summary: str
+) -> None:
+    """An assistant turn's set, grown by another tool call's changes."""
+    await session.execute(
+        update(ChangeSet)
+        .where(ChangeSet.id == change_set.id)
+        .values(revision=revision, summary=summary)
+        .execution_options(synchronize_session=False)
+    )
+    change_set.revision, change_set.summary = revision, summary
+
+
+async def list_change_sets(
+    session: AsyncSession, project_id: uuid.UUID, limit: int, before_revision: int | None
+) -> list[ChangeSet]:
+    query = select(ChangeSet).where(ChangeSet.project_id == project_id)
+    if before_revision is not None:
+        query = query.where(ChangeSet.revision < before_revision)
+    result = await session.execute(query.order_by(ChangeSet.revision.desc()).limit(limit))
+    return list(result.scalars())
+
+
+async def list_changes(
+    session: AsyncSession, change_set_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Change]]:
+    """Each set's changes in the order they were made."""
+    if not change_set_ids:
+        return {}
+    result = await session.execute(
+        select(Change)
+        .where(Change.change_set_id.in_(change_set_ids))
+        .order_by(Change.change_set_id, Change.sequence)
+    )
+    found: dict[uuid.UUID, list[Change]] = {change_set_id: [] for change_set_id in change_set_ids}
+    for change in result.scalars():
+        found[change.change_set_id].append(change)
+    return found
+
+
+async def get_owned_change_set(
+    session: AsyncSession, change_set_id: uuid.UUID, user_id: uuid.UUID
+) -> ChangeSet | None:
+    result = await session.execute(
+        select(ChangeSet)
+        .join(Project, Project.id == ChangeSet.project_id)
+        .where(ChangeSet.id == change_set_id, Project.user_id == user_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def list_later_changes(
+    session: AsyncSession, change_set: ChangeSet, entity_ids: Sequence[uuid.UUID], after: int
+) -> list[tuple[Change, ChangeSet]]:
+    """Changes of other sets of the project to these entities made after revision `after`, in
+    the order they were made, each with its set."""
+    result = await session.execute(
+        select(Change, ChangeSet)
+        .join(ChangeSet, ChangeSet.id == Change.change_set_id)
+        .where(
+            ChangeSet.project_id == change_set.project_id,
+            Change.entity_id.in_(entity_ids),
+            Change.revision > after,
+            Change.change_set_id != change_set.id,
+        )
+        .order_by(Change.revision, Change.sequence)
+    )
+    return [(row[0], row[1]) for row in result.all()]

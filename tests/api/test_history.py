@@ -1,0 +1,631 @@
+"""Change sets: every write to a project or its scenes, by any route or tool, records exactly one
+with the right before/after; If-Match refuses stale writes; undo puts things back or refuses."""
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from backend.assistant.tools import TOOLS, ToolContext, run_tool
+from backend.core.db import unit_of_work
+from backend.models import Scene
+from backend.repositories.history import UnrecordedWriteError
+from tests.api.test_ownership import api_routes
+from tests.conftest import TestUser
+from tests.pictures import picture, upload
+
+Json = dict[str, Any]
+
+
+async def history(client: httpx.AsyncClient, user: TestUser, project_id: str) -> list[Json]:
+    response = await client.get(f"/api/projects/{project_id}/history", headers=user.headers)
+    assert response.status_code == 200, response.text
+    return list(response.json()["change_sets"])
+
+
+async def detail(client: httpx.AsyncClient, user: TestUser, project_id: str) -> Json:
+    """The project, with the revision its ETag names as `revision`."""
+    response = await client.get(f"/api/projects/{project_id}", headers=user.headers)
+    assert response.status_code == 200, response.text
+    return {**response.json(), "revision": int(response.headers["etag"].strip('"r'))}
+
+
+async def board(client: httpx.AsyncClient, user: TestUser, *titles: str) -> Json:
+    """A project with these scenes, and a picture shown in the first."""
+    project = await client.post("/api/projects", json={"title": "Film"}, headers=user.headers)
+    project_id = project.json()["id"]
+    for title in titles:
+        created = await client.post(
+            f"/api/projects/{project_id}/scenes", json={"title": title}, headers=user.headers
+        )
+        assert created.status_code == 201, created.text
+    return await detail(client, user, project_id)
+
+
+def only_change(change_set: Json) -> Json:
+    assert len(change_set["changes"]) == 1, change_set
+    return dict(change_set["changes"][0])
+
+
+# --- every route -------------------------------------------------------------------------------
+
+Write = Callable[[httpx.AsyncClient, TestUser, Json, dict[str, str]], Awaitable[httpx.Response]]
+
+
+def _scene(project: Json, index: int) -> str:
+    return str(project["scenes"][index]["id"])
+
+
+async def _update_project(c: httpx.AsyncClient, u: TestUser, p: Json, h: dict[str, str]) -> Any:
+    return await c.put(f"/api/projects/{p['id']}", json={"title": "Renamed"}, headers=h)
+
+
+async def _create_scene(c: httpx.AsyncClient, u: TestUser, p: Json, h: dict[str, str]) -> Any:
+    body = {"title": "Intro", "order": 0}
+    return await c.post(f"/api/projects/{p['id']}/scenes", json=body, headers=h)
+
+
+async def _reorder(c: httpx.AsyncClient, u: TestUser, p: Json, h: dict[str, str]) -> Any:
+    *rest, last = [s["id"] for s in p["scenes"]]
+    ids = [last, *rest]
+    return await c.put(f"/api/projects/{p['id']}/scenes/order", json={"scene_ids": ids}, headers=h)
+
+
+async def _update_scene(c: httpx.AsyncClient, u: TestUser, p: Json, h: dict[str, str]) -> Any:
+    body = {"script": "Waves.", "title": "Shore"}
+    return await c.put(f"/api/scenes/{_scene(p, 1)}", json=body, headers=h)
+
+
+async def _duplicate(c: httpx.AsyncClient, u: TestUser, p: Json, h: dict[str, str]) -> Any:
+    return await c.post(f"/api/scenes/{_scene(p, 0)}/duplicate", headers=h)
+
+
+async def _delete_scene(c: httpx.AsyncClient, u: TestUser, p: Json, h: dict[str, str]) -> Any:
+    return await c.delete(f"/api/scenes/{_scene(p, 1)}", headers=h)
+
+
+async def _attach(c: httpx.AsyncClient, u: TestUser, p: Json, h: dict[str, str]) -> Any:
+    return await c.post(f"/api/scenes/{_scene(p, 2)}/image", files=upload(picture()), headers=h)
+
+
+async def _detach(c: httpx.AsyncClient, u: TestUser, p: Json, h: dict[str, str]) -> Any:
+    return await c.delete(f"/api/scenes/{_scene(p, 0)}/image", headers=h)
+
+
+async def _delete_file(c: httpx.AsyncClient, u: TestUser, p: Json, h: dict[str, str]) -> Any:
+    return await c.delete(f"/api/files/{p['scenes'][0]['image_file_id']}", headers=h)
+
+
+async def _undo(c: httpx.AsyncClient, u: TestUser, p: Json, h: dict[str, str]) -> Any:
+    latest = (await history(c, u, p["id"]))[0]
+    return await c.post(f"/api/change-sets/{latest['id']}/undo", headers=h)
+
+
+# (method, path) → the write, and the one change it must record: (entity, scene index or None
+# for the project, action, before, after); "*" stands for whatever the entity held.
+WRITES: dict[tuple[str, str], tuple[Write, tuple[str, int | None, str, Any, Any]]] = {
+    ("PUT", "/api/projects/{project_id}"): (
+        _update_project,
+        ("project", None, "updated", {"title": "Film"}, {"title": "Renamed"}),
+    ),
+    ("POST", "/api/projects/{project_id}/scenes"): (
+        _create_scene,
+        ("scene", -1, "created", None, "*"),
+    ),
+    ("PUT", "/api/projects/{project_id}/scenes/order"): (
+        _reorder,
+        ("scene", 2, "moved", {"order": 2}, {"order": 0}),
+    ),
+    ("PUT", "/api/scenes/{scene_id}"): (
+        _update_scene,
+        (
+            "scene",
+            1,
+            "updated",
+            {"title": "Pier", "script": ""},
+            {"title": "Shore", "script": "Waves."},
+        ),
+    ),
+    ("POST", "/api/scenes/{scene_id}/duplicate"): (_duplicate, ("scene", -1, "created", None, "*")),
+    ("DELETE", "/api/scenes/{scene_id}"): (_delete_scene, ("scene", 1, "deleted", "*", None)),
+    ("POST", "/api/scenes/{scene_id}/image"): (
+        _attach,
+        ("scene", 2, "updated", {"image_file_id": None}, "*"),
+    ),
+    ("DELETE", "/api/scenes/{scene_id}/image"): (
+        _detach,
+        ("scene", 0, "updated", "*", {"image_file_id": None}),
+    ),
+    ("DELETE", "/api/files/{file_id}"): (
+        _delete_file,
+        ("scene", 0, "updated", "*", {"image_file_id": None}),
+    ),
+    ("POST", "/api/change-sets/{change_set_id}/undo"): (
+        _undo,
+        ("scene", 0, "updated", "*", {"image_file_id": None}),
+    ),
+}
+# Creating a project is checked on its own below; deleting one deletes its history with it. The
+# dossier's changes are not change sets yet (the contract's entities are projects and scenes);
+# share links and comments change neither.
+NOT_WALKED = {("POST", "/api/projects"), ("DELETE", "/api/projects/{project_id}")}
+NOT_BOARD_WRITES = ("/api/projects/{project_id}/dossier", "/api/projects/{project_id}/shares")
+WRITES_TO_BOARDS = ("/api/projects", "/api/scenes", "/api/change-sets", "/api/files/{file_id}")
+
+
+def test_every_write_to_a_board_is_walked(app: FastAPI) -> None:
+    """A new route that writes to a project or scene must join the walk below."""
+    writes = {
+        (method, path)
+        for method, path in api_routes(app)
+        if method in ("POST", "PUT", "PATCH", "DELETE")
+        and path.startswith(WRITES_TO_BOARDS)
+        and not path.startswith(NOT_BOARD_WRITES)
+    }
+    assert writes == set(WRITES) | NOT_WALKED
+
+
+async def _board_with_picture(client: httpx.AsyncClient, user: TestUser) -> Json:
+    project = await board(client, user, "Dawn", "Pier", "Sunset")
+    shown = await client.post(
+        f"/api/scenes/{_scene(project, 0)}/image", files=upload(picture()), headers=user.headers
+    )
+    assert shown.status_code == 200, shown.text
+    return await detail(client, user, project["id"])
+
+
+def _matches(expected: Any, actual: Any) -> bool:
+    if expected == "*":
+        return actual is not None
+    return bool(expected == actual)
+
+
+@pytest.mark.parametrize("route", sorted(WRITES), ids=lambda route: " ".join(route))
+async def test_each_write_records_exactly_one_change_set(
+    client: httpx.AsyncClient, user: TestUser, route: tuple[str, str]
+) -> None:
+    write, (entity, index, action, before, after) = WRITES[route]
+    project = await _board_with_picture(client, user)
+    earlier = await history(client, user, project["id"])
+
+    response = await write(client, user, project, user.headers)
+    assert response.status_code < 300, response.text
+
+    now = await history(client, user, project["id"])
+    assert [c["id"] for c in now[1:]] == [c["id"] for c in earlier]  # exactly one new
+    change_set = now[0]
+    changed = await detail(client, user, project["id"])
+    assert change_set["revision"] == changed["revision"] > earlier[0]["revision"]
+    assert change_set["actor"] == {"kind": "user", "turn_id": None}
+    assert change_set["summary"]
+    change = only_change(change_set)
+    if action == "created":
+        entity_id = response.json()["id"]
+    else:
+        entity_id = project["id"] if index is None else project["scenes"][index]["id"]
+    assert (change["entity"], change["entity_id"], change["action"]) == (entity, entity_id, action)
+    assert _matches(before, change["before"]), change
+    assert _matches(after, change["after"]), change
+    if action in ("created", "deleted"):
+        whole = change["after"] if action == "created" else change["before"]
+        assert set(whole) >= {"title", "script", "order", "image_file_id", "notes"}
+
+
+async def test_creating_a_project_is_its_first_change_set(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    created = await client.post("/api/projects", json={"title": "New"}, headers=user.headers)
+    (change_set,) = await history(client, user, created.json()["id"])
+    change = only_change(change_set)
+    assert (change["entity"], change["action"], change["after"]["title"]) == (
+        "project",
+        "created",
+        "New",
+    )
+    assert change_set["summary"] == "Created the project “New”"
+    undo = await client.post(f"/api/change-sets/{change_set['id']}/undo", headers=user.headers)
+    assert undo.status_code == 409
+
+
+async def test_a_write_that_changes_nothing_records_nothing(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    project = await board(client, user, "Dawn")
+    earlier = await history(client, user, project["id"])
+    same = await client.put(
+        f"/api/scenes/{_scene(project, 0)}", json={"title": "Dawn"}, headers=user.headers
+    )
+    assert same.status_code == 200
+    assert await history(client, user, project["id"]) == earlier
+    assert (await detail(client, user, project["id"]))["revision"] == project["revision"]
+
+
+async def test_summaries_say_what_changed_in_words(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    project = await board(client, user, "Dawn", "Beach", "Sunset")
+    await client.put(
+        f"/api/scenes/{_scene(project, 1)}", json={"title": "Shore"}, headers=user.headers
+    )
+    await client.put(
+        f"/api/scenes/{_scene(project, 0)}", json={"script": "Light."}, headers=user.headers
+    )
+    await client.delete(f"/api/scenes/{_scene(project, 2)}", headers=user.headers)
+    summaries = [c["summary"] for c in await history(client, user, project["id"])][:3]
+    assert summaries == [
+        "Deleted scene 3 “Sunset”",
+        "Scene 1 “Dawn”: script replaced",
+        "Renamed scene 2 “Beach” to “Shore”",
+    ]
+
+
+async def test_history_pages_newest_first(client: httpx.AsyncClient, user: TestUser) -> None:
+    project = await board(client, user, "A", "B", "C", "D")
+    everything = await history(client, user, project["id"])
+    assert [c["revision"] for c in everything] == sorted(
+        (c["revision"] for c in everything), reverse=True
+    )
+    page = await client.get(
+        f"/api/projects/{project['id']}/history",
+        params={"limit": 2, "before_revision": everything[1]["revision"]},
+        headers=user.headers,
+    )
+    assert [c["id"] for c in page.json()["change_sets"]] == [c["id"] for c in everything[2:4]]
+    too_many = await client.get(
+        f"/api/projects/{project['id']}/history", params={"limit": 201}, headers=user.headers
+    )
+    assert too_many.status_code == 422
+
+
+# --- every tool --------------------------------------------------------------------------------
+
+
+def _tool_calls(project: Json) -> dict[str, Json]:
+    scene = _scene(project, 1)
+    return {
+        "create_scene": {"project_id": project["id"], "title": "Intro", "order": 0},
+        "update_scene": {"scene_id": scene, "notes": "Wind."},
+        "update_scene_script": {"scene_id": scene, "script_content": "Waves."},
+        "update_scene_image_url": {"scene_id": scene, "image_url": "https://example.com/p.png"},
+        "update_scene_title": {"scene_id": scene, "title": "Shore"},
+        "move_scene": {"scene_id": scene, "order": 0},
+        "delete_scene": {"scene_id": scene},
+        "update_project": {"project_id": project["id"], "description": "A short film."},
+    }
+
+
+TOOL_CHANGES = {
+    "create_scene": ("created", None, "*"),
+    "update_scene": ("updated", {"notes": ""}, {"notes": "Wind."}),
+    "update_scene_script": ("updated", {"script": ""}, {"script": "Waves."}),
+    "update_scene_image_url": (
+        "updated",
+        {"image_url": None},
+        {"image_url": "https://example.com/p.png"},
+    ),
+    "update_scene_title": ("updated", {"title": "Pier"}, {"title": "Shore"}),
+    "move_scene": ("moved", {"order": 1}, {"order": 0}),
+    "delete_scene": ("deleted", "*", None),
+    "update_project": ("updated", {"description": ""}, {"description": "A short film."}),
+}
+
+
+async def test_every_writing_tool_records_exactly_one_change_set(
+    app: FastAPI, client: httpx.AsyncClient, user: TestUser
+) -> None:
+    writing = {
+        name
+        for name, tool in TOOLS.items()
+        if not tool.read_only and not tool.handler.__module__.endswith(".dossier")
+    }
+    assert writing == set(TOOL_CHANGES)
+    for name in sorted(writing):
+        project = await board(client, user, "Dawn", "Pier")
+        earlier = await history(client, user, project["id"])
+        turn_id = uuid.uuid4()
+        context = ToolContext(
+            app.state.session_factory, uuid.UUID(user.id), uuid.UUID(project["id"]), turn_id
+        )
+        result = await run_tool(context, name, _tool_calls(project)[name])
+        assert result.ok, (name, result.output)
+        now = await history(client, user, project["id"])
+        assert len(now) == len(earlier) + 1, name
+        assert now[0]["actor"] == {"kind": "assistant", "turn_id": str(turn_id)}
+        change = only_change(now[0])
+        action, before, after = TOOL_CHANGES[name]
+        assert change["action"] == action, (name, change)
+        assert _matches(before, change["before"]) if before else change["before"] is None
+        assert _matches(after, change["after"]) if after else change["after"] is None
+
+
+async def test_a_turns_tool_calls_grow_one_change_set(
+    app: FastAPI, client: httpx.AsyncClient, user: TestUser
+) -> None:
+    project = await board(client, user, "Dawn", "Pier")
+    context = ToolContext(
+        app.state.session_factory, uuid.UUID(user.id), uuid.UUID(project["id"]), uuid.uuid4()
+    )
+    calls = _tool_calls(project)
+    for name in ("update_scene_title", "update_scene_script", "create_scene"):
+        assert (await run_tool(context, name, calls[name])).ok
+    (change_set, *_) = await history(client, user, project["id"])
+    assert [c["action"] for c in change_set["changes"]] == ["updated", "updated", "created"]
+    assert change_set["revision"] == (await detail(client, user, project["id"]))["revision"]
+    assert change_set["revision"] == project["revision"] + 3  # each call advanced it
+    assert change_set["summary"].count(";") == 2
+
+
+async def test_a_chat_turn_carries_its_change_set(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    project = await board(client, user)
+    turn = await client.post(
+        f"/api/chat/{project['id']}/send",
+        json={"message": "add scenes Dawn, Pier and Sunset"},
+        headers=user.headers,
+    )
+    assert turn.status_code == 200, turn.text
+    change_set_id = turn.json()["change_set_id"]
+    (latest, *_) = await history(client, user, project["id"])
+    assert latest["id"] == change_set_id
+    assert [c["action"] for c in latest["changes"]] == ["created"] * 3
+    stored = await client.get(f"/api/chat/{project['id']}/messages", headers=user.headers)
+    assert stored.json()["messages"][-1]["change_set_id"] == change_set_id
+
+    quiet = await client.post(
+        f"/api/chat/{project['id']}/send",
+        json={"message": "how long is the film?"},
+        headers=user.headers,
+    )
+    assert quiet.json()["change_set_id"] is None
+
+    # The whole turn undoes at once.
+    undone = await client.post(f"/api/change-sets/{change_set_id}/undo", headers=user.headers)
+    assert undone.status_code == 201, undone.text
+    assert (await detail(client, user, project["id"]))["scenes"] == []
+
+
+# --- the write guard ---------------------------------------------------------------------------
+
+
+async def test_a_write_outside_a_recording_is_refused(
+    app: FastAPI, client: httpx.AsyncClient, user: TestUser
+) -> None:
+    project = await board(client, user, "Dawn")
+    async with unit_of_work(app.state.session_factory, write=True) as session:
+        scene = (await session.execute(select(Scene))).scalars().first()
+        assert scene is not None
+        scene.title = "sneaked in"
+        with pytest.raises(UnrecordedWriteError):
+            await session.flush()
+        await session.rollback()
+    assert (await detail(client, user, project["id"]))["scenes"][0]["title"] == "Dawn"
+
+
+# --- If-Match ----------------------------------------------------------------------------------
+
+
+async def test_reads_name_the_revision_in_their_etag(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    project = await board(client, user, "Dawn")
+    read = await client.get(f"/api/projects/{project['id']}", headers=user.headers)
+    assert read.headers["etag"] == f'"r{project["revision"]}"'
+    scene = await client.get(f"/api/scenes/{_scene(project, 0)}", headers=user.headers)
+    assert scene.status_code == 200
+    assert scene.headers["etag"] == read.headers["etag"]
+    assert scene.json()["title"] == "Dawn"
+
+
+STALE_WRITES = [
+    *sorted(set(WRITES) - {("DELETE", "/api/files/{file_id}")}),
+    ("DELETE", "/api/projects/{project_id}"),
+]
+
+
+async def _delete_project(c: httpx.AsyncClient, u: TestUser, p: Json, h: dict[str, str]) -> Any:
+    return await c.delete(f"/api/projects/{p['id']}", headers=h)
+
+
+@pytest.mark.parametrize("route", STALE_WRITES, ids=lambda route: " ".join(route))
+async def test_a_stale_if_match_is_412_and_changes_nothing(
+    client: httpx.AsyncClient, user: TestUser, route: tuple[str, str]
+) -> None:
+    write = (
+        _delete_project
+        if route[1] == "/api/projects/{project_id}" and route[0] == "DELETE"
+        else WRITES[route][0]
+    )
+    project = await _board_with_picture(client, user)
+    before = await history(client, user, project["id"])
+    stale = {**user.headers, "If-Match": f'"r{project["revision"] - 1}"'}
+
+    response = await write(client, user, project, stale)
+    assert response.status_code == 412, response.text
+    assert response.json()["revision"] == project["revision"]
+    assert "changed" in response.json()["detail"]
+    assert await detail(client, user, project["id"]) == project
+    assert await history(client, user, project["id"]) == before
+
+    current = {**user.headers, "If-Match": f'W/"r{project["revision"]}"'}
+    assert (await write(client, user, project, current)).status_code < 300
+
+
+async def test_an_if_match_naming_no_revision_is_412(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    project = await board(client, user, "Dawn")
+    for header in ('"abc"', "garbage", '"r99999999999999999999999"'):
+        response = await client.put(
+            f"/api/scenes/{_scene(project, 0)}",
+            json={"title": "x"},
+            headers={**user.headers, "If-Match": header},
+        )
+        assert response.status_code == 412, header
+    anything = await client.put(
+        f"/api/scenes/{_scene(project, 0)}",
+        json={"title": "x"},
+        headers={**user.headers, "If-Match": "*"},
+    )
+    assert anything.status_code == 200
+
+
+# --- undo --------------------------------------------------------------------------------------
+
+
+async def undo(client: httpx.AsyncClient, user: TestUser, change_set_id: str) -> httpx.Response:
+    return await client.post(f"/api/change-sets/{change_set_id}/undo", headers=user.headers)
+
+
+def _board_state(project: Json) -> list[tuple[Any, ...]]:
+    return [
+        (s["id"], s["order"], s["title"], s["script"], s["image_file_id"])
+        for s in project["scenes"]
+    ]
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        ("POST", "/api/projects/{project_id}/scenes"),
+        ("PUT", "/api/scenes/{scene_id}"),
+        ("PUT", "/api/projects/{project_id}/scenes/order"),
+        ("DELETE", "/api/scenes/{scene_id}"),
+        ("POST", "/api/scenes/{scene_id}/duplicate"),
+        ("PUT", "/api/projects/{project_id}"),
+        ("DELETE", "/api/scenes/{scene_id}/image"),
+    ],
+    ids=lambda route: " ".join(route),
+)
+async def test_undo_puts_back_what_a_write_changed_and_can_itself_be_undone(
+    client: httpx.AsyncClient, user: TestUser, route: tuple[str, str]
+) -> None:
+    project = await _board_with_picture(client, user)
+    assert (await WRITES[route][0](client, user, project, user.headers)).status_code < 300
+    changed = await detail(client, user, project["id"])
+    (change_set, *_) = await history(client, user, project["id"])
+
+    undone = await undo(client, user, change_set["id"])
+    assert undone.status_code == 201, undone.text
+    assert undone.json()["undoes"] == change_set["id"]
+    assert undone.json()["summary"].startswith("Undo: ")
+    restored = await detail(client, user, project["id"])
+    assert _board_state(restored) == _board_state(project)
+    assert restored["title"] == project["title"]
+    assert restored["revision"] == undone.json()["revision"] > changed["revision"]
+
+    again = await undo(client, user, undone.json()["id"])
+    assert again.status_code == 201, again.text
+    assert _board_state(await detail(client, user, project["id"])) == _board_state(changed)
+
+
+async def test_a_deleted_scene_comes_back_with_its_fields_picture_and_place(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    project = await _board_with_picture(client, user)
+    first = project["scenes"][0]
+    await client.put(
+        f"/api/scenes/{first['id']}",
+        json={"script": "Light.", "notes": "Slow.", "duration_seconds": 3.5},
+        headers=user.headers,
+    )
+    kept = (await detail(client, user, project["id"]))["scenes"][0]
+    await client.delete(f"/api/scenes/{first['id']}", headers=user.headers)
+    (deleted, *_) = await history(client, user, project["id"])
+    assert (await undo(client, user, deleted["id"])).status_code == 201
+    back = (await detail(client, user, project["id"]))["scenes"][0]
+    timestamps = ("created_at", "updated_at")
+    assert {k: v for k, v in back.items() if k not in timestamps} == {
+        k: v for k, v in kept.items() if k not in timestamps
+    }
+    assert back["image_file_id"] == first["image_file_id"]
+
+
+async def test_undo_refuses_when_a_later_change_touched_the_same_field(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    project = await board(client, user, "Dawn", "Pier")
+    scene = _scene(project, 0)
+    await client.put(f"/api/scenes/{scene}", json={"title": "Dusk"}, headers=user.headers)
+    (renamed, *_) = await history(client, user, project["id"])
+    await client.put(f"/api/scenes/{scene}", json={"title": "Night"}, headers=user.headers)
+    (later, *_) = await history(client, user, project["id"])
+    before = await detail(client, user, project["id"])
+
+    refused = await undo(client, user, renamed["id"])
+    assert refused.status_code == 409
+    assert refused.json()["change_set_id"] == later["id"]
+    assert later["id"] in refused.json()["detail"]
+    assert await detail(client, user, project["id"]) == before
+
+    # Another field of the same scene, or another scene, is no conflict.
+    await client.put(f"/api/scenes/{scene}", json={"script": "Stars."}, headers=user.headers)
+    (scripted, *_) = await history(client, user, project["id"])
+    await client.put(f"/api/scenes/{scene}", json={"notes": "Cold."}, headers=user.headers)
+    assert (await undo(client, user, scripted["id"])).status_code == 201
+    assert (await detail(client, user, project["id"]))["scenes"][0]["script"] == ""
+
+
+async def test_undoing_twice_is_a_conflict_with_the_first_undo(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    project = await board(client, user, "Dawn")
+    await client.delete(f"/api/scenes/{_scene(project, 0)}", headers=user.headers)
+    (deleted, *_) = await history(client, user, project["id"])
+    first = await undo(client, user, deleted["id"])
+    assert first.status_code == 201
+    second = await undo(client, user, deleted["id"])
+    assert second.status_code == 409
+    assert second.json()["change_set_id"] == first.json()["id"]
+    assert len((await detail(client, user, project["id"]))["scenes"]) == 1
+
+
+async def test_an_undo_names_a_stale_if_match(client: httpx.AsyncClient, user: TestUser) -> None:
+    project = await board(client, user, "Dawn")
+    (created, *_) = await history(client, user, project["id"])
+    response = await client.post(
+        f"/api/change-sets/{created['id']}/undo",
+        headers={**user.headers, "If-Match": '"r1"'},
+    )
+    assert response.status_code == 412
+    assert response.json()["revision"] == project["revision"]
+
+
+async def test_undo_of_a_reorder_that_moved_several_puts_each_back(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    project = await board(client, user, "A", "B", "C", "D", "E")
+    ids = [s["id"] for s in project["scenes"]]
+    shuffled = [ids[4], ids[2], ids[0], ids[3], ids[1]]
+    await client.put(
+        f"/api/projects/{project['id']}/scenes/order",
+        json={"scene_ids": shuffled},
+        headers=user.headers,
+    )
+    (reordered, *_) = await history(client, user, project["id"])
+    assert {c["action"] for c in reordered["changes"]} == {"moved"}
+    assert len(reordered["changes"]) < 5  # the scenes that kept their relative place stayed
+    assert (await undo(client, user, reordered["id"])).status_code == 201
+    assert [s["id"] for s in (await detail(client, user, project["id"]))["scenes"]] == ids
+
+
+async def test_a_write_answers_with_the_etag_of_the_revision_it_made(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    project = await board(client, user, "Dawn")
+    renamed = await client.put(
+        f"/api/scenes/{_scene(project, 0)}",
+        json={"title": "Dusk"},
+        headers={**user.headers, "If-Match": f'"r{project["revision"]}"'},
+    )
+    assert renamed.headers["etag"] == f'"r{project["revision"] + 1}"'
+    deleted = await client.delete(
+        f"/api/scenes/{_scene(project, 0)}",
+        headers={**user.headers, "If-Match": renamed.headers["etag"]},
+    )
+    assert deleted.status_code == 204
+    assert deleted.headers["etag"] == f'"r{project["revision"] + 2}"'
