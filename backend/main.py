@@ -28,9 +28,11 @@ from backend.core.security import PasswordHasher, TokenService
 from backend.jobs.cleanup import run_periodically
 from backend.services.assistant import AssistantService
 from backend.services.auth import AuthService
+from backend.services.change_feed import ChangeFeed
 from backend.services.chat import ChatService
 from backend.services.documents import DocumentService
 from backend.services.files import FileService
+from backend.services.live_events import LiveEvents
 from backend.services.project_documents import ProjectDocuments
 
 API_DESCRIPTION = """
@@ -67,6 +69,7 @@ def create_app(
     engine = create_engine(settings)
     session_factory = create_session_factory(engine)
     row_reader = RowReader(engine)
+    change_feed = ChangeFeed(engine)
     model_client = model_client or create_model_client(settings)
     chat_service = ChatService(
         settings, session_factory, create_chat_engine(settings, model_client)
@@ -90,8 +93,9 @@ def create_app(
             if settings.CLEANUP_INTERVAL_MINUTES > 0
             else None
         )
-        async with mcp.run():
+        async with mcp.run(), change_feed.ending_streams_on_exit_signals():
             yield
+        await change_feed.close()
         if cleanup is not None:
             cleanup.cancel()
             await asyncio.gather(cleanup, return_exceptions=True)
@@ -113,6 +117,8 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory
+    app.state.change_feed = change_feed
+    app.state.live_events = LiveEvents(change_feed, session_factory)
     app.state.model_client = model_client
     app.state.chat_service = chat_service
     app.state.file_service = FileService(settings, session_factory)

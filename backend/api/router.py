@@ -11,6 +11,7 @@ from backend.api.routes import (
     chat,
     documents,
     dossier,
+    events,
     files,
     history,
     pages,
@@ -23,6 +24,7 @@ from backend.api.routes import (
 api_router = APIRouter(prefix="/api")
 # Routes are matched in this order, one by one: the busiest (project reads) go first.
 api_router.include_router(projects.router)
+api_router.include_router(events.router)
 api_router.include_router(scenes.router)
 api_router.include_router(files.router)
 api_router.include_router(auth.router)

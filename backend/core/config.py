@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     DATABASE_URL: str = ""
     DB_POOL_SIZE: int = Field(20, ge=1, le=100)
     PROJECT_CACHE_MB: int = Field(64, ge=0, le=4096)
+    EVENTS_PING_SECONDS: float = Field(15, gt=0, le=20)
+    EVENTS_STREAM_SECONDS: float = Field(900, gt=0, le=86400)
     SECRET_KEY: SecretStr | None = None
     ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(60, ge=1, le=24 * 60)
     SESSION_IDLE_MINUTES: int = Field(30, ge=2, le=24 * 60)
