@@ -26,8 +26,13 @@ from backend.core.security import PasswordHasher, TokenService
 from backend.jobs.cleanup import run_periodically
 from backend.services.auth import AuthService
 from backend.services.chat import ChatService
+from backend.services.export_pdf import PdfRenderer
 from backend.services.files import FileService
 from backend.services.project_documents import ProjectDocuments
+from backend.services.transfer import ProjectImporter
+
+# The one JSON body allowed past MAX_BODY_BYTES: a project document with its pictures.
+IMPORT_PATH = "/api/projects/import"
 
 API_DESCRIPTION = """
 Plan a video scene by scene. Authenticate with **Authorize** (OAuth2 password flow: your email
@@ -46,6 +51,7 @@ class ScenecraftApp(FastAPI):
             super().build_middleware_stack(),
             settings.MAX_BODY_BYTES,
             settings.max_upload_body_bytes,
+            {IMPORT_PATH: settings.MAX_IMPORT_BYTES},
         )
 
     def openapi(self) -> dict[str, Any]:
@@ -80,6 +86,7 @@ def create_app(
             cleanup.cancel()
             await asyncio.gather(cleanup, return_exceptions=True)
         await chat_service.close()
+        pdf_renderer.close()
         await model_client.close()
         await engine.dispose()
 
@@ -99,7 +106,11 @@ def create_app(
     app.state.session_factory = session_factory
     app.state.model_client = model_client
     app.state.chat_service = chat_service
-    app.state.file_service = FileService(settings, session_factory)
+    file_service = FileService(settings, session_factory)
+    app.state.file_service = file_service
+    pdf_renderer = PdfRenderer(settings, session_factory)
+    app.state.pdf_renderer = pdf_renderer
+    app.state.project_importer = ProjectImporter(settings, session_factory, file_service)
     auth_service = AuthService(
         settings,
         session_factory,

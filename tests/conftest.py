@@ -145,6 +145,7 @@ async def stop_app(application: FastAPI, *, owns_model_client: bool = True) -> N
     """Stop the app's running turns first (each writes how it ended), then close its clients.
     Its engine stays usable."""
     await application.state.chat_service.close()
+    application.state.pdf_renderer.close()
     if owns_model_client:
         await application.state.model_client.close()
 

@@ -1,0 +1,132 @@
+"""The project document: what `GET /api/projects/{id}/export.json` writes and
+`POST /api/projects/import` reads (`{format: "scenecraft.project", version: 1, ...}`).
+
+One set of models serves both ways, so whatever an export writes, an import accepts. The fields
+a project or scene reports but nobody sets (ids, times, totals) are written for the reader and
+ignored on import: an import always makes a new project with new ids.
+"""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, Strict, StringConstraints, field_validator
+
+from backend.schemas.common import (
+    SCENES_PER_PROJECT_MAX,
+    AspectRatio,
+    Audio,
+    CameraMovement,
+    Description,
+    Id,
+    ImageUrl,
+    InputModel,
+    Json,
+    Notes,
+    Position,
+    SceneDuration,
+    Script,
+    ShotSize,
+    TargetDuration,
+    Title,
+)
+
+DocumentFormat = Literal["scenecraft.project"]
+DocumentVersion = Literal[1]
+IGNORED = "Written by an export; ignored on import"
+# Base64 of the largest picture the upload cap allows is checked after decoding; this only stops
+# a string far beyond any cap before it is decoded.
+PICTURE_DATA_MAX = 200 * 1024 * 1024
+
+Timestamp = Annotated[datetime, Strict(False)]
+
+
+class DocumentPicture(InputModel):
+    """An uploaded picture, embedded. On import its bytes go through the upload's checks
+    (type from the bytes, size, pixels) and it is stored as a new upload of the importer."""
+
+    filename: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    content_type: Annotated[str, StringConstraints(max_length=100)] = Field(
+        description="Informational: the type is read from the bytes"
+    )
+    data: Annotated[str, StringConstraints(min_length=1, max_length=PICTURE_DATA_MAX)] = Field(
+        description="The file's bytes, base64"
+    )
+
+
+class DocumentScene(InputModel):
+    title: Title
+    script: Script = ""
+    image_url: ImageUrl = None
+    duration_seconds: SceneDuration | None = None
+    shot_size: ShotSize | None = None
+    camera_movement: CameraMovement | None = None
+    audio: Audio = ""
+    notes: Notes = ""
+    picture: DocumentPicture | None = Field(
+        default=None, description="The uploaded picture the scene shows, embedded"
+    )
+    id: Id | None = Field(default=None, description=IGNORED)
+    project_id: Id | None = Field(default=None, description=IGNORED)
+    order: Position | None = Field(
+        default=None, description="Written by an export; on import the list's order counts"
+    )
+    image_file_id: Id | None = Field(default=None, description=IGNORED)
+    created_at: Timestamp | None = Field(default=None, description=IGNORED)
+    updated_at: Timestamp | None = Field(default=None, description=IGNORED)
+
+
+class DocumentProject(InputModel):
+    title: Title
+    description: Description = ""
+    aspect_ratio: AspectRatio = "16:9"
+    target_duration_seconds: TargetDuration | None = None
+    id: Id | None = Field(default=None, description=IGNORED)
+    created_at: Timestamp | None = Field(default=None, description=IGNORED)
+    updated_at: Timestamp | None = Field(default=None, description=IGNORED)
+    scene_count: Annotated[int, Field(ge=0)] | None = Field(default=None, description=IGNORED)
+    total_duration_seconds: Annotated[float, Field(ge=0)] | None = Field(
+        default=None, description=IGNORED
+    )
+
+
+NO_DOSSIER_YET = "cannot be imported yet (projects have no story dossier): leave it empty"
+
+
+class DocumentDossier(InputModel):
+    """The story dossier's shape (contract "Story dossier"). Projects have no dossier yet, so
+    an export writes empty lists, and an import refuses items rather than drop them."""
+
+    characters: list[Json] = Field(default_factory=list, max_length=0)
+    themes: list[Json] = Field(default_factory=list, max_length=0)
+    locations: list[Json] = Field(default_factory=list, max_length=0)
+    plot_points: list[Json] = Field(default_factory=list, max_length=0)
+    updated_at: Timestamp | None = Field(default=None, description=IGNORED)
+
+    @field_validator("characters", "themes", "locations", "plot_points", mode="before")
+    @classmethod
+    def _empty(cls, value: object) -> object:
+        if isinstance(value, list) and value:
+            raise ValueError(NO_DOSSIER_YET)
+        return value
+
+
+class ProjectDocument(InputModel):
+    format: DocumentFormat
+    version: DocumentVersion
+    project: DocumentProject
+    scenes: list[DocumentScene] = Field(max_length=SCENES_PER_PROJECT_MAX)
+    dossier: DocumentDossier = Field(default_factory=DocumentDossier)
+    exported_at: Timestamp | None = Field(default=None, description=IGNORED)
+
+
+def new_document(
+    project: DocumentProject, scenes: list[DocumentScene], exported_at: datetime
+) -> ProjectDocument:
+    return ProjectDocument(
+        format="scenecraft.project",
+        version=1,
+        project=project,
+        scenes=scenes,
+        dossier=DocumentDossier(),
+        exported_at=exported_at,
+    )
