@@ -117,6 +117,17 @@ def set_at(target: Any, field: Field, value: Any) -> None:
     target[last] = value
 
 
+def fill_parents(document: Json, body: Any, schema: Json, field: Field, world: World) -> None:
+    """Adds the optional objects on the way to `field` (valid, with their required fields) that
+    a minimal valid body leaves out, so a field inside one can be set."""
+    target, schema = body, resolve(document, schema)
+    for key in field[:-1]:
+        child = schema["items"] if isinstance(key, int) else schema["properties"][key]
+        if isinstance(key, str) and key not in target:
+            target[key] = valid_value(document, key, child, world)
+        target, schema = target[key], resolve(document, child)
+
+
 async def send(
     client: httpx.AsyncClient, document: Json, target: Input, value: Any, world: World
 ) -> httpx.Response:
@@ -140,6 +151,7 @@ async def send(
     for media_type, media in operation.get("requestBody", {}).get("content", {}).items():
         body = valid_value(document, "body", media["schema"], world)
         if target.location in ("body", "form"):
+            fill_parents(document, body, media["schema"], target.field, world)
             set_at(body, target.field, value)
         if media_type == "application/json":
             # json.dumps escapes non-ASCII, so a lone surrogate travels as "\ud800".

@@ -148,7 +148,8 @@ async def test_a_20000_character_script_continues_after_the_board_in_full(
     reader, pages = await export_pdf(client, user, project["id"], per_page="6")
     board = compact(pages[0])
     # The frame shows the beginning and says where the rest is; its end is not on the board.
-    assert "w0000" in board and "Continuedonpage2" in board
+    assert "w0000" in board
+    assert "Continuedonpage2" in board
     assert words[-1] not in board
     assert "Shortone" in board
     assert len(reader.pages) > 2
@@ -235,7 +236,8 @@ async def test_a_picture_from_a_url_is_linked_never_fetched(
         )
         assert response.status_code == 200
     # The listener answers (so it would have been recorded), and nothing asked it.
-    assert httpx.get(f"{base_url}/probe").status_code == 200
+    async with httpx.AsyncClient() as outside:
+        assert (await outside.get(f"{base_url}/probe")).status_code == 200
     assert requests == ["/probe"]
 
 
@@ -299,7 +301,8 @@ async def test_a_script_cell_starting_with_tab_or_cr_is_neutralised(
     await add_scene(client, user, project["id"], title="T", script="\t=1", notes="\r=2")
     response = await client.get(f"/api/projects/{project['id']}/export.csv", headers=user.headers)
     row = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))[1]
-    assert row[5] == "'\t=1" and row[7] == "'\r=2"
+    assert row[5] == "'\t=1"
+    assert row[7] == "'\r=2"
 
 
 VOLATILE = {"id", "project_id", "image_file_id", "created_at", "updated_at", "exported_at"}
@@ -355,7 +358,8 @@ async def test_export_import_export_is_the_same_document_but_for_ids_and_times(
     exported = await client.get(f"/api/projects/{original['id']}/export.json", headers=user.headers)
     assert exported.status_code == 200
     document = exported.json()
-    assert document["format"] == "scenecraft.project" and document["version"] == 1
+    assert document["format"] == "scenecraft.project"
+    assert document["version"] == 1
     assert document["dossier"] == {
         "characters": [],
         "themes": [],
@@ -371,7 +375,8 @@ async def test_export_import_export_is_the_same_document_but_for_ids_and_times(
     assert imported.status_code == 201, imported.text
     created = imported.json()
     assert created["id"] != original["id"]
-    assert created["scene_count"] == 3 and created["total_duration_seconds"] == 4.5
+    assert created["scene_count"] == 3
+    assert created["total_duration_seconds"] == 4.5
 
     again = await client.get(f"/api/projects/{created['id']}/export.json", headers=user.headers)
     assert without_ids(again.json()) == without_ids(document)
@@ -379,7 +384,8 @@ async def test_export_import_export_is_the_same_document_but_for_ids_and_times(
     detail = (await client.get(f"/api/projects/{created['id']}", headers=user.headers)).json()
     source = (await client.get(f"/api/projects/{original['id']}", headers=user.headers)).json()
     assert detail["scenes"][0]["image_file_id"] != source["scenes"][0]["image_file_id"]
-    assert source["title"] == "Round trip" and source["scene_count"] == 3
+    assert source["title"] == "Round trip"
+    assert source["scene_count"] == 3
     assert await count_rows(app) == (2, 6, 2)
 
 
@@ -483,14 +489,14 @@ async def test_a_bad_picture_late_in_the_document_rolls_back_everything(
     app: FastAPI, client: httpx.AsyncClient, user: TestUser
 ) -> None:
     good = base64.b64encode(picture()).decode()
+    broken = base64.b64encode(b"GIF89a broken").decode()
     scenes = [
         {
-            "title": f"s{i}",
-            "picture": {"filename": "a.png", "content_type": "image/png", "data": good},
+            "title": f"s{index}",
+            "picture": {"filename": "a.png", "content_type": "image/png", "data": data},
         }
-        for i in range(3)
+        for index, data in enumerate((good, good, broken))
     ]
-    scenes[2]["picture"]["data"] = base64.b64encode(b"GIF89a broken").decode()
     body = {
         "format": "scenecraft.project",
         "version": 1,

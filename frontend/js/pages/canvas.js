@@ -1,11 +1,12 @@
 // The canvas: the project as a storyboard. A header (runtime against the target, scene count,
 // aspect ratio, view), the board of frames, and the drawer that edits one scene. This page holds
 // the state and does every request; the components only report what the person did.
-import { api } from "../api.js";
+import { api, download } from "../api.js";
 import { clear, el, loadProject, setTitle, toast } from "../ui.js";
 import { createBoard } from "../components/board.js";
 import { createBoardHeader } from "../components/board-header.js";
 import { createDrawer } from "../components/drawer.js";
+import { createExportMenu } from "../components/export-menu.js";
 import { imageFiles } from "../components/picture.js";
 
 const NARROW = window.matchMedia("(max-width: 820px)");
@@ -57,6 +58,9 @@ export async function render(root, { params: [projectId] }) {
     },
     onAdd: () => addScene(),
   });
+
+  const exportMenu = createExportMenu({ current: () => ({ project, scenes }), onDownload: (path) => download(path) });
+  header.node.querySelector(".board-actions").prepend(exportMenu.node);
 
   const board = createBoard({
     onOpen: (sceneId) => openScene(sceneId),
