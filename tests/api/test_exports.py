@@ -2,6 +2,7 @@
 20,000-character script, embedded and linked pictures), the CSV shot list, and the JSON
 project document's export → import round trip, with every kind of invalid document refused."""
 
+import asyncio
 import base64
 import copy
 import csv
@@ -579,3 +580,22 @@ async def test_exports_of_another_users_project_are_404(
         assert response.status_code == 404, kind
         unauthenticated = await client.get(f"/api/projects/{project['id']}/export.{kind}")
         assert unauthenticated.status_code == 401
+
+
+async def test_exports_past_the_queue_get_503_with_retry_after(
+    make_app: AppFactory, user: TestUser, project: Json, client: httpx.AsyncClient
+) -> None:
+    await full_scene(client, user, project["id"], "Queued")
+    busy = make_app(PDF_EXPORT_CONCURRENCY=1, PDF_EXPORT_QUEUE=0)
+    path = f"/api/projects/{project['id']}/export.pdf"
+    async with asgi_client(busy) as other:
+        first, second = await asyncio.gather(
+            other.get(path, headers=user.headers), other.get(path, headers=user.headers)
+        )
+        statuses = sorted([first.status_code, second.status_code])
+        assert statuses == [200, 503]
+        refused = first if first.status_code == 503 else second
+        assert refused.headers["retry-after"] == "5"
+        assert "try again" in refused.json()["detail"]
+        # Once the render is done, the next export is served.
+        assert (await other.get(path, headers=user.headers)).status_code == 200

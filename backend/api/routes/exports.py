@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field
 
 from backend.api.deps import CurrentUser, DetachedUser, SessionDep, SettingsDep
 from backend.schemas.common import StorableText
@@ -38,6 +38,10 @@ PdfRendererDep = Annotated[PdfRenderer, Depends(get_pdf_renderer)]
 ProjectImporterDep = Annotated[ProjectImporter, Depends(get_project_importer)]
 
 
+_FIELD = "|".join(FIELD_CHOICES)
+FIELDS_PATTERN = f"^(({_FIELD})(,({_FIELD}))*)?$"
+
+
 class PdfExportQuery(StorableText):
     model_config = ConfigDict(extra="forbid")
 
@@ -48,14 +52,9 @@ class PdfExportQuery(StorableText):
     fields: str | None = Field(
         default=None,
         max_length=100,
+        pattern=FIELDS_PATTERN,
         description=f"Comma list of {', '.join(FIELD_CHOICES)}; empty: none; left out: all",
     )
-
-    @field_validator("fields")
-    @classmethod
-    def _known_fields(cls, value: str | None) -> str | None:
-        parse_fields(value)
-        return value
 
     def options(self) -> PdfOptions:
         return PdfOptions(
