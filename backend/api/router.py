@@ -5,7 +5,17 @@ from fastapi.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketClose
 
-from backend.api.routes import auth, chat, exports, files, pages, projects, scenes, users
+from backend.api.routes import (
+    auth,
+    chat,
+    dossier,
+    exports,
+    files,
+    pages,
+    projects,
+    scenes,
+    users,
+)
 
 api_router = APIRouter(prefix="/api")
 # Routes are matched in this order, one by one: the busiest (project reads) go first.
@@ -15,6 +25,7 @@ api_router.include_router(files.router)
 api_router.include_router(auth.router)
 api_router.include_router(users.router)
 api_router.include_router(chat.router)
+api_router.include_router(dossier.router)
 api_router.include_router(exports.router)
 
 

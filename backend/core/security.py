@@ -140,7 +140,12 @@ class TokenService:
         self._key = settings.secret_key()
         self.lifetime = timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES)
 
-    def issue(self, claims: TokenClaims, issued_at: datetime | None = None) -> str:
+    def issue(
+        self,
+        claims: TokenClaims,
+        issued_at: datetime | None = None,
+        lifetime: timedelta | None = None,
+    ) -> str:
         now = issued_at or datetime.now(UTC)
         payload = {
             "sub": str(claims.user_id),
@@ -148,7 +153,7 @@ class TokenService:
             "ver": claims.token_version,
             "iat": int(now.timestamp()),
             "nbf": int(now.timestamp()),
-            "exp": int((now + self.lifetime).timestamp()),
+            "exp": int((now + (lifetime or self.lifetime)).timestamp()),
             "iss": TOKEN_ISSUER,
             "aud": TOKEN_AUDIENCE,
             "typ": TOKEN_TYPE,

@@ -2,6 +2,7 @@
 
 from backend.models.base import Base
 from backend.models.chat import ChatMessage, ChatSession, ChatTurn, DiscardedThread
+from backend.models.dossier import StoryDossier
 from backend.models.file import StoredFile
 from backend.models.project import Project, Scene
 from backend.models.user import AuthSession, GuestCreation, LoginFailure, User
@@ -18,5 +19,6 @@ __all__ = [
     "Project",
     "Scene",
     "StoredFile",
+    "StoryDossier",
     "User",
 ]

@@ -72,6 +72,18 @@ async def convert_guest(
     return result.scalar_one_or_none()
 
 
+async def shorten_auth_sessions(
+    session: AsyncSession, user_id: uuid.UUID, expires_at: datetime
+) -> None:
+    """Make the user's sessions end by `expires_at` at the latest (a guest's long sessions
+    become ordinary ones when it signs up)."""
+    await session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.expires_at > expires_at)
+        .values(expires_at=expires_at)
+    )
+
+
 async def set_password(
     session: AsyncSession, user_id: uuid.UUID, hashed_password: str, *, replacing: str
 ) -> bool:
@@ -122,7 +134,9 @@ LIVE_SESSION = (
     User.token_version == bindparam("token_version"),
     AuthSession.revoked_at.is_(None),
     AuthSession.expires_at > bindparam("now"),
-    AuthSession.last_seen_at > bindparam("idle_since"),
+    # A guest has no password to sign in again with, so its session never idles out: it ends
+    # with its expiry, or with the guest account itself (deleted after GUEST_TTL_DAYS unused).
+    or_(AuthSession.last_seen_at > bindparam("idle_since"), User.is_guest.is_(True)),
 )
 
 

@@ -9,7 +9,7 @@ ignored on import: an import always makes a new project with new ids.
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, Strict, StringConstraints, field_validator
+from pydantic import Field, Strict, StringConstraints
 
 from backend.schemas.common import (
     SCENES_PER_PROJECT_MAX,
@@ -20,7 +20,6 @@ from backend.schemas.common import (
     Id,
     ImageUrl,
     InputModel,
-    Json,
     Notes,
     Position,
     SceneDuration,
@@ -29,6 +28,7 @@ from backend.schemas.common import (
     TargetDuration,
     Title,
 )
+from backend.schemas.dossier import DossierReplace
 
 DocumentFormat = Literal["scenecraft.project"]
 DocumentVersion = Literal[1]
@@ -89,25 +89,11 @@ class DocumentProject(InputModel):
     )
 
 
-NO_DOSSIER_YET = "cannot be imported yet (projects have no story dossier): leave it empty"
+class DocumentDossier(DossierReplace):
+    """The story dossier (contract "Story dossier"), its items with their ids; on import the
+    new project's dossier gets new ids."""
 
-
-class DocumentDossier(InputModel):
-    """The story dossier's shape (contract "Story dossier"). Projects have no dossier yet, so
-    an export writes empty lists, and an import refuses items rather than drop them."""
-
-    characters: list[Json] = Field(default_factory=list, max_length=0)
-    themes: list[Json] = Field(default_factory=list, max_length=0)
-    locations: list[Json] = Field(default_factory=list, max_length=0)
-    plot_points: list[Json] = Field(default_factory=list, max_length=0)
     updated_at: Timestamp | None = Field(default=None, description=IGNORED)
-
-    @field_validator("characters", "themes", "locations", "plot_points", mode="before")
-    @classmethod
-    def _empty(cls, value: object) -> object:
-        if isinstance(value, list) and value:
-            raise ValueError(NO_DOSSIER_YET)
-        return value
 
 
 class ProjectDocument(InputModel):
@@ -120,13 +106,16 @@ class ProjectDocument(InputModel):
 
 
 def new_document(
-    project: DocumentProject, scenes: list[DocumentScene], exported_at: datetime
+    project: DocumentProject,
+    scenes: list[DocumentScene],
+    dossier: DocumentDossier,
+    exported_at: datetime,
 ) -> ProjectDocument:
     return ProjectDocument(
         format="scenecraft.project",
         version=1,
         project=project,
         scenes=scenes,
-        dossier=DocumentDossier(),
+        dossier=dossier,
         exported_at=exported_at,
     )

@@ -46,6 +46,11 @@ class IssuedToken:
 # per active session at most, against an idle limit of minutes.
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
+# A guest has no password, so the end of its sign-in would be the end of its work: its session
+# (token and cookie) lasts this long and never idles out. A guest left unused for
+# GUEST_TTL_DAYS is deleted, sessions and all, long before.
+GUEST_SESSION_LIFETIME = timedelta(days=365)
+
 
 class AuthService:
     """Registration, sign-in and password change hash passwords, so they take no session: each
@@ -81,6 +86,9 @@ class AuthService:
                     )
                     if converted is None:
                         raise ConflictError("This guest account has already been signed up.")
+                    await user_repository.shorten_auth_sessions(
+                        session, guest.id, datetime.now(UTC) + self._tokens.lifetime
+                    )
                     user = converted
         except IntegrityError as error:  # a concurrent registration won the race
             raise ConflictError(EMAIL_TAKEN) from error
@@ -106,7 +114,9 @@ class AuthService:
                     retry_after,
                 )
             user = await user_repository.add_guest(session, client_address)
-            return await self._start_session(session, user.id, user.token_version, now)
+            return await self._start_session(
+                session, user.id, user.token_version, now, lifetime=GUEST_SESSION_LIFETIME
+            )
 
     async def login(self, email: str, password: str, client_address: str) -> IssuedToken:
         """Check the throttle, verify, then record the outcome: two short transactions, with
@@ -239,19 +249,22 @@ class AuthService:
         return timedelta(seconds=self._settings.LOGIN_WINDOW_SECONDS)
 
     async def _start_session(
-        self, session: AsyncSession, user_id: uuid.UUID, token_version: int, now: datetime
+        self,
+        session: AsyncSession,
+        user_id: uuid.UUID,
+        token_version: int,
+        now: datetime,
+        lifetime: timedelta | None = None,
     ) -> IssuedToken:
+        lifetime = lifetime or self._tokens.lifetime
         await user_repository.delete_expired_auth_sessions(session, user_id, now)
-        auth_session = await user_repository.add_auth_session(
-            session, user_id, now + self._tokens.lifetime
-        )
+        auth_session = await user_repository.add_auth_session(session, user_id, now + lifetime)
         token = self._tokens.issue(
             TokenClaims(user_id=user_id, session_id=auth_session.id, token_version=token_version),
             issued_at=now,
+            lifetime=lifetime,
         )
-        return IssuedToken(
-            access_token=token, expires_in=int(self._tokens.lifetime.total_seconds())
-        )
+        return IssuedToken(access_token=token, expires_in=int(lifetime.total_seconds()))
 
     async def _retry_after(
         self, session: AsyncSession, email: str, client_address: str, now: datetime

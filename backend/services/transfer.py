@@ -1,11 +1,12 @@
-"""A project in and out as files: the CSV shot list, the JSON project document (export and
-import).
+"""A project in and out as files: the CSV shot list, the JSON project document with its story
+dossier (export and import).
 
 The import is all or nothing: the document is validated whole by its schema, every embedded
 picture goes through the upload's own checks in worker threads before any transaction opens,
-then one write transaction creates the project, its pictures and its scenes through the same
-services as the REST API (limits, quota and ordering rules included). Any refusal rolls all of
-it back; a fault in the document is a 422 naming its path (`scenes[3].picture.data`).
+then one write transaction creates the project, its pictures, its scenes and its dossier
+through the same services as the REST API (limits, quota and ordering rules included). Any
+refusal rolls all of it back; a fault in the document is a 422 naming its path
+(`scenes[3].picture.data`).
 """
 
 import asyncio
@@ -26,8 +27,10 @@ from backend.core.errors import (
     UnsupportedMediaError,
 )
 from backend.repositories import files as file_repository
+from backend.schemas.dossier import KINDS
 from backend.schemas.project import ProjectCreate, ProjectPublic, SceneCreate
 from backend.schemas.transfer import (
+    DocumentDossier,
     DocumentPicture,
     DocumentProject,
     DocumentScene,
@@ -35,6 +38,7 @@ from backend.schemas.transfer import (
     new_document,
 )
 from backend.schemas.user import AccountLimits
+from backend.services import dossier as dossier_service
 from backend.services import projects as project_service
 from backend.services import scenes as scene_service
 from backend.services.files import FileService
@@ -117,9 +121,11 @@ async def export_document(
             )
         fields = scene.model_dump(include=set(DocumentScene.model_fields) - {"picture"})
         scenes.append(DocumentScene(**fields, picture=picture))
+    dossier = await dossier_service.get_dossier(session, project_id, user_id)
     return new_document(
         DocumentProject(**project.model_dump(include=set(DocumentProject.model_fields))),
         scenes,
+        DocumentDossier.model_validate(dossier.model_dump(mode="json")),
         datetime.now(UTC),
     )
 
@@ -208,6 +214,11 @@ class ProjectImporter:
                         **scene.model_dump(include=SCENE_FIELDS),
                         image_file_id=image_file_id,
                     ),
+                )
+            if any(getattr(document.dossier, kind) for kind in KINDS):
+                # New ids for every item: the new project's dossier has none yet.
+                await dossier_service.replace_dossier(
+                    session, created.id, user_id, document.dossier
                 )
             detail = await project_service.get_project_detail(session, created.id, user_id)
         return ProjectPublic(**detail.model_dump(exclude={"scenes"}))

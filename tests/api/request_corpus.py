@@ -110,22 +110,21 @@ def valid_value(document: Json, name: str | int, schema: Json, world: World) -> 
     return "plain text".ljust(schema.get("minLength", 0), "x")
 
 
-def set_at(target: Any, field: Field, value: Any) -> None:
+def set_at(
+    document: Json, schema: Json, target: Any, field: Field, value: Any, world: World
+) -> None:
+    """Put `value` at `field`, first filling in valid optional containers on the way (a list
+    of items the body may leave out, with one valid item)."""
     *parents, last = field
     for key in parents:
+        resolved = resolve(document, schema)
+        schema = resolved["items"] if isinstance(key, int) else resolved["properties"][key]
+        if isinstance(key, int) and len(target) <= key:
+            target.append(valid_value(document, key, schema, world))
+        elif isinstance(key, str) and key not in target:
+            target[key] = valid_value(document, key, schema, world)
         target = target[key]
     target[last] = value
-
-
-def fill_parents(document: Json, body: Any, schema: Json, field: Field, world: World) -> None:
-    """Adds the optional objects on the way to `field` (valid, with their required fields) that
-    a minimal valid body leaves out, so a field inside one can be set."""
-    target, schema = body, resolve(document, schema)
-    for key in field[:-1]:
-        child = schema["items"] if isinstance(key, int) else schema["properties"][key]
-        if isinstance(key, str) and key not in target:
-            target[key] = valid_value(document, key, child, world)
-        target, schema = target[key], resolve(document, child)
 
 
 async def send(
@@ -151,8 +150,7 @@ async def send(
     for media_type, media in operation.get("requestBody", {}).get("content", {}).items():
         body = valid_value(document, "body", media["schema"], world)
         if target.location in ("body", "form"):
-            fill_parents(document, body, media["schema"], target.field, world)
-            set_at(body, target.field, value)
+            set_at(document, media["schema"], body, target.field, value, world)
         if media_type == "application/json":
             # json.dumps escapes non-ASCII, so a lone surrogate travels as "\ud800".
             content = json.dumps(body).encode()

@@ -375,6 +375,45 @@ async def test_a_session_idle_past_the_limit_is_over(
     assert (await login(client, user.email)).status_code == 200
 
 
+async def test_a_guest_session_never_idles_out_until_the_guest_signs_up(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """A guest has no password to sign in again with: its session outlives any idle spell (the
+    guest itself goes after GUEST_TTL_DAYS unused). Signed up, it is an ordinary session."""
+    started = await client.post("/api/auth/guest")
+    assert started.status_code == 201
+    token = started.json()["access_token"]
+    assert started.json()["expires_in"] >= 364 * 24 * 3600
+    client.cookies.clear()
+    headers = {"Authorization": f"Bearer {token}"}
+    project = await client.post("/api/projects", json={"title": "Trial"}, headers=headers)
+    project_path = f"/api/projects/{project.json()['id']}"
+
+    await set_last_seen(app, token, timedelta(days=6))
+    assert (await client.get("/api/users/me", headers=headers)).status_code == 200
+    await set_last_seen(app, token, timedelta(days=6))
+    assert (await client.get(project_path, headers=headers)).status_code == 200
+
+    signed_up = await client.post(
+        "/api/auth/register",
+        json={"email": "kept@example.com", "password": "correct horse"},
+        headers=headers,
+    )
+    assert signed_up.status_code == 201
+    assert (await client.get(project_path, headers=headers)).status_code == 200
+    async with app.state.session_factory() as session:
+        expires_at = await session.scalar(
+            select(AuthSession.expires_at).where(
+                AuthSession.id == uuid.UUID(str(claims_of(token)["sid"]))
+            )
+        )
+    assert expires_at is not None
+    lifetime = timedelta(minutes=app.state.settings.ACCESS_TOKEN_EXPIRE_MINUTES)
+    assert expires_at.replace(tzinfo=UTC) <= datetime.now(UTC) + lifetime
+    await set_last_seen(app, token, timedelta(minutes=31))
+    assert (await client.get("/api/users/me", headers=headers)).status_code == 401
+
+
 @pytest.mark.parametrize("method", ["GET", "POST"])
 async def test_using_a_session_keeps_it_alive(
     app: FastAPI, client: httpx.AsyncClient, user: TestUser, protected_path: str, method: str

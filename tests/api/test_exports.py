@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from backend.models import Project, Scene, StoredFile
+from backend.models import Project, Scene, StoredFile, StoryDossier
 from tests.conftest import AppFactory, TestUser, asgi_client
 from tests.pictures import picture, upload
 
@@ -340,16 +340,27 @@ async def rich_project(client: httpx.AsyncClient, user: TestUser) -> Json:
         client, user, project["id"], title="Linked", image_url="https://example.com/b.jpg"
     )
     await add_scene(client, user, project["id"], title="Plain")
+    dossier = await client.put(
+        f"/api/projects/{project['id']}/dossier",
+        json={
+            "characters": [{"name": "Mara", "relationships": ["Sister of Jo"], "arc": "Leaves"}],
+            "themes": [{"text": "Leaving home"}],
+            "locations": [{"name": "Harbour", "description": "Dawn, fog"}],
+            "plot_points": [{"text": "The boat leaves"}],
+        },
+        headers=user.headers,
+    )
+    assert dossier.status_code == 200, dossier.text
     return project
 
 
-async def count_rows(app: FastAPI) -> tuple[int, int, int]:
+async def count_rows(app: FastAPI) -> list[int]:
+    """Projects, scenes, stored files and dossiers in the database."""
     async with app.state.session_factory() as session:
-        counts = [
+        return [
             (await session.execute(select(func.count()).select_from(model))).scalar_one()
-            for model in (Project, Scene, StoredFile)
+            for model in (Project, Scene, StoredFile, StoryDossier)
         ]
-    return counts[0], counts[1], counts[2]
 
 
 async def test_export_import_export_is_the_same_document_but_for_ids_and_times(
@@ -361,13 +372,11 @@ async def test_export_import_export_is_the_same_document_but_for_ids_and_times(
     document = exported.json()
     assert document["format"] == "scenecraft.project"
     assert document["version"] == 1
-    assert document["dossier"] == {
-        "characters": [],
-        "themes": [],
-        "locations": [],
-        "plot_points": [],
-        "updated_at": None,
-    }
+    dossier = document["dossier"]
+    assert [character["name"] for character in dossier["characters"]] == ["Mara"]
+    assert dossier["characters"][0]["relationships"] == ["Sister of Jo"]
+    assert [theme["text"] for theme in dossier["themes"]] == ["Leaving home"]
+    assert dossier["plot_points"][0]["text"] == "The boat leaves"
     assert [scene["title"] for scene in document["scenes"]] == ["With picture", "Linked", "Plain"]
     assert document["scenes"][0]["picture"]["filename"] == "sea.png"
     assert document["scenes"][1]["picture"] is None
@@ -387,7 +396,7 @@ async def test_export_import_export_is_the_same_document_but_for_ids_and_times(
     assert detail["scenes"][0]["image_file_id"] != source["scenes"][0]["image_file_id"]
     assert source["title"] == "Round trip"
     assert source["scene_count"] == 3
-    assert await count_rows(app) == (2, 6, 2)
+    assert await count_rows(app) == [2, 6, 2, 2]
 
 
 def invalid_documents(document: Json) -> list[tuple[str, Json, list[Any]]]:
@@ -451,9 +460,14 @@ def invalid_documents(document: Json) -> list[tuple[str, Json, list[Any]]]:
         lambda d: d["scenes"][0]["picture"].update(data=base64.b64encode(picture()[:40]).decode()),
     )
     case(
-        "dossier items",
-        ["body", "dossier", "characters"],
-        lambda d: d["dossier"].update(characters=[{"name": "Ada"}]),
+        "dossier item",
+        ["body", "dossier", "characters", 0, "name"],
+        lambda d: d["dossier"]["characters"][0].update(name=""),
+    )
+    case(
+        "dossier kind",
+        ["body", "dossier", "villains"],
+        lambda d: d["dossier"].update(villains=[]),
     )
     case(
         "too many scenes",
@@ -508,7 +522,7 @@ async def test_a_bad_picture_late_in_the_document_rolls_back_everything(
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "scenes", 2, "picture", "data"]
     assert response.json()["detail"][0]["msg"].startswith("scenes[2].picture.data: ")
-    assert await count_rows(app) == (0, 0, 0)
+    assert await count_rows(app) == [0, 0, 0, 0]
 
 
 async def test_import_respects_the_storage_quota_and_the_project_limit(

@@ -30,6 +30,15 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/api/scenes/{scene_id}"): {"title": "hijacked", "order": 0},
     ("POST", "/api/chat/{project_id}/send"): {"message": "delete scene 1"},
     ("POST", "/api/chat/{project_id}/stream"): {"message": "delete scene 1"},
+    ("PUT", "/api/projects/{project_id}/dossier"): {},
+    ("POST", "/api/projects/{project_id}/dossier/characters"): {"name": "intruder"},
+    ("POST", "/api/projects/{project_id}/dossier/locations"): {"name": "intruder"},
+    ("POST", "/api/projects/{project_id}/dossier/themes"): {"text": "intruder"},
+    ("POST", "/api/projects/{project_id}/dossier/plot_points"): {"text": "intruder"},
+    **{
+        ("PATCH", f"/api/projects/{{project_id}}/dossier/{kind}/{{item_id}}"): {}
+        for kind in ("characters", "themes", "locations", "plot_points")
+    },
 }
 
 
@@ -53,7 +62,11 @@ async def owner_snapshot(client: httpx.AsyncClient, owner: TestUser) -> list[Any
         for scene in detail["scenes"]
         if scene["image_file_id"]
     ]
-    return [projects, details, pictures]
+    dossiers = [
+        (await client.get(f"/api/projects/{project['id']}/dossier", headers=owner.headers)).json()
+        for project in projects
+    ]
+    return [projects, details, pictures, dossiers]
 
 
 @pytest.fixture
@@ -72,11 +85,18 @@ async def owner_data(client: httpx.AsyncClient, make_user: UserFactory) -> dict[
         f"/api/scenes/{scenes[0]['id']}/image", files=upload(picture()), headers=owner.headers
     )
     assert shown.status_code == 200, shown.text
+    character = await client.post(
+        f"/api/projects/{project['id']}/dossier/characters",
+        json={"name": "Mara"},
+        headers=owner.headers,
+    )
+    assert character.status_code == 201, character.text
     return {
         "owner": owner,
         "project": project,
         "scenes": scenes,
         "file_id": shown.json()["image_file_id"],
+        "item_id": character.json()["id"],
     }
 
 
@@ -84,7 +104,7 @@ def fill(path: str, ids: dict[str, str]) -> str:
     return path.format(
         **{
             name: ids[name]
-            for name in ("project_id", "scene_id", "file_id")
+            for name in ("project_id", "scene_id", "file_id", "item_id")
             if f"{{{name}}}" in path
         }
     )
@@ -112,6 +132,7 @@ def _ids(owner_data: dict[str, Any]) -> dict[str, str]:
         "project_id": owner_data["project"]["id"],
         "scene_id": owner_data["scenes"][0]["id"],
         "file_id": owner_data["file_id"],
+        "item_id": owner_data["item_id"],
     }
 
 
@@ -150,6 +171,7 @@ async def test_made_up_ids_are_404_like_foreign_ones(
         "project_id": str(uuid.uuid4()),
         "scene_id": str(uuid.uuid4()),
         "file_id": str(uuid.uuid4()),
+        "item_id": str(uuid.uuid4()),
     }
     for method, path in api_routes(app):
         if "{" in path:

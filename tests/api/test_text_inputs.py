@@ -174,7 +174,7 @@ async def test_unstorable_tool_arguments_are_refused_and_change_nothing(
         valid = str(valid_value(document, field[-1], leaf, world))
         for label, value in spoilt(valid, "body"):
             arguments = valid_value(document, "arguments", document, world)
-            set_at(arguments, field, value)
+            set_at(document, document, arguments, field, value, world)
             before = await database_rows(app)
             # Through the JSON text a model sends, so surrogates arrive as "\ud800" escapes.
             result = await run_tool(context, name, json.dumps(arguments))

@@ -33,6 +33,11 @@ async def test_every_tool_refuses_ids_outside_the_conversation(
 ) -> None:
     alice, bob = await make_user(), await make_user()
     alice_project = await new_project(client, alice, "Alice's scene")
+    alice_theme = await client.post(
+        f"/api/projects/{alice_project['id']}/dossier/themes",
+        json={"text": "Alice's theme"},
+        headers=alice.headers,
+    )
     bob_project = await new_project(client, bob, "Bob's scene")
     bob_other = await new_project(client, bob, "Bob's other scene")
     before = [
@@ -59,6 +64,20 @@ async def test_every_tool_refuses_ids_outside_the_conversation(
             ("delete_scene", {"scene_id": scene_id}),
             ("update_scene", {"scene_id": scene_id, "shot_size": "close_up", "notes": "x"}),
         ]
+    # Alice's item through Bob's own project: not in his dossier.
+    foreign_items = [(bob_project["id"], alice_theme.json()["id"])]
+    for project_id in foreign_projects:
+        foreign_items.append((project_id, alice_theme.json()["id"]))
+        calls += [
+            ("get_dossier", {"project_id": project_id}),
+            ("add_dossier_item", {"project_id": project_id, "kind": "themes", "text": "x"}),
+        ]
+    for project_id, item_id in foreign_items:
+        item = {"project_id": project_id, "kind": "themes", "item_id": item_id}
+        calls += [
+            ("update_dossier_item", {**item, "text": "hijacked"}),
+            ("remove_dossier_item", item),
+        ]
     for project_id in foreign_projects:
         calls += [
             ("get_project_details", {"project_id": project_id}),
@@ -79,7 +98,10 @@ async def test_every_tool_refuses_ids_outside_the_conversation(
 
 
 async def new_project_state(client: httpx.AsyncClient, user: TestUser, project: Json) -> Json:
-    return dict((await client.get(f"/api/projects/{project['id']}", headers=user.headers)).json())
+    path = f"/api/projects/{project['id']}"
+    state = dict((await client.get(path, headers=user.headers)).json())
+    state["dossier"] = (await client.get(f"{path}/dossier", headers=user.headers)).json()
+    return state
 
 
 async def test_tools_work_inside_the_conversation(

@@ -17,7 +17,9 @@ SYSTEM_PROMPT = (
     "You are Scenecraft's planning assistant. You help the user plan a video scene by scene. "
     "Read the project with get_project_details before changing scenes you have not seen, use the "
     "tools to make the changes the user asks for, and then say briefly what you did. Scene "
-    "positions (`order`) are 0-based; people count scenes from 1."
+    "positions (`order`) are 0-based; people count scenes from 1. Keep the story dossier "
+    "(get_dossier and its tools: characters, themes, locations, plot points) current as the "
+    "story develops."
 )
 
 

@@ -4,7 +4,7 @@
 import (the order here is the order the model sees them in).
 """
 
-from backend.assistant.tools import project, scenes
+from backend.assistant.tools import dossier, project, scenes
 from backend.assistant.tools.registry import (
     MAX_OUTPUT_CHARS,
     TOOLS,
@@ -24,6 +24,7 @@ __all__ = [
     "ToolArguments",
     "ToolContext",
     "ToolResult",
+    "dossier",
     "is_read_only",
     "project",
     "run_tool",
