@@ -42,13 +42,6 @@ ACCEPTED = {
         "an embedded picture must be base64 of a picture (the upload rule): a schema says only "
         "`string`"
     ),
-    **{
-        ("unsupported_method", f"{method} /api/projects/import"): (
-            "/api/projects/import is also /api/projects/{project_id}, whose GET, PUT and DELETE "
-            "answer a project id that is not a UUID with 422"
-        )
-        for method in ("GET", "PUT", "DELETE")
-    },
     ("use_after_free", "GET /api/chat/{project_id}/messages"): (
         "DELETE /api/chat/{project_id} ends the conversation, not the project: its messages "
         "stay readable (empty, session_id null)"

@@ -12,6 +12,8 @@ const GRIDS = {
 const FIELDS = [
   ["script", "Script"], ["audio", "Audio"], ["notes", "Notes"], ["shot", "Shot & camera"], ["duration", "Duration"],
 ];
+// The page's measures in mm, as services/export_pdf.py lays it out.
+const PAGE = { margin: 12, top: 22, gap: 4, padding: 2, title: 4 };
 const RATIOS = { "16:9": 16 / 9, "9:16": 9 / 16, "1:1": 1, "4:5": 4 / 5, "4:3": 4 / 3, "2.39:1": 2.39 };
 
 let menus = 0;
@@ -93,27 +95,51 @@ export function createExportMenu({ current, onDownload }) {
     toggle.focus();
   }
 
-  /** One page of the storyboard as the options make it: the grid, frames at the project's
-   * ratio with the first scenes' titles, and a line for each chosen field. */
+  /** One page of the storyboard as the options make it, drawn to scale with the server's
+   * measures (A4, margins, gaps): the grid, frames at the project's ratio with the first
+   * scenes' titles, and a stripe for each chosen field. */
   function draw() {
     const { project, scenes } = current();
     const [columns, rows] = GRIDS[options.orientation][options.perPage];
-    preview.dataset.orientation = options.orientation;
-    preview.style.setProperty("--columns", String(columns));
-    preview.style.setProperty("--rows", String(rows));
+    const [pageWidth, pageHeight] = options.orientation === "landscape" ? [297, 210] : [210, 297];
+    const scale = (options.orientation === "landscape" ? 240 : 170) / pageWidth;
+    const cellWidth = (pageWidth - 2 * PAGE.margin - (columns - 1) * PAGE.gap) / columns;
+    const cellHeight = (pageHeight - PAGE.top - PAGE.margin - (rows - 1) * PAGE.gap) / rows;
     const ratio = RATIOS[project.aspect_ratio] || 16 / 9;
     const textFields = FIELDS.filter(([name]) => options.fields.has(name));
+    let pictureWidth = cellWidth - 2 * PAGE.padding;
+    let pictureHeight = pictureWidth / ratio;
+    const tallest = (cellHeight - 2 * PAGE.padding - PAGE.title) * (textFields.length ? 0.58 : 1);
+    if (pictureHeight > tallest) {
+      pictureHeight = tallest;
+      pictureWidth = pictureHeight * ratio;
+    }
+    const px = (mm) => `${(mm * scale).toFixed(1)}px`;
+    preview.dataset.orientation = options.orientation;
+    preview.style.width = px(pageWidth);
+    preview.style.height = px(pageHeight);
     const cells = [];
     for (let index = 0; index < options.perPage; index++) {
       const scene = scenes[index];
       const shape = el("span", { class: "preview-picture" });
-      shape.style.aspectRatio = String(ratio);
-      cells.push(el("span", { class: "preview-frame", dataset: { testid: "export-preview-frame" } },
+      shape.style.width = px(pictureWidth);
+      shape.style.height = px(pictureHeight);
+      const frame = el("span", { class: "preview-frame", dataset: { testid: "export-preview-frame" } },
         el("span", { class: "preview-title" }, scene ? `${index + 1} ${scene.title}` : `${index + 1}`),
         shape,
-        ...textFields.map(([name]) => el("span", { class: "preview-line", dataset: { field: name } }))));
+        ...textFields.map(([name]) => el("span", { class: "preview-line", dataset: { field: name } })));
+      const [row, column] = [Math.floor(index / columns), index % columns];
+      Object.assign(frame.style, {
+        left: px(PAGE.margin + column * (cellWidth + PAGE.gap)),
+        top: px(PAGE.top + row * (cellHeight + PAGE.gap)),
+        width: px(cellWidth),
+        height: px(cellHeight),
+      });
+      cells.push(frame);
     }
-    preview.replaceChildren(el("span", { class: "preview-header" }, project.title), ...cells);
+    const header = el("span", { class: "preview-header" }, project.title);
+    Object.assign(header.style, { left: px(PAGE.margin), top: px(PAGE.margin * 0.6), width: px(pageWidth - 2 * PAGE.margin) });
+    preview.replaceChildren(header, ...cells);
     const count = Math.max(1, Math.ceil(scenes.length / options.perPage));
     pages.textContent = `${scenes.length} scene${scenes.length === 1 ? "" : "s"} → ${count} page${count === 1 ? "" : "s"}` +
       (textFields.length ? "" : " · pictures and titles only");
