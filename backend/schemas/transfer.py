@@ -33,9 +33,9 @@ from backend.schemas.dossier import DossierReplace
 DocumentFormat = Literal["scenecraft.project"]
 DocumentVersion = Literal[1]
 IGNORED = "Written by an export; ignored on import"
-# Base64 of the largest picture the upload cap allows is checked after decoding; this only stops
-# a string far beyond any cap before it is decoded.
-PICTURE_DATA_MAX = 200 * 1024 * 1024
+# Base64 of a picture at the default upload cap (MAX_IMAGE_BYTES, 10 MiB); the decoded bytes are
+# then checked against the configured cap.
+PICTURE_DATA_MAX = 4 * -(-10 * 1024 * 1024 // 3)
 
 Timestamp = Annotated[datetime, Strict(False)]
 

@@ -90,6 +90,8 @@ def valid_value(document: Json, name: str | int, schema: Json, world: World) -> 
     kind, value_format = schema.get("type"), schema.get("format")
     if name == "scene_ids":
         return list(world.scene_ids)
+    if "const" in schema:
+        return schema["const"]
     if kind == "array":
         return [valid_value(document, 0, schema["items"], world)]
     if kind == "object":
