@@ -15,7 +15,7 @@ from backend.api.errors import register_error_handlers
 from backend.api.middleware import EdgeMiddleware
 from backend.api.openapi import document_sign_in_errors
 from backend.api.router import api_router, not_found
-from backend.api.routes import docs, health, pages
+from backend.api.routes import docs, health, pages, shares
 from backend.api.routes.pages import FRONTEND_DIR
 from backend.assistant.engines import create_engine as create_chat_engine
 from backend.assistant.engines import create_model_client
@@ -140,6 +140,7 @@ def create_app(
     app.include_router(api_router)
     app.include_router(docs.router)
     app.include_router(pages.router)
+    app.include_router(shares.page_router)
     app.mount("/static", StaticFiles(directory=FRONTEND_DIR), name="static")
     # No route matches the path: a 404 (a path some route matches with another method is a 405).
     app.router.default = not_found

@@ -80,6 +80,14 @@ def _is_same_origin(request: Request) -> bool:
     return parts.scheme == request.url.scheme and parts.netloc == request.headers.get("host")
 
 
+def client_address(request: Request) -> str:
+    """The connection's peer. Behind a reverse proxy, uvicorn's `--proxy-headers` (the Docker
+    image's command) makes it the client's address from `X-Forwarded-For`, trusting only the
+    proxies in `FORWARDED_ALLOW_IPS`: a header sent by anyone else is ignored, so no client can
+    choose its own address to escape a throttle."""
+    return request.client.host if request.client else "unknown"
+
+
 def _credential(request: Request, bearer_token: str | None) -> str:
     """The bearer token, or else the session cookie, which unsafe requests may only send from
     our own pages."""

@@ -14,6 +14,7 @@ from backend.api.routes import (
     pages,
     projects,
     scenes,
+    shares,
     users,
 )
 
@@ -26,6 +27,7 @@ api_router.include_router(auth.router)
 api_router.include_router(users.router)
 api_router.include_router(chat.router)
 api_router.include_router(dossier.router)
+api_router.include_router(shares.router)
 api_router.include_router(exports.router)
 
 

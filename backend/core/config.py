@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     GUESTS_PER_ADDRESS: int = Field(5, ge=1)
     GUEST_WINDOW_SECONDS: int = Field(60 * 60, ge=1)
 
+    # Share links: guests' review comments, throttled per link and per address in one window.
+    SHARE_COMMENTS_PER_LINK: int = Field(200, ge=1)
+    SHARE_COMMENTS_PER_ADDRESS: int = Field(20, ge=1)
+    SHARE_COMMENT_WINDOW_SECONDS: int = Field(60 * 60, ge=1)
+
     # The cleanup job (`python -m backend.jobs cleanup`, and in the app every interval; 0: never).
     CLEANUP_INTERVAL_MINUTES: float = Field(60, ge=0)
     CHAT_CONVERSATION_TTL_DAYS: float = Field(30, gt=0)

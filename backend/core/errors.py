@@ -41,6 +41,10 @@ class AuthenticationError(DomainError):
     pass
 
 
+class ForbiddenError(DomainError):
+    """Known to the caller, but not allowed (a share link that does not take comments)."""
+
+
 class ThrottledError(DomainError):
     def __init__(self, message: str, retry_after_seconds: int) -> None:
         super().__init__(message)

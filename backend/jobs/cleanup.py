@@ -22,6 +22,7 @@ from backend.assistant.engines.base import ProviderError
 from backend.core.config import Settings
 from backend.core.db import exclusively, unit_of_work
 from backend.repositories import chat as chat_repository
+from backend.repositories import shares as share_repository
 from backend.repositories import users as user_repository
 
 logger = logging.getLogger("scenecraft.jobs.cleanup")
@@ -182,6 +183,25 @@ async def delete_old_throttle_records(context: CleanupContext) -> Counts:
             guest_creations_before=context.now - timedelta(seconds=settings.GUEST_WINDOW_SECONDS),
         )
     return {"deleted": deleted}
+
+
+@rule("share_links")
+async def delete_dead_share_links(context: CleanupContext) -> Counts:
+    """Revoked and expired share links (no request can use them: every one checks), and
+    comment posts that no longer count towards a guest throttle. Comments stay."""
+    counts = {"links_deleted": 0, "posts_deleted": 0}
+    while True:
+        async with unit_of_work(context.sessions, write=True) as session:
+            done = await share_repository.delete_dead_shares(session, context.now, BATCH)
+        counts["links_deleted"] += done
+        if done < BATCH:
+            break
+    window = timedelta(seconds=context.settings.SHARE_COMMENT_WINDOW_SECONDS)
+    async with unit_of_work(context.sessions, write=True) as session:
+        counts["posts_deleted"] = await share_repository.delete_comment_posts(
+            session, context.now - window
+        )
+    return counts
 
 
 async def _run_rule(cleanup_rule: Rule, context: CleanupContext) -> RuleReport:

@@ -5,6 +5,7 @@ from backend.models.chat import ChatMessage, ChatSession, ChatTurn, DiscardedThr
 from backend.models.dossier import StoryDossier
 from backend.models.file import StoredFile
 from backend.models.project import Project, Scene
+from backend.models.share import ShareComment, ShareCommentPost, ShareLink
 from backend.models.user import AuthSession, GuestCreation, LoginFailure, User
 
 __all__ = [
@@ -18,6 +19,9 @@ __all__ = [
     "LoginFailure",
     "Project",
     "Scene",
+    "ShareComment",
+    "ShareCommentPost",
+    "ShareLink",
     "StoredFile",
     "StoryDossier",
     "User",

@@ -193,7 +193,7 @@ Title = Annotated[
 Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX)]
 
 
-def _whole_number(value: object) -> object:
+def whole_number(value: object) -> object:
     """JSON has one number type, so 3.0 is the integer 3 (as JSON Schema says); true and "3"
     stay what they are, for strict models to refuse."""
     if isinstance(value, float) and value.is_integer():
@@ -202,7 +202,7 @@ def _whole_number(value: object) -> object:
 
 
 # A scene's 0-based place in its project.
-Position = Annotated[int, Ge(0), BeforeValidator(_whole_number)]
+Position = Annotated[int, Ge(0), BeforeValidator(whole_number)]
 Script = Annotated[str, StringConstraints(max_length=SCRIPT_MAX)]
 ImageUrl = Annotated[
     str | None,

@@ -29,14 +29,22 @@ IMAGE_FILE = "An image you uploaded (POST /api/files), or null; shown instead of
 TARGET = "The film's intended length in seconds, or null"
 
 
-def picture_src(image_url: str | None, image_file_id: uuid.UUID | None) -> str | None:
-    """What a scene shows: its uploaded picture, else its `image_url`, else nothing."""
-    return image_url if image_file_id is None else f"/api/files/{image_file_id}"
+FILES_PATH = "/api/files"
 
 
-def thumbnail_src(image_url: str | None, image_file_id: uuid.UUID | None) -> str | None:
+def picture_src(
+    image_url: str | None, image_file_id: uuid.UUID | None, files: str = FILES_PATH
+) -> str | None:
+    """What a scene shows: its uploaded picture (under `files`, the owner's file routes unless a
+    share link serves it), else its `image_url`, else nothing."""
+    return image_url if image_file_id is None else f"{files}/{image_file_id}"
+
+
+def thumbnail_src(
+    image_url: str | None, image_file_id: uuid.UUID | None, files: str = FILES_PATH
+) -> str | None:
     """The same, at most 480 px on its longer side when it is an upload."""
-    return image_url if image_file_id is None else f"/api/files/{image_file_id}/thumbnail"
+    return image_url if image_file_id is None else f"{files}/{image_file_id}/thumbnail"
 
 
 class ProjectCreate(InputModel):

@@ -10,6 +10,7 @@ const routes = [
   { pattern: /^\/chat\/([0-9a-fA-F-]{36})\/?$/, page: "chat", nav: "projects" },
   { pattern: /^\/profile\/?$/, page: "profile", nav: "profile" },
   { pattern: /^\/billing\/?$/, page: "billing", nav: "billing" },
+  { pattern: /^\/s\/([A-Za-z0-9_-]+)\/?$/, page: "shared", public: true },
 ];
 
 export function resolve(pathname) {

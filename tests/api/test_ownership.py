@@ -21,7 +21,17 @@ PUBLIC_ROUTES = {
     ("POST", "/api/auth/guest"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
+    *(
+        ("GET", "/api/s/{token}"),
+        ("GET", "/api/s/{token}/files/{file_id}"),
+        ("GET", "/api/s/{token}/files/{file_id}/thumbnail"),
+        ("POST", "/api/s/{token}/scenes/{scene_id}/comments"),
+    ),
 }
+# A share link's routes take no account: the token is the credential, so anyone holding the
+# owner's token may use them (tests/api/test_shares.py walks them with dead and made-up tokens,
+# and with another project's ids).
+LINK_ROUTES = {route for route in PUBLIC_ROUTES if "{token}" in route[1]}
 
 # A valid body for each route that takes one, so the 404 comes from ownership, not validation.
 BODIES: dict[tuple[str, str], Any] = {
@@ -30,6 +40,9 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/api/scenes/{scene_id}"): {"title": "hijacked", "order": 0},
     ("POST", "/api/chat/{project_id}/send"): {"message": "delete scene 1"},
     ("POST", "/api/chat/{project_id}/stream"): {"message": "delete scene 1"},
+    ("POST", "/api/projects/{project_id}/shares"): {"allow_comments": True},
+    ("PATCH", "/api/comments/{comment_id}"): {"resolved": True},
+    ("POST", "/api/s/{token}/scenes/{scene_id}/comments"): {"author_name": "A", "body": "B"},
     ("PUT", "/api/projects/{project_id}/dossier"): {},
     ("POST", "/api/projects/{project_id}/dossier/characters"): {"name": "intruder"},
     ("POST", "/api/projects/{project_id}/dossier/locations"): {"name": "intruder"},
@@ -62,11 +75,16 @@ async def owner_snapshot(client: httpx.AsyncClient, owner: TestUser) -> list[Any
         for scene in detail["scenes"]
         if scene["image_file_id"]
     ]
+    reviews = [
+        (await client.get(f"/api/projects/{project['id']}/{part}", headers=owner.headers)).json()
+        for project in projects
+        for part in ("shares", "comments")
+    ]
     dossiers = [
         (await client.get(f"/api/projects/{project['id']}/dossier", headers=owner.headers)).json()
         for project in projects
     ]
-    return [projects, details, pictures, dossiers]
+    return [projects, details, pictures, reviews, dossiers]
 
 
 @pytest.fixture
@@ -85,6 +103,18 @@ async def owner_data(client: httpx.AsyncClient, make_user: UserFactory) -> dict[
         f"/api/scenes/{scenes[0]['id']}/image", files=upload(picture()), headers=owner.headers
     )
     assert shown.status_code == 200, shown.text
+    link = (
+        await client.post(
+            f"/api/projects/{project['id']}/shares",
+            json={"allow_comments": True},
+            headers=owner.headers,
+        )
+    ).json()
+    review = await client.post(
+        f"/api/s/{link['token']}/scenes/{scenes[0]['id']}/comments",
+        json={"author_name": "Guest", "body": "Nice"},
+    )
+    assert review.status_code == 201, review.text
     character = await client.post(
         f"/api/projects/{project['id']}/dossier/characters",
         json={"name": "Mara"},
@@ -96,6 +126,9 @@ async def owner_data(client: httpx.AsyncClient, make_user: UserFactory) -> dict[
         "project": project,
         "scenes": scenes,
         "file_id": shown.json()["image_file_id"],
+        "share_id": link["id"],
+        "comment_id": review.json()["id"],
+        "token": link["token"],
         "item_id": character.json()["id"],
     }
 
@@ -104,7 +137,15 @@ def fill(path: str, ids: dict[str, str]) -> str:
     return path.format(
         **{
             name: ids[name]
-            for name in ("project_id", "scene_id", "file_id", "item_id")
+            for name in (
+                "project_id",
+                "scene_id",
+                "file_id",
+                "item_id",
+                "share_id",
+                "comment_id",
+                "token",
+            )
             if f"{{{name}}}" in path
         }
     )
@@ -132,6 +173,9 @@ def _ids(owner_data: dict[str, Any]) -> dict[str, str]:
         "project_id": owner_data["project"]["id"],
         "scene_id": owner_data["scenes"][0]["id"],
         "file_id": owner_data["file_id"],
+        "share_id": owner_data["share_id"],
+        "comment_id": owner_data["comment_id"],
+        "token": owner_data["token"],
         "item_id": owner_data["item_id"],
     }
 
@@ -147,7 +191,7 @@ async def test_every_route_with_an_id_is_404_for_another_user(
 
     checked = []
     for method, path in api_routes(app):
-        if "{" not in path:
+        if "{" not in path or (method, path) in LINK_ROUTES:
             continue
         response = await client.request(
             method,
@@ -171,6 +215,9 @@ async def test_made_up_ids_are_404_like_foreign_ones(
         "project_id": str(uuid.uuid4()),
         "scene_id": str(uuid.uuid4()),
         "file_id": str(uuid.uuid4()),
+        "share_id": str(uuid.uuid4()),
+        "comment_id": str(uuid.uuid4()),
+        "token": "made-up-token",
         "item_id": str(uuid.uuid4()),
     }
     for method, path in api_routes(app):
@@ -216,6 +263,7 @@ async def test_every_private_route_is_401_without_credentials(
         )
         assert response.status_code == 401, (method, path, response.status_code)
     assert (await owner_snapshot(client, owner_data["owner"]))[0][0]["scene_count"] == 2
+    assert all(route in api_routes(app) for route in LINK_ROUTES)
 
 
 async def test_no_response_leaks_a_password_hash(

@@ -108,6 +108,9 @@ async def test_unstorable_text_is_422_naming_the_field_on_every_route(
         "post /api/chat/{project_id}/send body:client_message_id",
         "put /api/projects/{project_id}/scenes/order body:scene_ids.0",
         "get /api/chat/{project_id}/messages query:before",
+        "post /api/s/{token}/scenes/{scene_id}/comments body:author_name",
+        "post /api/s/{token}/scenes/{scene_id}/comments body:body",
+        "get /api/s/{token} path:token",
     ]:
         assert expected in covered
 

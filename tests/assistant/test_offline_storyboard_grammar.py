@@ -16,7 +16,7 @@ from backend.assistant.offline.grammar import (
 
 
 def fields(number: int | None, *pairs: tuple[str, object], last: bool = False) -> SetSceneFields:
-    return SetSceneFields(SceneRef(number=number, last=last), pairs)
+    return SetSceneFields(SceneRef(number=number, from_end=1 if last else None), pairs)
 
 
 PHRASINGS: list[tuple[str, list[Intent]]] = [

@@ -12,6 +12,7 @@ from backend.api.deps import (
     SessionDep,
     SettingsDep,
     SigningUpGuest,
+    client_address,
 )
 from backend.core.config import Settings
 from backend.schemas.user import (
@@ -36,14 +37,6 @@ _AUTH_ERRORS: dict[int | str, dict[str, str]] = {
     429: {"description": "Too many failed attempts; see the Retry-After header"},
     **HASHING_BUSY_ERROR,
 }
-
-
-def _client_address(request: Request) -> str:
-    """The connection's peer. Behind a reverse proxy, uvicorn's `--proxy-headers` (the Docker
-    image's command) makes it the client's address from `X-Forwarded-For`, trusting only the
-    proxies in `FORWARDED_ALLOW_IPS`: a header sent by anyone else is ignored, so no client can
-    choose its own address to escape a throttle."""
-    return request.client.host if request.client else "unknown"
 
 
 def set_session_cookie(
@@ -101,7 +94,7 @@ async def create_guest(
     session cookie, as at login). It has no email or password and smaller limits (see
     `GET /api/users/me`), and is deleted when unused for `GUEST_TTL_DAYS`; sign up
     (`POST /api/auth/register` while signed in as the guest) to keep everything in it."""
-    issued = await auth_service.create_guest(_client_address(request))
+    issued = await auth_service.create_guest(client_address(request))
     return set_session_cookie(response, request, settings, issued)
 
 
@@ -114,7 +107,7 @@ async def login(
     settings: SettingsDep,
 ) -> Token:
     """Sign in: returns a bearer token and also sets the browser session cookie."""
-    issued = await auth_service.login(data.email, data.password, _client_address(request))
+    issued = await auth_service.login(data.email, data.password, client_address(request))
     return set_session_cookie(response, request, settings, issued)
 
 
@@ -127,7 +120,7 @@ async def login_for_access_token(
     settings: SettingsDep,
 ) -> Token:
     """The OAuth2 password flow (Swagger's Authorize button, `curl -d`): `username` is the email."""
-    issued = await auth_service.login(form.username, form.password, _client_address(request))
+    issued = await auth_service.login(form.username, form.password, client_address(request))
     return set_session_cookie(response, request, settings, issued)
 
 

@@ -36,7 +36,8 @@ async def upload_file(
     return await files.upload(user.id, file.filename, data)
 
 
-def _file_response(request: Request, content: file_service.FileContent, etag: str) -> Response:
+def file_response(request: Request, content: file_service.FileContent, etag: str) -> Response:
+    """The bytes with their type, ETag and caching; a bodyless 304 when the ETag is current."""
     headers = {
         "ETag": etag,
         "Cache-Control": FILE_CACHE_CONTROL,
@@ -54,7 +55,7 @@ async def read_file(
 ) -> Response:
     """The file's bytes (as stored: re-encoded, without metadata)."""
     content = await file_service.read_file(session, file_id, user.id)
-    response = _file_response(request, content, f'"{content.sha256}"')
+    response = file_response(request, content, f'"{content.sha256}"')
     response.headers["Content-Disposition"] = "inline"
     return response
 
@@ -65,7 +66,7 @@ async def read_file_thumbnail(
 ) -> Response:
     """The picture at most 480 px on its longer side (WebP), made once at upload."""
     content = await file_service.read_file(session, file_id, user.id, thumbnail=True)
-    return _file_response(request, content, f'"{content.sha256}-thumbnail"')
+    return file_response(request, content, f'"{content.sha256}-thumbnail"')
 
 
 @router.delete("/{file_id}", status_code=status.HTTP_204_NO_CONTENT)

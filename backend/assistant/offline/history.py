@@ -80,7 +80,8 @@ def tool_names(tools: Any) -> frozenset[str]:
 
 def model_input(entries: Sequence[Entry], tools: Any, instructions: str = "") -> ModelInput:
     """The instructions (with any system or developer messages), the last user message, and
-    the tool rounds after it, each call with its output (None while none was sent)."""
+    the tool rounds after it, each call with its output (None while none was sent), and what
+    came before it (for what "it" means)."""
     instruction_texts = [instructions] + [
         entry.text
         for entry in entries
@@ -101,12 +102,34 @@ def model_input(entries: Sequence[Entry], tools: Any, instructions: str = "") ->
         for entry in entries[users[-1] + 1 if users else 0 :]
         if isinstance(entry, Calls)
     ]
+    earlier = entries[: users[-1]] if users else []
     return ModelInput(
         "\n".join(text for text in instruction_texts if text),
         last_user.text if isinstance(last_user, Message) else None,
         rounds,
         tool_names(tools),
+        tuple(
+            (entry.role, entry.text)
+            for entry in earlier
+            if isinstance(entry, Message) and entry.role in ("user", "assistant")
+        ),
+        tuple(_scene_ids(earlier)),
     )
+
+
+def _scene_ids(entries: Sequence[Entry]) -> list[str]:
+    """The scene ids earlier tool calls named or their outputs returned, in order."""
+    ids: list[str] = []
+    for entry in entries:
+        if isinstance(entry, Calls):
+            said = [_arguments(call.arguments).get("scene_id") for call in entry.calls]
+        elif isinstance(entry, Output):
+            scene = _arguments(entry.text).get("scene")
+            said = [scene.get("id")] if isinstance(scene, dict) else []
+        else:
+            continue
+        ids.extend(scene_id for scene_id in said if isinstance(scene_id, str))
+    return ids
 
 
 def _arguments(arguments: Any) -> dict[str, Any]:

@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backend.assistant.offline.grammar import (
+    NOTE_INTENTS,
     READ_INTENTS,
     SCENE_REF_INTENTS,
     AddAudio,
     AskRuntime,
+    AskScenes,
     CreateScene,
+    Creative,
     DeleteScene,
     Intent,
     MoveScene,
@@ -25,6 +28,10 @@ from backend.assistant.offline.grammar import (
     SceneRef,
     SetSceneFields,
     ShowProject,
+    ShowScene,
+    SwapScenes,
+    Unparsed,
+    Unsupported,
     UpdateImage,
     UpdateProject,
     UpdateScript,
@@ -66,6 +73,10 @@ class ModelInput:
     user_text: str | None
     rounds: list[list[ToolResult]] = field(default_factory=list)
     tools: frozenset[str] = frozenset()
+    earlier_texts: tuple[tuple[str, str], ...] = ()
+    """The (role, text) messages before the last user message, oldest first: what "it" means."""
+    earlier_scene_ids: tuple[str, ...] = ()
+    """The scene ids that earlier tool calls and outputs named, oldest first."""
 
 
 @dataclass(frozen=True)
@@ -92,10 +103,12 @@ def decide(model_input: ModelInput) -> Decision:
     if not intents:
         greeting = "Hi! " if GREETING.match(model_input.user_text or "") else ""
         return Answer(greeting + HELP_TEXT)
+    if all(isinstance(intent, NOTE_INTENTS) for intent in intents):
+        return Answer("\n".join(_note(intent) for intent in intents))
     if not model_input.tools and not model_input.rounds:
         return Answer("I can't change anything in this conversation: no tools were offered to me.")
     match = PROJECT_ID.search(model_input.instructions)
-    planner = _Planner(intents, match.group(1) if match else None, model_input.tools)
+    planner = _Planner(intents, match.group(1) if match else None, model_input)
     rounds = model_input.rounds
 
     if not rounds:
@@ -143,15 +156,59 @@ def _quote(text: str) -> str:
     return f"“{text}”"
 
 
+CONNECT_HOW = (
+    "To connect one, set OPENAI_API_KEY (or OPENAI_BASE_URL for a local model) in .env and restart."
+)
+
+
+def _note(intent: Intent) -> str:
+    """The answer to what needs no tool: a request for writing, or words it could not read."""
+    if isinstance(intent, Creative):
+        return (
+            f"I understood that you want new writing: {_quote(intent.request)}. Writing needs a "
+            "connected language model; I'm the offline demo model, so I only place the words you "
+            f"give me (“set the script of scene 2 to …”). {CONNECT_HOW}"
+        )
+    if isinstance(intent, Unsupported):
+        return (
+            f"I understood {_quote(intent.request)}, but I can't do that: I can add, rename, "
+            "move, swap and delete scenes, set their script, image and shot details, and answer "
+            "questions about the board."
+        )
+    assert isinstance(intent, Unparsed)
+    return f"I didn't understand {_quote(intent.text)}, so I did nothing about it."
+
+
+NEW_SCENE = -1
+"""What "it" means right after "add a scene": a scene that has no id yet."""
+
+
+@dataclass
+class _Plan:
+    """What the request comes to against one view of the project: the calls, what stands in
+    their way (unknown scenes, missing tools), and the replies to its questions, in order."""
+
+    calls: list[ToolCall] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    replies: list[str] = field(default_factory=list)
+
+
 class _Planner:
-    def __init__(self, intents: list[Intent], project_id: str | None, tools: frozenset[str]):
+    def __init__(self, intents: list[Intent], project_id: str | None, model_input: ModelInput):
         self.intents = intents
         self.project_id = project_id
-        self.tools = tools
-        self.actions = [intent for intent in intents if not isinstance(intent, READ_INTENTS)]
+        self.tools = model_input.tools
+        self.earlier_texts = model_input.earlier_texts
+        self.earlier_scene_ids = model_input.earlier_scene_ids
+        self.actions = [
+            intent for intent in intents if not isinstance(intent, (*READ_INTENTS, *NOTE_INTENTS))
+        ]
         self.needs_lookup = any(
-            isinstance(intent, (*READ_INTENTS, *SCENE_REF_INTENTS)) for intent in intents
+            isinstance(intent, (*READ_INTENTS, *SCENE_REF_INTENTS))
+            or (isinstance(intent, CreateScene) and (intent.after or intent.before))
+            for intent in intents
         )
+        self._touched: int | None = None
 
     # -- deciding ---------------------------------------------------------------------------------
 
@@ -165,81 +222,122 @@ class _Planner:
         return CallTools([ToolCall("get_project_details", {"project_id": self.project_id})])
 
     def act(self, project: dict[str, Any] | None) -> Decision:
-        calls, problems = self._plan(project)
-        if calls:
-            return CallTools(calls[:MAX_TOOL_CALLS_PER_ROUND])
-        return Answer(" ".join(problems) or HELP_TEXT)
+        plan = self._plan(project)
+        if plan.calls:
+            return CallTools(plan.calls[:MAX_TOOL_CALLS_PER_ROUND])
+        return Answer("\n".join(plan.problems + plan.replies) or HELP_TEXT)
 
     # -- planning ---------------------------------------------------------------------------------
 
-    def _plan(
-        self, project: dict[str, Any] | None, *, check_tools: bool = True
-    ) -> tuple[list[ToolCall], list[str]]:
-        """The calls for every action, and what stands in their way (unknown scenes, missing
-        tools), in the order the user asked."""
-        calls: list[ToolCall] = []
-        problems: list[str] = []
+    def _plan(self, project: dict[str, Any] | None, *, check_tools: bool = True) -> _Plan:
+        """Every intent against `project`, in the order the user asked."""
+        plan = _Plan()
         scenes: list[dict[str, Any]] = project["scenes"] if project else []
-        for intent in self.actions:
-            call = self._call_for(intent, scenes, problems)
-            if call is None:
+        self._touched = None
+        for intent in self.intents:
+            if isinstance(intent, NOTE_INTENTS):
+                plan.replies.append(_note(intent))
                 continue
-            if check_tools and call.name not in self.tools:
-                problems.append(f"I can't do that here: the {call.name} tool is not available.")
+            if isinstance(intent, READ_INTENTS):
+                if project is not None:
+                    reply = self._reply(intent, project, plan.problems)
+                    plan.replies.extend([reply] if reply else [])
                 continue
-            calls.append(call)
-        return calls, problems
+            for call in self._calls_for(intent, scenes, plan.problems):
+                if check_tools and call.name not in self.tools:
+                    plan.problems.append(
+                        f"I can't do that here: the {call.name} tool is not available."
+                    )
+                    continue
+                plan.calls.append(call)
+        return plan
 
-    def _call_for(
+    def _calls_for(
         self, intent: Intent, scenes: list[dict[str, Any]], problems: list[str]
-    ) -> ToolCall | None:
+    ) -> list[ToolCall]:
         if isinstance(intent, CreateScene | UpdateProject):
             if self.project_id is None:
                 problems.append(self._no_project())
-                return None
+                return []
             if isinstance(intent, CreateScene):
-                arguments: dict[str, Any] = {"project_id": self.project_id, "title": intent.title}
-                for name in ("script", "image_url", "order"):
-                    if getattr(intent, name) is not None:
-                        arguments[name] = getattr(intent, name)
-                return ToolCall("create_scene", arguments)
+                return self._create(intent, scenes, problems)
             arguments = {"project_id": self.project_id}
             for name in ("title", "description", "aspect_ratio"):
                 if getattr(intent, name) is not None:
                     arguments[name] = getattr(intent, name)
-            return ToolCall("update_project", arguments)
+            return [ToolCall("update_project", arguments)]
+        if isinstance(intent, SwapScenes):
+            return self._swap(intent, scenes, problems)
 
         assert isinstance(intent, SCENE_REF_INTENTS)
         index = self._resolve(intent.scene, scenes, problems)
         if index is None:
-            return None
+            return []
         scene_id = scenes[index]["id"]
         if isinstance(intent, UpdateScript):
-            return ToolCall(
-                "update_scene_script", {"scene_id": scene_id, "script_content": intent.script}
-            )
+            return [
+                ToolCall(
+                    "update_scene_script", {"scene_id": scene_id, "script_content": intent.script}
+                )
+            ]
         if isinstance(intent, UpdateImage):
-            return ToolCall(
-                "update_scene_image_url", {"scene_id": scene_id, "image_url": intent.image_url}
-            )
+            return [
+                ToolCall(
+                    "update_scene_image_url", {"scene_id": scene_id, "image_url": intent.image_url}
+                )
+            ]
         if isinstance(intent, RenameScene):
-            return ToolCall("update_scene_title", {"scene_id": scene_id, "title": intent.title})
+            return [ToolCall("update_scene_title", {"scene_id": scene_id, "title": intent.title})]
         if isinstance(intent, DeleteScene):
-            return ToolCall("delete_scene", {"scene_id": scene_id})
+            return [ToolCall("delete_scene", {"scene_id": scene_id})]
         if isinstance(intent, SetSceneFields):
-            return ToolCall("update_scene", {"scene_id": scene_id, **dict(intent.fields)})
+            return [ToolCall("update_scene", {"scene_id": scene_id, **dict(intent.fields)})]
         if isinstance(intent, AddAudio):
             had = str(scenes[index].get("audio") or "").rstrip()
             line = f"{intent.label}: {intent.text}"
-            return ToolCall(
-                "update_scene", {"scene_id": scene_id, "audio": f"{had}\n{line}" if had else line}
-            )
+            audio = f"{had}\n{line}" if had else line
+            return [ToolCall("update_scene", {"scene_id": scene_id, "audio": audio})]
+        assert isinstance(intent, MoveScene)
         order = self._target_order(intent, index, scenes, problems)
         return (
-            None
+            []
             if order is None
-            else ToolCall("move_scene", {"scene_id": scene_id, "order": order})
+            else [ToolCall("move_scene", {"scene_id": scene_id, "order": order})]
         )
+
+    def _create(
+        self, intent: CreateScene, scenes: list[dict[str, Any]], problems: list[str]
+    ) -> list[ToolCall]:
+        arguments: dict[str, Any] = {"project_id": self.project_id, "title": intent.title}
+        for name in ("script", "image_url", "order"):
+            if getattr(intent, name) is not None:
+                arguments[name] = getattr(intent, name)
+        anchor_ref = intent.after or intent.before
+        if anchor_ref is not None:
+            anchor = self._resolve(anchor_ref, scenes, problems)
+            if anchor is None:
+                return []
+            arguments["order"] = anchor + (1 if intent.after else 0)
+        self._touched = NEW_SCENE
+        return [ToolCall("create_scene", arguments)]
+
+    def _swap(
+        self, swap: SwapScenes, scenes: list[dict[str, Any]], problems: list[str]
+    ) -> list[ToolCall]:
+        """Two moves, run in order: the earlier scene to the later one's place (the scenes in
+        between shift up one), then the later scene to the earlier one's place."""
+        first = self._resolve(swap.first, scenes, problems)
+        second = self._resolve(swap.second, scenes, problems)
+        if first is None or second is None:
+            return []
+        if first == second:
+            problems.append(f"Those are the same scene, {_scene_label(scenes[first])}.")
+            return []
+        low, high = sorted((first, second))
+        return [
+            ToolCall("move_scene", {"scene_id": scenes[low]["id"], "order": high}),
+            ToolCall("move_scene", {"scene_id": scenes[high]["id"], "order": low}),
+        ]
 
     def _target_order(
         self, move: MoveScene, index: int, scenes: list[dict[str, Any]], problems: list[str]
@@ -249,19 +347,53 @@ class _Planner:
             return last
         if move.position is not None:
             return min(move.position - 1, last)
+        if move.by is not None:
+            return max(0, min(index + move.by, last))
         anchor_ref = move.after or move.before
         assert anchor_ref is not None
+        moved = self._touched
         anchor = self._resolve(anchor_ref, scenes, problems)
+        self._touched = moved
         if anchor is None:
             return None
         anchor_without_moved = anchor - (1 if anchor > index else 0)
         return anchor_without_moved + (1 if move.after else 0)
 
-    @staticmethod
-    def _resolve(ref: SceneRef, scenes: list[dict[str, Any]], problems: list[str]) -> int | None:
+    def _resolve(
+        self, ref: SceneRef, scenes: list[dict[str, Any]], problems: list[str]
+    ) -> int | None:
+        """The index of the scene `ref` names, remembered as what "it" means next; None, with
+        a question in `problems`, when no single scene fits."""
+        index = self._find(ref, scenes, problems)
+        if index is not None:
+            self._touched = index
+        return index
+
+    def _find(self, ref: SceneRef, scenes: list[dict[str, Any]], problems: list[str]) -> int | None:
         count = len(scenes)
-        if ref.last or ref.number is not None:
-            number = count if ref.last else ref.number
+        if ref.it or ref.previous:
+            touched = self._touched if self._touched is not None else self._conversation(scenes)
+            if touched == NEW_SCENE:
+                problems.append(
+                    "“It” is the scene I'm adding in this same message: ask me again once it "
+                    "exists, naming it by its title."
+                )
+                return None
+            if touched is None:
+                said = "“the previous one”" if ref.previous else "“it”"
+                problems.append(
+                    f"I couldn't tell which scene you meant by {said}: name it by its number or "
+                    "title."
+                )
+                return None
+            if ref.previous:
+                if touched == 0:
+                    problems.append("There is no scene before the first one. Which did you mean?")
+                    return None
+                return touched - 1
+            return touched
+        if ref.from_end is not None or ref.number is not None:
+            number = count + 1 - ref.from_end if ref.from_end is not None else ref.number
             if number is not None and 1 <= number <= count:
                 return number - 1
             having = (
@@ -273,32 +405,62 @@ class _Planner:
                 f"I couldn't find {ref.describe()}: the project {having}. Which scene did you mean?"
             )
             return None
-        wanted = (ref.title or "").casefold()
-        exact = [
-            i for i, scene in enumerate(scenes) if str(scene.get("title", "")).casefold() == wanted
-        ]
-        close = exact or [
-            i for i, scene in enumerate(scenes) if wanted in str(scene.get("title", "")).casefold()
-        ]
+        close = _by_title(ref.title or "", scenes)
         if len(close) == 1:
             return close[0]
+        wanted_title = _quote(ref.title or "")
         if not close:
-            wanted_title = _quote(ref.title or "")
             problems.append(
                 f"I couldn't find a scene called {wanted_title}. Which scene did you mean?"
             )
         else:
             options = ", ".join(f"scene {i + 1} {_quote(scenes[i]['title'])}" for i in close)
-            wanted_title = _quote(ref.title or "")
             problems.append(
                 f"Several scenes match {wanted_title} ({options}). Which one did you mean?"
             )
+        return None
+
+    def _conversation(self, scenes: list[dict[str, Any]]) -> int | None:
+        """The scene the conversation last touched: named by an earlier tool call, quoted in the
+        last answer, or named in an earlier request; None when nothing still there fits."""
+        ids = [scene.get("id") for scene in scenes]
+        for scene_id in reversed(self.earlier_scene_ids):
+            if scene_id in ids:
+                return ids.index(scene_id)
+        for role, text in reversed(self.earlier_texts):
+            if role == "assistant":
+                for title in reversed(re.findall(r"“([^”]+)”", text)):
+                    exact = [i for i, s in enumerate(scenes) if str(s.get("title")) == title]
+                    if len(exact) == 1:
+                        return exact[0]
+            elif role == "user":
+                refs = [
+                    ref
+                    for intent in parse_request(text)
+                    for ref in _refs_of(intent)
+                    if not (ref.it or ref.previous)
+                ]
+                if refs:
+                    return self._find(refs[-1], scenes, [])
         return None
 
     def _no_project(self) -> str:
         return "I don't know which project we are working on: my instructions name none."
 
     # -- answering --------------------------------------------------------------------------------
+
+    def _reply(self, intent: Intent, project: dict[str, Any], problems: list[str]) -> str | None:
+        """The answer to a question, read from the project as it was looked up."""
+        scenes = project.get("scenes") or []
+        if isinstance(intent, ShowProject):
+            return _describe_project(project)
+        if isinstance(intent, AskRuntime):
+            return _describe_runtime(project)
+        if isinstance(intent, AskScenes):
+            return _describe_matching(intent, scenes)
+        assert isinstance(intent, ShowScene)
+        index = self._resolve(intent.scene, scenes, problems)
+        return None if index is None else _describe_scene(scenes[index])
 
     def answer(self, rounds: list[list[ToolResult]]) -> str:
         lookup = rounds[0][0] if rounds and _only_lookups(rounds[0]) and self.needs_lookup else None
@@ -308,25 +470,40 @@ class _Planner:
             error = _load(lookup.output).get("error", "unknown error")
             sentences.append(f"I couldn't read the project: {error}.")
         # The tools may not be offered again for the answer; only unresolved scenes count.
-        planned, problems = self._plan(project, check_tools=False)
-        if project is not None and self.actions:
-            sentences.extend(problems)
+        plan = self._plan(project, check_tools=False)
+        if project is not None:
+            sentences.extend(plan.problems)
         action_rounds = rounds[1:] if lookup is not None else rounds
         scenes = project["scenes"] if project else []
         for round_results in action_rounds:
             sentences.extend(_describe_result(result, scenes) for result in round_results)
-        if len(planned) > MAX_TOOL_CALLS_PER_ROUND:
-            left = len(planned) - MAX_TOOL_CALLS_PER_ROUND
+        if len(plan.calls) > MAX_TOOL_CALLS_PER_ROUND:
+            left = len(plan.calls) - MAX_TOOL_CALLS_PER_ROUND
             sentences.append(
-                f"That was the first {MAX_TOOL_CALLS_PER_ROUND} of the {len(planned)} changes "
+                f"That was the first {MAX_TOOL_CALLS_PER_ROUND} of the {len(plan.calls)} changes "
                 f"you asked for: I make at most {MAX_TOOL_CALLS_PER_ROUND} at a time. "
                 f"Ask me again for the other {left}."
             )
-        if project is not None and any(isinstance(i, ShowProject) for i in self.intents):
-            sentences.append(_describe_project(project))
-        if project is not None and any(isinstance(i, AskRuntime) for i in self.intents):
-            sentences.append(_describe_runtime(project))
+        sentences.extend(plan.replies)
         return "\n".join(sentences) if sentences else HELP_TEXT
+
+
+def _refs_of(intent: Intent) -> list[SceneRef]:
+    """The scenes an intent names, in the order said."""
+    if isinstance(intent, SwapScenes):
+        return [intent.first, intent.second]
+    if isinstance(intent, MoveScene):
+        return [intent.scene]
+    scene = getattr(intent, "scene", None)
+    return [scene] if isinstance(scene, SceneRef) else []
+
+
+def _by_title(said: str, scenes: list[dict[str, Any]]) -> list[int]:
+    """The scenes whose title is `said` (any case, a leading "the" dropped), else contains it."""
+    wanted = re.sub(r"^the\s+", "", said.casefold().strip())
+    titles = [str(scene.get("title", "")).casefold() for scene in scenes]
+    exact = [i for i, title in enumerate(titles) if title in (wanted, said.casefold())]
+    return exact or [i for i, title in enumerate(titles) if wanted and wanted in title]
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -374,7 +551,8 @@ def _describe_result(result: ToolResult, scenes: list[dict[str, Any]]) -> str:
             changes.append(f"renamed the project to {_quote(str(new_title))}")
         if "description" in result.arguments:
             changes.append("updated its description")
-        return (" and ".join(changes) or "updated the project").capitalize() + "."
+        sentence = " and ".join(changes) or "updated the project"
+        return sentence[0].upper() + sentence[1:] + "."
     if result.name == "get_project_details" and payload.get("project"):
         return _describe_project(_dict(payload["project"]))
     return f"Done: {result.name}."
@@ -470,3 +648,54 @@ def _describe_runtime(project: dict[str, Any]) -> str:
             f"and count{'' if plural else 's'} as nothing."
         )
     return sentence
+
+
+def _describe_scene(scene: dict[str, Any]) -> str:
+    """One scene in full: its script and whichever storyboard fields it has."""
+    script = " ".join(str(scene.get("script") or "").split())
+    lines = [f"Scene {_scene_label(scene).removeprefix('scene ')}: {script or '(no script yet)'}"]
+    details = []
+    if scene.get("shot_size"):
+        details.append(f"shot {str(scene['shot_size']).replace('_', '-')}")
+    if scene.get("camera_movement"):
+        details.append(f"camera {scene['camera_movement']}")
+    if isinstance(scene.get("duration_seconds"), int | float):
+        details.append(f"duration {_seconds(float(scene['duration_seconds']))}")
+    details.append("image set" if scene.get("image_url") else "no image")
+    lines.append(", ".join(details).capitalize() + ".")
+    if scene.get("audio"):
+        lines.append(f"Sound: {' '.join(str(scene['audio']).split())}")
+    return "\n".join(lines)
+
+
+FIELD_NOUNS = {
+    "script": "a script",
+    "image_url": "an image",
+    "duration_seconds": "a duration",
+    "shot_size": "a shot size",
+    "camera_movement": "a camera move",
+    "audio": "sound",
+    "notes": "notes",
+}
+
+
+def _describe_matching(question: AskScenes, scenes: list[dict[str, Any]]) -> str:
+    """“3 of the 7 scenes have no script: …” for "which scenes have no script" and "how many"."""
+    total = f"{len(scenes)} scene{'s' if len(scenes) != 1 else ''}"
+    if question.field is None:
+        listed = ", ".join(
+            f"{i + 1} {_quote(str(s.get('title', '')))}" for i, s in enumerate(scenes)
+        )
+        return f"The project has {total}" + (f": {listed}." if scenes else ".")
+    noun = FIELD_NOUNS[question.field]
+    matching = [
+        i for i, scene in enumerate(scenes) if (not scene.get(question.field)) == question.missing
+    ]
+    have = ("has" if len(matching) == 1 else "have") + (" no" if question.missing else "")
+    bare_noun = noun.removeprefix("a ").removeprefix("an ")
+    if not matching:
+        return (
+            f"Every scene has {noun}." if question.missing else f"None of the {total} has {noun}."
+        )
+    listed = ", ".join(f"scene {i + 1} {_quote(str(scenes[i].get('title', '')))}" for i in matching)
+    return f"{len(matching)} of the {total} {have} {bare_noun}: {listed}."

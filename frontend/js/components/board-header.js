@@ -3,7 +3,8 @@
 import { el } from "../ui.js";
 import { ASPECT_RATIOS, formatRuntime, parseRuntime } from "../storyboard.js";
 
-export function createBoardHeader({ project, onProjectChange, onView, onAdd }) {
+/** `actions`: more buttons for the header's action row (sharing, review comments). */
+export function createBoardHeader({ project, onProjectChange, onView, onAdd, onStory, actions = [] }) {
   const state = el("span", { class: "save-state", role: "status", dataset: { testid: "project-save-state" } });
   const title = el("input", { class: "inline-edit title", type: "text", value: project.title, maxlength: 200, "aria-label": "Project title", dataset: { testid: "project-title-input" } });
   const description = el("input", { class: "inline-edit description", type: "text", value: project.description, maxlength: 2000, placeholder: "Add a logline…", "aria-label": "Project description", dataset: { testid: "project-description-input" } });
@@ -67,6 +68,8 @@ export function createBoardHeader({ project, onProjectChange, onView, onAdd }) {
     el("div", { class: "board-title-row" },
       el("div", { class: "grow" }, title, description, state),
       el("div", { class: "board-actions" },
+        el("button", { type: "button", class: "button secondary", dataset: { testid: "open-story" }, onclick: () => onStory() }, "Story"),
+        ...actions,
         el("a", { class: "button secondary", href: `/chat/${project.id}`, dataset: { testid: "open-chat" } }, "Ask the assistant"),
         el("button", { type: "button", class: "button", dataset: { testid: "add-scene" }, onclick: () => onAdd() }, "+ Add scene"))),
     el("div", { class: "board-toolbar" },

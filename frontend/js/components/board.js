@@ -1,11 +1,12 @@
 // The board: every frame in order, as a grid at the project's aspect ratio or as a list. It turns
 // clicks, drags, drops and keys into intents for the page (open, reorder, drop a picture); the
-// page saves them and renders the board again.
+// page saves them and renders the board again. A read-only board (a shared link's) only opens
+// frames: no drags, drops or moves.
 import { el } from "../ui.js";
 import { carriesFiles, imageFiles } from "./picture.js";
 import { frame } from "./frame.js";
 
-export function createBoard({ onOpen, onReorder, onDropFile }) {
+export function createBoard({ onOpen, onReorder = () => {}, onDropFile = () => {}, readOnly = false }) {
   const list = el("ol", { class: "board", dataset: { testid: "scene-list" }, "aria-label": "Scenes in order" });
   let scenes = [];
   let draggedId = null;
@@ -14,6 +15,7 @@ export function createBoard({ onOpen, onReorder, onDropFile }) {
   const ids = () => scenes.map((scene) => scene.id);
 
   function move(sceneId, delta) {
+    if (readOnly) return;
     const order = ids();
     const from = order.indexOf(sceneId);
     const to = from + delta;
@@ -63,7 +65,7 @@ export function createBoard({ onOpen, onReorder, onDropFile }) {
   });
   list.addEventListener("dragstart", (event) => {
     const item = frameOf(event.target);
-    if (!item) return;
+    if (!item || readOnly) return;
     draggedId = item.dataset.sceneId;
     item.classList.add("dragging");
     event.dataTransfer.effectAllowed = "move";
@@ -76,7 +78,7 @@ export function createBoard({ onOpen, onReorder, onDropFile }) {
   });
   list.addEventListener("dragover", (event) => {
     const item = frameOf(event.target);
-    if (!item) return;
+    if (!item || readOnly) return;
     if (carriesFiles(event.dataTransfer)) {
       event.preventDefault();
       event.dataTransfer.dropEffect = "copy";
@@ -95,7 +97,7 @@ export function createBoard({ onOpen, onReorder, onDropFile }) {
   });
   list.addEventListener("drop", (event) => {
     const item = frameOf(event.target);
-    if (!item) return;
+    if (!item || readOnly) return;
     event.preventDefault();
     clearMarks();
     const target = item.dataset.sceneId;
@@ -130,13 +132,15 @@ export function createBoard({ onOpen, onReorder, onDropFile }) {
 
   return {
     node: list,
-    render(next, { selectedId, view, ratio, failed, uploading }) {
+    /** `comments`: open review comments per scene id (a Map), shown on the frames. */
+    render(next, { selectedId, view, ratio, failed, uploading = new Set(), comments = new Map() }) {
       const keep = focused();
       scenes = next;
       list.className = `board ${view === "list" ? "list" : "grid"}`;
       list.dataset.ratio = ratio;
       list.replaceChildren(...scenes.map((scene, index) => frame(scene, {
         index, count: scenes.length, selected: scene.id === selectedId, failed, uploading: uploading.has(scene.id), view,
+        readOnly, comments: comments.get(scene.id) || 0,
       })));
       restore(keep);
     },

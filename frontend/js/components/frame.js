@@ -7,9 +7,10 @@ import { picture } from "./picture.js";
 
 /**
  * `handlers`: open(sceneId), move(sceneId, delta), dropFile(sceneId, file) and the drag events
- * the board wires up; the frame itself never talks to the server.
+ * the board wires up; the frame itself never talks to the server. `readOnly`: a shared board's
+ * frame, which opens but cannot be dragged or moved. `comments`: open review comments on it.
  */
-export function frame(scene, { index, count, selected, failed, uploading, view }) {
+export function frame(scene, { index, count, selected, failed, uploading, view, readOnly = false, comments = 0 }) {
   const [earlier, later] = view === "list" ? ["↑", "↓"] : ["←", "→"];
   const number = index + 1;
   const shot = shotLabel(scene.shot_size);
@@ -18,16 +19,17 @@ export function frame(scene, { index, count, selected, failed, uploading, view }
   const duration = formatDuration(scene.duration_seconds);
   return el("li", {
     class: `frame${selected ? " selected" : ""}${uploading ? " uploading" : ""}`,
-    draggable: "true", tabindex: "0",
+    draggable: readOnly ? false : "true", tabindex: "0",
     "aria-current": selected ? "true" : false,
-    "aria-label": `Scene ${number}: ${scene.title}`,
-    "aria-keyshortcuts": "Alt+ArrowLeft Alt+ArrowRight",
+    "aria-label": `Scene ${number}: ${scene.title}${comments ? ` (${comments} open comment${comments === 1 ? "" : "s"})` : ""}`,
+    "aria-keyshortcuts": readOnly ? false : "Alt+ArrowLeft Alt+ArrowRight",
     dataset: { testid: "scene-item", sceneId: scene.id },
   },
     el("div", { class: "frame-picture", dataset: { testid: "frame-picture" } },
       picture(scene.thumbnail_src, { alt: "", missing: "No picture", broken: "Can't load", testid: "scene-thumb", failed }),
       el("span", { class: "frame-number", "aria-hidden": "true" }, String(number)),
       duration ? el("span", { class: "duration-badge", dataset: { testid: "frame-duration" } }, duration) : null,
+      comments ? el("span", { class: "comment-badge", "aria-hidden": "true", title: "Open review comments", dataset: { testid: "frame-comments" } }, String(comments)) : null,
       uploading ? el("span", { class: "frame-uploading", role: "status" }, "Uploading…") : null),
     el("div", { class: "frame-body" },
       el("div", { class: "frame-heading" },
@@ -42,7 +44,7 @@ export function frame(scene, { index, count, selected, failed, uploading, view }
         ? el("p", { class: "frame-script", dataset: { testid: "frame-script" } }, script)
         : el("small", { class: "no-script", dataset: { testid: "no-script" } }, "No script yet"),
       el("span", { class: "list-duration", "aria-hidden": "true" }, duration || "—")),
-    el("div", { class: "frame-moves" },
+    readOnly ? null : el("div", { class: "frame-moves" },
       el("button", {
         type: "button", class: "button ghost icon", "aria-label": `Move scene ${number} earlier`, disabled: index === 0,
         dataset: { testid: "move-up", move: "-1" },

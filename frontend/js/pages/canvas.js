@@ -6,8 +6,11 @@ import { clear, el, loadProject, setTitle, toast } from "../ui.js";
 import { createBoard } from "../components/board.js";
 import { createBoardHeader } from "../components/board-header.js";
 import { createDrawer } from "../components/drawer.js";
+import { createCommentsPanel } from "../components/comments-panel.js";
 import { createExportMenu } from "../components/export-menu.js";
+import { createShareDialog } from "../components/share-dialog.js";
 import { imageFiles } from "../components/picture.js";
+import { createStoryPanel } from "../components/story-panel.js";
 
 const NARROW = window.matchMedia("(max-width: 820px)");
 
@@ -40,8 +43,15 @@ export async function render(root, { params: [projectId] }) {
   const selected = () => scenes.find((scene) => scene.id === selectedId);
   const numberOf = (scene) => scenes.indexOf(scene) + 1;
 
+  const shareDialog = createShareDialog({ projectId: project.id });
+  const exportMenu = createExportMenu({ current: () => ({ project, scenes }), onDownload: (path) => download(path) });
+  const comments = createCommentsPanel({
+    projectId: project.id, scenes: () => scenes, onChange: () => draw(), onOpenScene: (sceneId) => openScene(sceneId),
+  });
+
   const header = createBoardHeader({
     project,
+    actions: [exportMenu.node, shareDialog.button, comments.button],
     onProjectChange: async (changes) => {
       const updated = await api(`/api/projects/${project.id}`, { method: "PUT", body: changes });
       project = { ...project, ...updated };
@@ -57,10 +67,8 @@ export async function render(root, { params: [projectId] }) {
       draw();
     },
     onAdd: () => addScene(),
+    onStory: () => toggleStory(),
   });
-
-  const exportMenu = createExportMenu({ current: () => ({ project, scenes }), onDownload: (path) => download(path) });
-  header.node.querySelector(".board-actions").prepend(exportMenu.node);
 
   const board = createBoard({
     onOpen: (sceneId) => openScene(sceneId),
@@ -78,6 +86,41 @@ export async function render(root, { params: [projectId] }) {
     onClose: () => closeDrawer(),
   });
 
+  const dossierPath = `/api/projects/${project.id}/dossier`;
+  const story = createStoryPanel({
+    onAdd: async (kind, fields) => {
+      await api(`${dossierPath}/${kind}`, { method: "POST", body: fields });
+      await loadStory();
+    },
+    onChange: async (kind, itemId, fields) => {
+      await api(`${dossierPath}/${kind}/${itemId}`, { method: "PATCH", body: fields });
+      await loadStory();
+    },
+    onRemove: async (kind, itemId) => {
+      await api(`${dossierPath}/${kind}/${itemId}`, { method: "DELETE" });
+      await loadStory();
+    },
+    onClose: () => toggleStory(),
+  });
+
+  async function loadStory() {
+    story.render(await api(dossierPath));
+  }
+
+  async function toggleStory() {
+    if (story.isOpen) story.close();
+    else {
+      try {
+        await loadStory();
+      } catch (error) {
+        toast(`Couldn't open the story: ${error.message}`, "error");
+        return;
+      }
+      story.open();
+    }
+    layout.classList.toggle("story-open", story.isOpen);
+  }
+
   const empty = el("div", { class: "board-empty", dataset: { testid: "scenes-empty" } },
     el("div", { class: "empty-frames", "aria-hidden": "true" }, el("span"), el("span"), el("span")),
     el("strong", {}, "Start your storyboard"),
@@ -85,7 +128,8 @@ export async function render(root, { params: [projectId] }) {
     el("div", { class: "empty-actions" },
       el("button", { type: "button", class: "button", dataset: { testid: "add-first-scene" }, onclick: () => addScene() }, "Add your first scene"),
       el("a", { class: "button secondary", href: `/chat/${project.id}`, dataset: { testid: "empty-ask-assistant" } }, "Ask the assistant")));
-  const page = el("div", { class: "canvas-page" }, header.node, el("div", { class: "board-layout" }, empty, board.node), drawer.node);
+  const layout = el("div", { class: "board-layout" }, el("div", { class: "board-main" }, empty, board.node), story.node);
+  const page = el("div", { class: "canvas-page" }, header.node, layout, drawer.node, shareDialog.node, comments.node);
 
   function draw() {
     project = { ...project, total_duration_seconds: totalRuntime(scenes), scene_count: scenes.length };
@@ -93,7 +137,7 @@ export async function render(root, { params: [projectId] }) {
     empty.hidden = scenes.length > 0;
     board.node.hidden = scenes.length === 0;
     page.classList.toggle("drawer-open", drawer.isOpen);
-    board.render(scenes, { selectedId, view, ratio: project.aspect_ratio, failed, uploading });
+    board.render(scenes, { selectedId, view, ratio: project.aspect_ratio, failed, uploading, comments: comments.counts() });
     if (drawer.isOpen && selected()) drawer.open(selected(), numberOf(selected()), project.aspect_ratio, { keepEdits: true });
   }
 
@@ -288,6 +332,7 @@ export async function render(root, { params: [projectId] }) {
 
   clear(root).append(page);
   draw();
+  comments.load();
   root.dataset.ready = "true";
   performance.mark("canvas-ready");
 }
