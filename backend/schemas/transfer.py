@@ -9,7 +9,7 @@ ignored on import: an import always makes a new project with new ids.
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, Strict, StringConstraints
+from pydantic import BeforeValidator, Field, Strict, StringConstraints, field_validator
 
 from backend.schemas.common import (
     SCENES_PER_PROJECT_MAX,
@@ -33,11 +33,16 @@ from backend.schemas.dossier import DossierReplace
 DocumentFormat = Literal["scenecraft.project"]
 DocumentVersion = Literal[1]
 IGNORED = "Written by an export; ignored on import"
-# Base64 of a picture at the default upload cap (MAX_IMAGE_BYTES, 10 MiB); the decoded bytes are
-# then checked against the configured cap.
-PICTURE_DATA_MAX = 4 * -(-10 * 1024 * 1024 // 3)
 
-Timestamp = Annotated[datetime, Strict(False)]
+
+def _timestamp_text(value: object) -> object:
+    """A time in the document is ISO-8601 text (as an export writes it), never a number."""
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be an ISO-8601 date-time")
+    return value
+
+
+Timestamp = Annotated[datetime, Strict(False), BeforeValidator(_timestamp_text)]
 
 
 class DocumentPicture(InputModel):
@@ -48,8 +53,9 @@ class DocumentPicture(InputModel):
     content_type: Annotated[str, StringConstraints(max_length=100)] = Field(
         description="Informational: the type is read from the bytes"
     )
-    data: Annotated[str, StringConstraints(min_length=1, max_length=PICTURE_DATA_MAX)] = Field(
-        description="The file's bytes, base64"
+    # Its size is checked once decoded, against MAX_IMAGE_BYTES (the body is capped already).
+    data: Annotated[str, StringConstraints(min_length=1)] = Field(
+        description="The file's bytes, base64", json_schema_extra={"contentEncoding": "base64"}
     )
 
 
@@ -99,6 +105,14 @@ class DocumentDossier(DossierReplace):
 class ProjectDocument(InputModel):
     format: DocumentFormat
     version: DocumentVersion
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _not_a_boolean(cls, value: object) -> object:
+        if isinstance(value, bool):  # True == 1 in Python, not in JSON
+            raise ValueError("version must be the number 1")
+        return value
+
     project: DocumentProject
     scenes: list[DocumentScene] = Field(max_length=SCENES_PER_PROJECT_MAX)
     dossier: DocumentDossier = Field(default_factory=DocumentDossier)

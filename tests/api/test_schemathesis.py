@@ -58,6 +58,9 @@ def run_schemathesis(database_url: str, data_dir: Path, user: TestUser) -> list[
             "seed": SEED,
             # Nothing carried over between runs (nor written into the checkout).
             "cache": {"enabled": False},
+            # A PDF export renders a storyboard (seconds, more on a busy machine): past the
+            # default 10 s a slow render would read as a network error.
+            "request-timeout": 60,
             "checks": {"enabled": True},
             # NUL is refused (422) in every text field, which a JSON Schema cannot say short of
             # a pattern on each; tests/api/test_text_inputs.py sends it to every field instead.
