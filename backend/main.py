@@ -31,9 +31,14 @@ from backend.services.auth import AuthService
 from backend.services.change_feed import ChangeFeed
 from backend.services.chat import ChatService
 from backend.services.documents import DocumentService
+from backend.services.export_pdf import PdfRenderer
 from backend.services.files import FileService
 from backend.services.live_events import LiveEvents
 from backend.services.project_documents import ProjectDocuments
+from backend.services.transfer import ProjectImporter
+
+# The one JSON body allowed past MAX_BODY_BYTES: a project document with its pictures.
+IMPORT_PATH = "/api/projects/import"
 
 API_DESCRIPTION = """
 Plan a video scene by scene. Authenticate with **Authorize** (OAuth2 password flow: your email
@@ -52,6 +57,7 @@ class ScenecraftApp(FastAPI):
             super().build_middleware_stack(),
             settings.MAX_BODY_BYTES,
             settings.max_upload_body_bytes,
+            {IMPORT_PATH: settings.MAX_IMPORT_BYTES},
         )
 
     def openapi(self) -> dict[str, Any]:
@@ -100,6 +106,7 @@ def create_app(
             cleanup.cancel()
             await asyncio.gather(cleanup, return_exceptions=True)
         await chat_service.close()
+        pdf_renderer.close()
         await model_client.close()
         await engine.dispose()
 
@@ -121,9 +128,13 @@ def create_app(
     app.state.live_events = LiveEvents(change_feed, session_factory)
     app.state.model_client = model_client
     app.state.chat_service = chat_service
-    app.state.file_service = FileService(settings, session_factory)
+    file_service = FileService(settings, session_factory)
+    app.state.file_service = file_service
     app.state.document_service = DocumentService(settings, session_factory)
     app.state.assistant_service = AssistantService(settings, session_factory, model_client)
+    pdf_renderer = PdfRenderer(settings, session_factory)
+    app.state.pdf_renderer = pdf_renderer
+    app.state.project_importer = ProjectImporter(settings, session_factory, file_service)
     app.state.auth_service = auth_service
     app.state.project_documents = ProjectDocuments(
         auth_service, row_reader, settings.PROJECT_CACHE_MB * 1024 * 1024
@@ -135,8 +146,9 @@ def create_app(
             CORSMiddleware,
             allow_origins=settings.CORS_ORIGINS,
             allow_credentials=True,
-            allow_methods=["GET", "POST", "PUT", "DELETE"],
-            allow_headers=["Authorization", "Content-Type"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Last-Event-ID"],
+            expose_headers=["ETag", "Retry-After"],
         )
     # Probes first: they are matched before the API's routes, not after them.
     app.include_router(health.router)

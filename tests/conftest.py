@@ -146,6 +146,7 @@ async def stop_app(application: FastAPI, *, owns_model_client: bool = True) -> N
     Its engine stays usable."""
     await application.state.change_feed.close()
     await application.state.chat_service.close()
+    application.state.pdf_renderer.close()
     if owns_model_client:
         await application.state.model_client.close()
 

@@ -12,6 +12,7 @@ from backend.api.routes import (
     documents,
     dossier,
     events,
+    exports,
     files,
     history,
     pages,
@@ -35,6 +36,7 @@ api_router.include_router(dossier.router)
 api_router.include_router(documents.router)
 api_router.include_router(shares.router)
 api_router.include_router(assistant.router)
+api_router.include_router(exports.router)
 
 
 async def not_found(scope: Scope, receive: Receive, send: Send) -> None:

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     DOCUMENT_EXTRACTION_SECONDS: float = Field(60, gt=0, le=3600)
     STORAGE_QUOTA_MB: int = Field(1024, ge=0)
     IMAGE_PROCESSING_CONCURRENCY: int = Field(max(1, (os.cpu_count() or 2) - 1), ge=1, le=64)
+    # Exports (README, "Export and import"): PDFs render in worker processes (or threads).
+    PDF_EXPORT_WORKERS: Literal["process", "thread"] = "process"
+    PDF_EXPORT_CONCURRENCY: int = Field(max(1, (os.cpu_count() or 2) - 1), ge=1, le=32)
+    PDF_EXPORT_QUEUE: int = Field(8, ge=0, le=1000)
+    MAX_IMPORT_BYTES: int = Field(64 * 1024 * 1024, ge=1024)
     COOKIE_SECURE: bool | None = None
     LOG_LEVEL: str = "INFO"
 

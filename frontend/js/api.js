@@ -96,6 +96,47 @@ export async function api(path, { method = "GET", body, form, file, signal, redi
   return data;
 }
 
+/** The file name a Content-Disposition header gives (its UTF-8 form when there is one). */
+function attachmentName(header) {
+  const encoded = /filename\*=UTF-8''([^;]+)/i.exec(header || "");
+  if (encoded) {
+    try {
+      return decodeURIComponent(encoded[1]);
+    } catch {
+      // fall back to the plain name
+    }
+  }
+  const plain = /filename="([^"]*)"/i.exec(header || "");
+  return plain ? plain[1] : "";
+}
+
+/** Fetches a file from the API (an export) and hands it to the browser as a download, named as
+ * the server says; errors are ApiErrors like `api`'s. */
+export async function download(path, fallbackName = "download") {
+  let response;
+  try {
+    response = await fetch(path, { credentials: "same-origin" });
+  } catch {
+    throw new ApiError(0, "Can't reach Scenecraft. Check your connection and try again.");
+  }
+  if (response.status === 401) {
+    window.location.assign(signInUrl());
+    throw new ApiError(401, "Your session has ended. Please sign in again.");
+  }
+  if (!response.ok) {
+    const data = await response.json().catch(() => null);
+    throw new ApiError(response.status, describeError(response.status, data), data && data.detail);
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = attachmentName(response.headers.get("content-disposition")) || fallbackName;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
 /** Revokes the session on the server, then shows the sign-in page. */
 export async function signOut() {
   try {

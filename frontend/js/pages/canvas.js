@@ -4,13 +4,14 @@
 // It follows the project's live event stream: a change made elsewhere (the assistant, another
 // tab) is shown at once, without touching a field the person is editing, and every edit is sent
 // with If-Match, so a stale one is never saved over a newer one without asking.
-import { api } from "../api.js";
+import { api, download } from "../api.js";
 import { clear, el, loadProject, setTitle, toast } from "../ui.js";
 import { createBoard } from "../components/board.js";
 import { createBoardHeader } from "../components/board-header.js";
 import { createDocumentsPanel } from "../components/documents-panel.js";
 import { createDrawer } from "../components/drawer.js";
 import { createCommentsPanel } from "../components/comments-panel.js";
+import { createExportMenu } from "../components/export-menu.js";
 import { createShareDialog } from "../components/share-dialog.js";
 import { imageFiles } from "../components/picture.js";
 import { createStoryPanel } from "../components/story-panel.js";
@@ -87,13 +88,14 @@ export async function render(root, { params: [projectId] }) {
     },
   });
   const shareDialog = createShareDialog({ projectId: project.id });
+  const exportMenu = createExportMenu({ current: () => ({ project, scenes }), onDownload: (path) => download(path) });
   const comments = createCommentsPanel({
     projectId: project.id, scenes: () => scenes, onChange: () => draw(), onOpenScene: (sceneId) => openScene(sceneId),
   });
 
   const header = createBoardHeader({
     project,
-    actions: [liveState, history.toggle, shareDialog.button, comments.button],
+    actions: [liveState, history.toggle, exportMenu.node, shareDialog.button, comments.button],
     onProjectChange: async (changes) => {
       const updated = await saveProject(changes);
       wrote();
