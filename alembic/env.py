@@ -11,6 +11,7 @@ from backend.core.config import Settings
 from backend.core.db import create_engine
 from backend.models import Base
 from backend.models.base import UTCDateTime
+from backend.models.document import is_search_index
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -31,6 +32,11 @@ def _render_item(kind: str, item: object, autogen_context: object) -> str | bool
     return False
 
 
+def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Autogenerate leaves the database's own full-text index alone."""
+    return not is_search_index(name)
+
+
 def _configure(connection: Connection | None = None, url: str | None = None) -> None:
     context.configure(
         connection=connection,
@@ -39,6 +45,7 @@ def _configure(connection: Connection | None = None, url: str | None = None) -> 
         render_as_batch=True,
         compare_type=True,
         render_item=_render_item,
+        include_name=_include_name,
         literal_binds=url is not None,
     )
 

@@ -9,9 +9,11 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from openai import AsyncOpenAI
+from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from backend.api.errors import register_error_handlers
+from backend.api.mcp import MCP_PATH, ScenecraftMcp
 from backend.api.middleware import EdgeMiddleware
 from backend.api.openapi import document_sign_in_errors
 from backend.api.router import api_router, not_found
@@ -26,9 +28,17 @@ from backend.core.security import PasswordHasher, TokenService
 from backend.jobs.cleanup import run_periodically
 from backend.services.assistant import AssistantService
 from backend.services.auth import AuthService
+from backend.services.change_feed import ChangeFeed
 from backend.services.chat import ChatService
+from backend.services.documents import DocumentService
+from backend.services.export_pdf import PdfRenderer
 from backend.services.files import FileService
+from backend.services.live_events import LiveEvents
 from backend.services.project_documents import ProjectDocuments
+from backend.services.transfer import ProjectImporter
+
+# The one JSON body allowed past MAX_BODY_BYTES: a project document with its pictures.
+IMPORT_PATH = "/api/projects/import"
 
 API_DESCRIPTION = """
 Plan a video scene by scene. Authenticate with **Authorize** (OAuth2 password flow: your email
@@ -47,6 +57,7 @@ class ScenecraftApp(FastAPI):
             super().build_middleware_stack(),
             settings.MAX_BODY_BYTES,
             settings.max_upload_body_bytes,
+            {IMPORT_PATH: settings.MAX_IMPORT_BYTES},
         )
 
     def openapi(self) -> dict[str, Any]:
@@ -64,10 +75,22 @@ def create_app(
     engine = create_engine(settings)
     session_factory = create_session_factory(engine)
     row_reader = RowReader(engine)
+    change_feed = ChangeFeed(engine)
     model_client = model_client or create_model_client(settings)
     chat_service = ChatService(
         settings, session_factory, create_chat_engine(settings, model_client)
     )
+    auth_service = AuthService(
+        settings,
+        session_factory,
+        PasswordHasher(
+            settings.BCRYPT_ROUNDS,
+            settings.PASSWORD_HASH_CONCURRENCY,
+            settings.PASSWORD_HASH_QUEUE,
+        ),
+        TokenService(settings),
+    )
+    mcp = ScenecraftMcp(settings, session_factory, auth_service)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -76,11 +99,14 @@ def create_app(
             if settings.CLEANUP_INTERVAL_MINUTES > 0
             else None
         )
-        yield
+        async with mcp.run(), change_feed.ending_streams_on_exit_signals():
+            yield
+        await change_feed.close()
         if cleanup is not None:
             cleanup.cancel()
             await asyncio.gather(cleanup, return_exceptions=True)
         await chat_service.close()
+        pdf_renderer.close()
         await model_client.close()
         await engine.dispose()
 
@@ -98,20 +124,17 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory
+    app.state.change_feed = change_feed
+    app.state.live_events = LiveEvents(change_feed, session_factory)
     app.state.model_client = model_client
     app.state.chat_service = chat_service
-    app.state.file_service = FileService(settings, session_factory)
+    file_service = FileService(settings, session_factory)
+    app.state.file_service = file_service
+    app.state.document_service = DocumentService(settings, session_factory)
     app.state.assistant_service = AssistantService(settings, session_factory, model_client)
-    auth_service = AuthService(
-        settings,
-        session_factory,
-        PasswordHasher(
-            settings.BCRYPT_ROUNDS,
-            settings.PASSWORD_HASH_CONCURRENCY,
-            settings.PASSWORD_HASH_QUEUE,
-        ),
-        TokenService(settings),
-    )
+    pdf_renderer = PdfRenderer(settings, session_factory)
+    app.state.pdf_renderer = pdf_renderer
+    app.state.project_importer = ProjectImporter(settings, session_factory, file_service)
     app.state.auth_service = auth_service
     app.state.project_documents = ProjectDocuments(
         auth_service, row_reader, settings.PROJECT_CACHE_MB * 1024 * 1024
@@ -123,8 +146,9 @@ def create_app(
             CORSMiddleware,
             allow_origins=settings.CORS_ORIGINS,
             allow_credentials=True,
-            allow_methods=["GET", "POST", "PUT", "DELETE"],
-            allow_headers=["Authorization", "Content-Type"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Last-Event-ID"],
+            expose_headers=["ETag", "Retry-After"],
         )
     # Probes first: they are matched before the API's routes, not after them.
     app.include_router(health.router)
@@ -132,6 +156,8 @@ def create_app(
     app.include_router(docs.router)
     app.include_router(pages.router)
     app.include_router(shares.page_router)
+    # Exactly /mcp (a Mount would answer /mcp/ and redirect /mcp there); not in OpenAPI.
+    app.router.routes.append(Route(MCP_PATH, mcp.app))
     app.mount("/static", StaticFiles(directory=FRONTEND_DIR), name="static")
     # No route matches the path: a 404 (a path some route matches with another method is a 405).
     app.router.default = not_found

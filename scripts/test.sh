@@ -11,6 +11,7 @@ if [[ ",${TEST_DATABASES:-sqlite,postgresql}," == *",postgresql,"* ]]; then
   bash scripts/ensure-postgres.sh
 fi
 bash scripts/ensure-chromium.sh
+bash scripts/ensure-pango.sh
 
 echo "==> ruff"
 .venv/bin/ruff check .

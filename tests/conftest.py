@@ -144,7 +144,9 @@ async def delete_all_rows(app: FastAPI) -> None:
 async def stop_app(application: FastAPI, *, owns_model_client: bool = True) -> None:
     """Stop the app's running turns first (each writes how it ended), then close its clients.
     Its engine stays usable."""
+    await application.state.change_feed.close()
     await application.state.chat_service.close()
+    application.state.pdf_renderer.close()
     if owns_model_client:
         await application.state.model_client.close()
 

@@ -99,18 +99,21 @@ async def server_process(
     ready_path: str,
     environment: Mapping[str, str] | None = None,
     quiet: bool = False,
+    log_path: Path | None = None,
 ) -> AsyncIterator[ServerProcess]:
     """`python <arguments>` serving on 127.0.0.1:`port`, from the repository root, with the
     environment plus `environment`. Yields once `ready_path` answers 200; the process is always
-    ended afterwards (terminated, or reaped if a test killed it). `quiet` drops its output."""
-    output = subprocess.DEVNULL if quiet else None
+    ended afterwards (terminated, or reaped if a test killed it). `quiet` drops its output;
+    `log_path` collects it (stdout and stderr) in that file instead."""
+    log_file = log_path.open("ab") if log_path is not None else None
+    output = log_file or (subprocess.DEVNULL if quiet else None)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         *arguments,
         cwd=ROOT,
         env={**os.environ, **(environment or {})},
         stdout=output,
-        stderr=output,
+        stderr=subprocess.STDOUT if log_file is not None else output,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -130,6 +133,8 @@ async def server_process(
         with suppress(ProcessLookupError):  # a test killed it and it is already gone
             process.terminate()
         await process.wait()
+        if log_file is not None:
+            log_file.close()
 
 
 def app_process(
@@ -138,6 +143,7 @@ def app_process(
     factory: str = "backend.main:create_app",
     ready_path: str = "/readyz",
     quiet: bool = False,
+    log_path: Path | None = None,
 ) -> AbstractAsyncContextManager[ServerProcess]:
     """`uvicorn <factory> --factory` (one worker; our app by default) on a free port, configured
     by `environment` (settings are environment variables); ready once `ready_path` answers 200:
@@ -162,4 +168,5 @@ def app_process(
         ready_path=ready_path,
         environment=environment,
         quiet=quiet,
+        log_path=log_path,
     )

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from backend.core.config import Settings
 from backend.core.db import unit_of_work
 from backend.core.errors import AuthenticationError
-from backend.core.security import TokenClaims
+from backend.core.security import TokenClaims, is_personal_token
 from backend.services.assistant import AssistantService
 from backend.services.auth import Account, AuthService
 from backend.services.chat import ChatService
@@ -105,6 +105,20 @@ def _credential(request: Request, bearer_token: str | None) -> str:
 
 BearerToken = Annotated[str | None, Depends(oauth2_scheme)]
 
+READ_ONLY_TOKEN = "This personal access token is read-only: make a write token to change things"
+NEEDS_SIGN_IN = (
+    "A personal access token cannot do this: sign in with your email and password instead"
+)
+
+
+def _in_scope(request: Request, account: Account) -> Account:
+    """A read personal token may only read (the contract's 403 on unsafe methods)."""
+    token = account.personal_token
+    if token is not None and token.scope != "write" and request.method not in SAFE_METHODS:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, READ_ONLY_TOKEN)
+    return account
+
+
 # Which one a route takes follows from its service (README, "Who holds the transaction"):
 # CurrentUser when the service takes the request's session, DetachedUser when it takes the
 # session factory; UncheckedClaims for the one service that checks the session itself.
@@ -119,7 +133,7 @@ async def get_current_user(
         session, _credential(request, bearer_token), session_writes=_writes(request)
     )
     act_as(session, Actor("user"))
-    return account
+    return _in_scope(request, account)
 
 
 CurrentUser = Annotated[Account, Depends(get_current_user)]
@@ -135,12 +149,36 @@ async def get_detached_user(
     for routes whose service does slow work (hashing a password, a chat turn) and so takes the
     session factory rather than holding the request's transaction meanwhile."""
     async with unit_of_work(session_factory) as session:
-        return await auth_service.authenticate(
+        account = await auth_service.authenticate(
             session, _credential(request, bearer_token), session_writes=False
         )
+    return _in_scope(request, account)
 
 
 DetachedUser = Annotated[Account, Depends(get_detached_user)]
+
+
+def _signed_in(account: Account) -> Account:
+    if account.personal_token is not None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, NEEDS_SIGN_IN)
+    return account
+
+
+async def get_signed_in_account(user: CurrentUser) -> Account:
+    """CurrentUser, signed in with a password (not a personal token): for managing tokens, so
+    a leaked token cannot make more of itself or outlive its revocation."""
+    return _signed_in(user)
+
+
+SignedInUser = Annotated[Account, Depends(get_signed_in_account)]
+
+
+async def get_signed_in_detached_account(user: DetachedUser) -> Account:
+    """DetachedUser, signed in with a password (not a personal token): for the password."""
+    return _signed_in(user)
+
+
+SignedInDetachedUser = Annotated[Account, Depends(get_signed_in_detached_account)]
 
 
 async def get_signing_up_guest(
@@ -160,22 +198,30 @@ async def get_signing_up_guest(
             account = await auth_service.authenticate(session, credential, session_writes=False)
     except AuthenticationError:
         return None  # a stale sign-in: a new account, as without one
-    return account if account.is_guest else None
+    return account if account.is_guest and account.personal_token is None else None
 
 
 SigningUpGuest = Annotated[Account | None, Depends(get_signing_up_guest)]
 
 
-async def get_unchecked_claims(request: Request, bearer_token: BearerToken) -> TokenClaims:
-    """A valid token's claims, its session NOT yet checked: only for services that check the
-    session in the same query as their data (ProjectDocuments.read). It is on the busiest
-    route, so it reads the auth service itself rather than through one more dependency (each
-    costs FastAPI a resolution step on every request)."""
+async def get_unchecked_claims(
+    request: Request, bearer_token: BearerToken
+) -> TokenClaims | Account:
+    """A valid sign-in token's claims, its session NOT yet checked: only for services that
+    check the session in the same query as their data (ProjectDocuments.read). A personal
+    token has no session to check that way: it is checked here, and its account returned. It
+    is on the busiest route, so it reads the app state itself rather than through more
+    dependencies (each costs FastAPI a resolution step on every request)."""
     auth_service: AuthService = request.app.state.auth_service
-    return auth_service.read_claims(_credential(request, bearer_token))
+    credential = _credential(request, bearer_token)
+    if not is_personal_token(credential):
+        return auth_service.read_claims(credential)
+    async with unit_of_work(request.app.state.session_factory) as session:
+        account = await auth_service.authenticate_personal_token(session, credential)
+    return _in_scope(request, account)
 
 
-UncheckedClaims = Annotated[TokenClaims, Depends(get_unchecked_claims)]
+UncheckedClaims = Annotated[TokenClaims | Account, Depends(get_unchecked_claims)]
 
 
 async def get_signed_in_user(

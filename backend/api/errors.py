@@ -53,7 +53,7 @@ async def domain_error_handler(request: Request, error: Exception) -> JSONRespon
         headers["Retry-After"] = str(error.retry_after_seconds)
     detail: object = error.message
     if isinstance(error, InvalidInputError):
-        detail = [{"loc": ["body"], "msg": error.message, "type": "value_error"}]
+        detail = [{"loc": list(error.loc), "msg": error.message, "type": "value_error"}]
     return JSONResponse({"detail": detail, **error.extra}, status_code=status_code, headers=headers)
 
 

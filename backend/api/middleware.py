@@ -5,6 +5,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Mapping
 from functools import cache
 from itertools import accumulate
 from urllib.parse import unquote_to_bytes
@@ -171,9 +172,17 @@ class EdgeMiddleware:
       strings or credentials), except for probes that succeed.
     """
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int, max_upload_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        max_upload_bytes: int,
+        body_limits: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # Paths whose bodies have a cap of their own instead (a project import).
+        self.body_limits = dict(body_limits or {})
         # Multipart bodies carry files, which have caps of their own (checked as the route
         # reads them); this bounds the whole body while it streams in.
         self.max_upload_bytes = max_upload_bytes
@@ -186,7 +195,7 @@ class EdgeMiddleware:
         status_code: int | None = None
         head = scope["method"] == "HEAD"
         security_headers = _security_headers(scope)
-        limit = self.max_body_bytes
+        limit = self.body_limits.get(scope["path"], self.max_body_bytes)
         received = 0
 
         async def edge_send(message: Message) -> None:

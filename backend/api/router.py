@@ -9,7 +9,10 @@ from backend.api.routes import (
     assistant,
     auth,
     chat,
+    documents,
     dossier,
+    events,
+    exports,
     files,
     history,
     pages,
@@ -22,6 +25,7 @@ from backend.api.routes import (
 api_router = APIRouter(prefix="/api")
 # Routes are matched in this order, one by one: the busiest (project reads) go first.
 api_router.include_router(projects.router)
+api_router.include_router(events.router)
 api_router.include_router(scenes.router)
 api_router.include_router(files.router)
 api_router.include_router(auth.router)
@@ -30,8 +34,10 @@ api_router.include_router(chat.router)
 api_router.include_router(chat.conversations_router)
 api_router.include_router(history.router)
 api_router.include_router(dossier.router)
+api_router.include_router(documents.router)
 api_router.include_router(shares.router)
 api_router.include_router(assistant.router)
+api_router.include_router(exports.router)
 
 
 async def not_found(scope: Scope, receive: Receive, send: Send) -> None:

@@ -13,6 +13,17 @@ UPLOAD_ERRORS: dict[int | str, dict[str, str]] = {
     415: {"description": "Not a PNG, JPEG, WebP or GIF picture (judged by its bytes)"},
     422: {"description": "No `file` part, or a damaged picture"},
 }
+DOCUMENT_UPLOAD_ERRORS: dict[int | str, dict[str, str]] = {
+    **UPLOAD_ERRORS,
+    413: {"description": "Over `MAX_DOCUMENT_BYTES`"},
+    415: {
+        "description": "Not a .txt, .md, .fountain, .pdf or .docx document (judged by its bytes)"
+    },
+    422: {
+        "description": "No `file` part; a damaged, encrypted or empty document (no text to "
+        "read); or over the page, character or time bounds of extraction"
+    },
+}
 
 
 async def read_upload(upload: UploadFile, limit: int) -> bytes:

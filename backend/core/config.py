@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     DATABASE_URL: str = ""
     DB_POOL_SIZE: int = Field(20, ge=1, le=100)
     PROJECT_CACHE_MB: int = Field(64, ge=0, le=4096)
+    EVENTS_PING_SECONDS: float = Field(15, gt=0, le=20)
+    EVENTS_STREAM_SECONDS: float = Field(900, gt=0, le=86400)
     SECRET_KEY: SecretStr | None = None
     ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(60, ge=1, le=24 * 60)
     SESSION_IDLE_MINUTES: int = Field(30, ge=2, le=24 * 60)
@@ -44,8 +46,17 @@ class Settings(BaseSettings):
     LOGIN_WINDOW_SECONDS: int = Field(15 * 60, ge=1)
     MAX_BODY_BYTES: int = Field(1024 * 1024, ge=1024)
     MAX_IMAGE_BYTES: int = Field(10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    MAX_DOCUMENT_BYTES: int = Field(20 * 1024 * 1024, ge=1024, le=200 * 1024 * 1024)
+    DOCUMENT_MAX_PAGES: int = Field(1_000, ge=1, le=100_000)
+    DOCUMENT_MAX_CHARS: int = Field(3_000_000, ge=1_000, le=100_000_000)
+    DOCUMENT_EXTRACTION_SECONDS: float = Field(60, gt=0, le=3600)
     STORAGE_QUOTA_MB: int = Field(1024, ge=0)
     IMAGE_PROCESSING_CONCURRENCY: int = Field(max(1, (os.cpu_count() or 2) - 1), ge=1, le=64)
+    # Exports (README, "Export and import"): PDFs render in worker processes (or threads).
+    PDF_EXPORT_WORKERS: Literal["process", "thread"] = "process"
+    PDF_EXPORT_CONCURRENCY: int = Field(max(1, (os.cpu_count() or 2) - 1), ge=1, le=32)
+    PDF_EXPORT_QUEUE: int = Field(8, ge=0, le=1000)
+    MAX_IMPORT_BYTES: int = Field(64 * 1024 * 1024, ge=1024)
     COOKIE_SECURE: bool | None = None
     LOG_LEVEL: str = "INFO"
 
@@ -153,7 +164,7 @@ class Settings(BaseSettings):
     def max_upload_body_bytes(self) -> int:
         """The largest multipart body: the largest accepted file plus room for the form's own
         framing (boundaries, part headers)."""
-        return self.MAX_IMAGE_BYTES + MULTIPART_OVERHEAD_BYTES
+        return max(self.MAX_IMAGE_BYTES, self.MAX_DOCUMENT_BYTES) + MULTIPART_OVERHEAD_BYTES
 
     @property
     def uses_offline_model(self) -> bool:

@@ -90,6 +90,12 @@ async def advisory_lock(session: AsyncSession, name: str, *, wait: bool = True) 
     return wait or bool(taken)
 
 
+async def notify(session: AsyncSession, channel: str, payload: str) -> None:
+    """PostgreSQL's NOTIFY in the session's transaction: every connection LISTENing on `channel`
+    (on any instance) receives `payload` when, and only if, the transaction commits."""
+    await session.execute(select(func.pg_notify(channel, payload)))
+
+
 @asynccontextmanager
 async def exclusively(
     session_factory: async_sessionmaker[AsyncSession], name: str

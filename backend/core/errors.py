@@ -34,7 +34,12 @@ class PreconditionFailedError(DomainError):
 
 
 class InvalidInputError(DomainError):
-    """Input that passed the schema but breaks a rule that needs the database to check."""
+    """Input that passed the schema but breaks a rule that needs the database to check;
+    `loc` names where (as a 422's `loc`), the body as a whole by default."""
+
+    def __init__(self, message: str, loc: tuple[str | int, ...] = ("body",)) -> None:
+        super().__init__(message)
+        self.loc = loc
 
 
 class TooLargeError(DomainError):

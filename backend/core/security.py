@@ -5,7 +5,9 @@ storm then queues for those threads instead of starving the event loop or the sh
 and the queue is bounded, so a burst past it is refused at once rather than left waiting.
 """
 
+import hashlib
 import math
+import secrets
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -28,6 +30,23 @@ TOKEN_AUDIENCE = "scenecraft-api"
 TOKEN_TYPE = "access"
 
 T = TypeVar("T")
+
+# Personal access tokens are random strings with this prefix (so secret scanners and our own
+# authentication can tell them from sign-in JWTs); only their SHA-256 is stored.
+PERSONAL_TOKEN_PREFIX = "scp_"
+
+
+def new_personal_token() -> str:
+    return PERSONAL_TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def is_personal_token(token: str) -> bool:
+    return token.startswith(PERSONAL_TOKEN_PREFIX)
+
+
+def personal_token_hash(token: str) -> str:
+    """A fast hash is enough: the token has 256 random bits, nothing to guess or brute-force."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # With PASSWORD_HASH_QUEUE unset, the queue holds what the hashing threads get through in this

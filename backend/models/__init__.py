@@ -3,8 +3,10 @@
 from backend.models.base import Base
 from backend.models.change_set import Change, ChangeSet
 from backend.models.chat import ChatMessage, ChatSession, ChatTurn, DiscardedThread
+from backend.models.document import Document, DocumentPassage
 from backend.models.dossier import StoryDossier
 from backend.models.file import StoredFile
+from backend.models.personal_token import PersonalAccessToken
 from backend.models.project import Project, Scene
 from backend.models.share import ShareComment, ShareCommentPost, ShareLink
 from backend.models.user import AuthSession, GuestCreation, LoginFailure, User
@@ -18,8 +20,11 @@ __all__ = [
     "ChatSession",
     "ChatTurn",
     "DiscardedThread",
+    "Document",
+    "DocumentPassage",
     "GuestCreation",
     "LoginFailure",
+    "PersonalAccessToken",
     "Project",
     "Scene",
     "ShareComment",

@@ -23,6 +23,9 @@ class User(IdMixin, CreatedAtMixin, Base):
     # conversations does not reset it.
     chat_quota_day: Mapped[date | None]
     chat_quota_used: Mapped[int] = mapped_column(default=0)
+    # Which of the assistant's tool calls wait for the person's approval: "destructive",
+    # "writes" or "none" (schemas/user.py: AssistantApproval).
+    assistant_approval: Mapped[str] = mapped_column(String(16), default="destructive")
     # The last live check of the assistant this account asked for (POST /api/assistant/check
     # is throttled per account, on every instance).
     assistant_checked_at: Mapped[datetime | None]

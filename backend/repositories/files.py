@@ -2,6 +2,7 @@
 by `read_content`."""
 
 import uuid
+from collections.abc import Iterable
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,6 +56,24 @@ async def read_content(
     if row is None or row[0] is None or row[2] is None:
         return None
     return row[0], row[1], row[2]
+
+
+async def read_pictures(
+    session: AsyncSession, file_ids: Iterable[uuid.UUID], user_id: uuid.UUID, *, thumbnail: bool
+) -> dict[uuid.UUID, tuple[str, str, bytes]]:
+    """file id → (filename, content type, bytes) of those of the user's pictures among
+    `file_ids` (or of their thumbnails), in one query: for exports."""
+    wanted = list(file_ids)
+    if not wanted:
+        return {}
+    blob = StoredFile.thumbnail if thumbnail else StoredFile.content
+    content_type = StoredFile.thumbnail_content_type if thumbnail else StoredFile.content_type
+    result = await session.execute(
+        select(StoredFile.id, StoredFile.filename, content_type, blob).where(
+            StoredFile.id.in_(wanted), StoredFile.user_id == user_id, StoredFile.kind == "image"
+        )
+    )
+    return {row[0]: (row[1], row[2], row[3]) for row in result.all() if row[2] and row[3]}
 
 
 async def delete_file(session: AsyncSession, file_id: uuid.UUID) -> None:

@@ -184,6 +184,14 @@ async def get_project_with_scenes(
     return _project_and_scenes(rows, 0) if rows else None
 
 
+async def read_project_with_scenes(
+    reader: RowReader, project_id: uuid.UUID, user_id: uuid.UUID
+) -> tuple[Fields, list[Fields]] | None:
+    """get_project_with_scenes through the lean reader, for a caller already authenticated."""
+    rows = await reader.rows(_PROJECT_WITH_SCENES, {"project_id": project_id, "user_id": user_id})
+    return _project_and_scenes(rows, 0) if rows else None
+
+
 async def get_project_with_scenes_for_session(
     reader: RowReader,
     project_id: uuid.UUID,

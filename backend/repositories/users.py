@@ -255,6 +255,15 @@ async def take_chat_message(
     return result.first() is not None
 
 
+async def get_assistant_approval(session: AsyncSession, user_id: uuid.UUID) -> str | None:
+    result = await session.execute(select(User.assistant_approval).where(User.id == user_id))
+    return result.scalar_one_or_none()
+
+
+async def set_assistant_approval(session: AsyncSession, user_id: uuid.UUID, value: str) -> None:
+    await session.execute(update(User).where(User.id == user_id).values(assistant_approval=value))
+
+
 async def messages_used(session: AsyncSession, user_id: uuid.UUID, today: date) -> int:
     """Today's messages counted against the account's quota."""
     row = (

@@ -4,9 +4,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, computed_field
 
 from backend.schemas.common import NOT_BLANK, InputModel, JsonSchemaExtra, PublicModel
+from backend.schemas.document import Citation, citations_from
 
 MESSAGE_MAX = 8_000
 
@@ -53,6 +54,16 @@ class ChatMessagePublic(PublicModel):
         description="On an assistant message, the change set its turn made (`null` when it "
         "changed nothing): `POST /api/change-sets/{id}/undo` reverts it",
     )
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="On an assistant message whose turn searched the project's documents, the "
+        "passages found, each once: what the answer rests on"
+    )
+    @property
+    def citations(self) -> list[Citation] | None:
+        if self.role != "assistant":
+            return None
+        return citations_from([call.model_dump() for call in self.tool_calls or []])
 
 
 class ChatTurnPublic(PublicModel):

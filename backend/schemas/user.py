@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, ConfigDict, EmailStr, Field, StringConstraints
 
-from backend.schemas.common import InputModel, PublicModel
+from backend.schemas.common import InputModel, Omittable, PublicModel
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
@@ -64,12 +64,26 @@ class AccountLimits(PublicModel):
     assistant_messages_per_day: int = Field(description="Per UTC day")
 
 
+AssistantApproval = Literal["destructive", "writes", "none"]
+ASSISTANT_APPROVAL_HELP = (
+    "Which of the assistant's tool calls (in the chat and over MCP) wait for your approval: "
+    "`destructive` (deleting, the default), `writes` (every change) or `none`"
+)
+
+
+class UserSettingsUpdate(InputModel):
+    assistant_approval: Omittable[AssistantApproval] = Field(
+        default=None, description=ASSISTANT_APPROVAL_HELP
+    )
+
+
 class CurrentUserPublic(UserPublic):
     is_guest: bool = Field(
         description='A guest account ("Try it without an account"): smaller limits, deleted '
         "when unused for a while; signing up (POST /api/auth/register) keeps everything in it"
     )
     limits: AccountLimits
+    assistant_approval: AssistantApproval = Field(description=ASSISTANT_APPROVAL_HELP)
 
 
 class Token(PublicModel):

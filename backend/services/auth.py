@@ -12,7 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from backend.core.config import Settings
 from backend.core.db import advisory_lock, unit_of_work
 from backend.core.errors import AuthenticationError, ConflictError, ThrottledError
-from backend.core.security import PasswordHasher, TokenClaims, TokenService
+from backend.core.security import (
+    PasswordHasher,
+    TokenClaims,
+    TokenService,
+    is_personal_token,
+    personal_token_hash,
+)
+from backend.repositories import personal_tokens as personal_token_repository
 from backend.repositories import users as user_repository
 from backend.schemas.user import UserCreate, UserPublic
 
@@ -23,9 +30,19 @@ GUEST_HAS_NO_PASSWORD = "A guest account has no password: create your account to
 
 
 @dataclass(frozen=True, slots=True)
+class PersonalTokenGrant:
+    """The personal access token a request came with."""
+
+    id: uuid.UUID
+    name: str
+    scope: str  # "read" or "write"
+
+
+@dataclass(frozen=True, slots=True)
 class Account:
     """The signed-in user as every request sees it (no password hash), with the sign-in
-    session its token names."""
+    session its token names; for a personal access token, `session_id` is the token's id and
+    `personal_token` says which token and scope."""
 
     id: uuid.UUID
     email: str | None
@@ -34,6 +51,7 @@ class Account:
     session_id: uuid.UUID
     is_guest: bool
     """Smaller limits (`services/limits.py`); no email or password until it signs up."""
+    personal_token: PersonalTokenGrant | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +201,8 @@ class AuthService:
         """The account and session behind a bearer token; any invalid, expired, idle or revoked
         token is the same AuthenticationError. `session_writes`: `session` is a writing
         transaction, which may then record the activity too."""
+        if is_personal_token(token):
+            return await self.authenticate_personal_token(session, token)
         claims = self.read_claims(token)
         now = datetime.now(UTC)
         row = await user_repository.get_account_for_session(
@@ -195,6 +215,19 @@ class AuthService:
             claims.session_id, last_seen_at, now, session if session_writes else None
         )
         return Account(user_id, email, created_at, token_version, claims.session_id, is_guest)
+
+    async def authenticate_personal_token(self, session: AsyncSession, token: str) -> Account:
+        """The account behind a personal access token, looked up on every request (revoking
+        deletes the row, so it holds on every instance at once); expired, revoked or unknown
+        are the same AuthenticationError."""
+        row = await personal_token_repository.get_account_for_token(
+            session, personal_token_hash(token), datetime.now(UTC)
+        )
+        if row is None:
+            raise AuthenticationError(INVALID_TOKEN)
+        user_id, email, created_at, token_version, is_guest, token_id, name, scope = row
+        grant = PersonalTokenGrant(token_id, name, scope)
+        return Account(user_id, email, created_at, token_version, token_id, is_guest, grant)
 
     def idle_since(self, now: datetime) -> datetime:
         """Sessions last seen before this are over."""

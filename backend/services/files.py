@@ -42,26 +42,36 @@ def clean_filename(filename: str | None) -> str:
     return name[-FILENAME_MAX:] or "image"
 
 
+async def reserve_storage(
+    session: AsyncSession, user_id: uuid.UUID, size: int, quota_bytes: int
+) -> None:
+    """Check that `size` more bytes fit the account's quota (409), holding the account's lock
+    until the transaction ends, so two uploads of one account check it one after the other."""
+    await file_repository.lock_account(session, user_id)
+    used = await file_repository.used_bytes(session, user_id)
+    if used + size > quota_bytes:
+        quota_mb = quota_bytes // (1024 * 1024)
+        raise ConflictError(
+            f"Your storage is full ({used / 1024 / 1024:.1f} of {quota_mb} MB used): "
+            "delete files you no longer need to make room."
+        )
+
+
 class FileService:
     def __init__(self, settings: Settings, session_factory: async_sessionmaker[AsyncSession]):
         self._session_factory = session_factory
         self._quota_bytes = settings.STORAGE_QUOTA_MB * 1024 * 1024
         self._limiter = anyio.CapacityLimiter(settings.IMAGE_PROCESSING_CONCURRENCY)
 
-    async def _process(self, data: bytes) -> ProcessedImage:
+    async def process(self, data: bytes) -> ProcessedImage:
+        """The upload's checks and re-encoding (`images.process_image`), in a worker thread."""
         return await anyio.to_thread.run_sync(process_image, data, limiter=self._limiter)
 
-    async def _store(
+    async def store(
         self, session: AsyncSession, user_id: uuid.UUID, filename: str | None, image: ProcessedImage
     ) -> StoredFile:
-        await file_repository.lock_account(session, user_id)
-        used = await file_repository.used_bytes(session, user_id)
-        if used + len(image.content) > self._quota_bytes:
-            quota_mb = self._quota_bytes // (1024 * 1024)
-            raise ConflictError(
-                f"Your storage is full ({used / 1024 / 1024:.1f} of {quota_mb} MB used): "
-                "delete pictures you no longer need to make room."
-            )
+        """Store a processed picture in the caller's transaction, within the quota (409)."""
+        await reserve_storage(session, user_id, len(image.content), self._quota_bytes)
         return await file_repository.add_file(
             session,
             StoredFile(
@@ -81,9 +91,9 @@ class FileService:
 
     async def upload(self, user_id: uuid.UUID, filename: str | None, data: bytes) -> FilePublic:
         """Store a picture (documents come later: they are refused as unsupported for now)."""
-        image = await self._process(data)
+        image = await self.process(data)
         async with unit_of_work(self._session_factory, write=True) as session:
-            stored = await self._store(session, user_id, filename, image)
+            stored = await self.store(session, user_id, filename, image)
             return FilePublic.model_validate(stored)
 
     async def upload_scene_image(
@@ -98,11 +108,11 @@ class FileService:
         `if_match`: the revisions the caller's If-Match names (a stale one stores nothing)."""
         async with unit_of_work(self._session_factory) as session:
             await scene_service.require_scene(session, scene_id, user_id)  # 404 before the work
-        image = await self._process(data)
+        image = await self.process(data)
         async with unit_of_work(self._session_factory, write=True) as session:
             history.act_as(session, history.Actor("user"))
             history.expect_revision(session, if_match)
-            stored = await self._store(session, user_id, filename, image)
+            stored = await self.store(session, user_id, filename, image)
             return await scene_service.update_scene(
                 session, scene_id, user_id, SceneUpdate(image_file_id=stored.id)
             )

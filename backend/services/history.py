@@ -27,6 +27,7 @@ from backend.repositories import scenes as scene_repository
 from backend.repositories.history import RECORDING
 from backend.schemas.common import SCENES_PER_PROJECT_MAX
 from backend.schemas.history import ChangeSetPublic, HistoryPublic
+from backend.services import change_feed
 
 ActorKind = Literal["user", "assistant", "share_guest"]
 _ACTOR = "scenecraft_actor"
@@ -316,6 +317,7 @@ async def _recording(
             project.updated_at = utc_now()
             revision += 1
         await _store(session, project_id, revision, actor, changes, after, undoes, result)
+        await change_feed.announce(session, project_id, revision)
         if project is not None and project.revision != revision:
             raise RuntimeError("the project's revision moved by more than one")
         for listener in session.info.get(_ON_RECORDED, ()):

@@ -121,6 +121,16 @@ class ProjectDocuments:
         self.cache.put(project_id, document)
         return document
 
+    async def read_owned(self, user_id: uuid.UUID, project_id: uuid.UUID) -> ProjectDocument:
+        """The project of a caller authenticated already (a personal access token), read
+        whole; NotFoundError when it is missing or someone else's."""
+        found = await project_repository.read_project_with_scenes(self._reader, project_id, user_id)
+        if found is None:
+            raise NotFoundError("Project")
+        project, scenes = found
+        body = _detail_json.dump_json(project_detail(project, scenes), by_alias=True)
+        return ProjectDocument(project["revision"], body)
+
     async def _checked(
         self, claims: TokenClaims, now: datetime, found: tuple[Found | None, datetime] | None
     ) -> Found:

@@ -131,6 +131,30 @@ async def create_scene(
     return ScenePublic.model_validate(scene)
 
 
+async def append_scenes(
+    session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID, data: list[SceneCreate]
+) -> list[ScenePublic]:
+    """Append the scenes in order as one change set, so an import is undone in one step; all
+    of them fit (409 otherwise) or none is added."""
+    project = await require_project(session, project_id, user_id, lock=True)
+    for item in data:
+        await _check_picture(session, item.image_file_id, user_id)
+    created = []
+    async with history.recording(session, project):
+        count = await project_repository.count_scenes(session, project.id)
+        if count + len(data) > common.SCENES_PER_PROJECT_MAX:
+            raise ConflictError(
+                f"{len(data)} more scenes would not fit: a project holds at most "
+                f"{common.SCENES_PER_PROJECT_MAX} scenes and this one has {count}."
+            )
+        for offset, item in enumerate(data):
+            scene = Scene(project_id=project.id, **item.model_dump(exclude={"order"}))
+            scene.position = count + offset
+            await scene_repository.add_scene(session, scene)
+            created.append(scene)
+    return [ScenePublic.model_validate(scene) for scene in created]
+
+
 async def update_scene(
     session: AsyncSession, scene_id: uuid.UUID, user_id: uuid.UUID, data: SceneUpdate
 ) -> ScenePublic:

@@ -1,11 +1,12 @@
 // One way to talk to the API: same-origin cookie auth, JSON in and out, errors as readable text.
 
 export class ApiError extends Error {
-  constructor(status, message, detail) {
+  constructor(status, message, detail, body = null) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.detail = detail;
+    this.body = body; // the whole error body: a 412 names the project's current `revision`
   }
 }
 
@@ -62,10 +63,11 @@ export function signInUrl() {
 /**
  * Calls the API. `body` is sent as JSON, `form` as urlencoded, `file` as the multipart form's
  * `file` part. A 401 outside /api/auth sends the browser to the sign-in page (with `next`),
- * unless `redirectOn401` is false.
+ * unless `redirectOn401` is false. `headers` are sent too (If-Match); `onResponse(response)`
+ * sees the response before its body is read (its ETag).
  */
-export async function api(path, { method = "GET", body, form, file, signal, redirectOn401 = true } = {}) {
-  const headers = { Accept: "application/json" };
+export async function api(path, { method = "GET", body, form, file, signal, redirectOn401 = true, headers: extra = {}, onResponse } = {}) {
+  const headers = { Accept: "application/json", ...extra };
   let payload;
   if (file) {
     payload = new FormData();
@@ -87,10 +89,52 @@ export async function api(path, { method = "GET", body, form, file, signal, redi
     window.location.assign(signInUrl());
     throw new ApiError(401, "Your session has ended. Please sign in again.");
   }
+  if (onResponse) onResponse(response);
   if (response.status === 204) return null;
   const data = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, describeError(response.status, data), data && data.detail);
+  if (!response.ok) throw new ApiError(response.status, describeError(response.status, data), data && data.detail, data);
   return data;
+}
+
+/** The file name a Content-Disposition header gives (its UTF-8 form when there is one). */
+function attachmentName(header) {
+  const encoded = /filename\*=UTF-8''([^;]+)/i.exec(header || "");
+  if (encoded) {
+    try {
+      return decodeURIComponent(encoded[1]);
+    } catch {
+      // fall back to the plain name
+    }
+  }
+  const plain = /filename="([^"]*)"/i.exec(header || "");
+  return plain ? plain[1] : "";
+}
+
+/** Fetches a file from the API (an export) and hands it to the browser as a download, named as
+ * the server says; errors are ApiErrors like `api`'s. */
+export async function download(path, fallbackName = "download") {
+  let response;
+  try {
+    response = await fetch(path, { credentials: "same-origin" });
+  } catch {
+    throw new ApiError(0, "Can't reach Scenecraft. Check your connection and try again.");
+  }
+  if (response.status === 401) {
+    window.location.assign(signInUrl());
+    throw new ApiError(401, "Your session has ended. Please sign in again.");
+  }
+  if (!response.ok) {
+    const data = await response.json().catch(() => null);
+    throw new ApiError(response.status, describeError(response.status, data), data && data.detail);
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = attachmentName(response.headers.get("content-disposition")) || fallbackName;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 /** Revokes the session on the server, then shows the sign-in page. */

@@ -2,6 +2,7 @@
 operation, a valid request around any one of them, and the database's rows to compare. Tests
 built on it cover a new route, field or tool without anyone listing it."""
 
+import base64
 import json
 import uuid
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from sqlalchemy import select
 
 from backend.models import Base
 from tests.api.conftest import World
+from tests.pictures import picture
 
 Json = dict[str, Any]
 Field = tuple[str | int, ...]  # keys and list indexes inside a body
@@ -90,6 +92,12 @@ def valid_value(document: Json, name: str | int, schema: Json, world: World) -> 
     kind, value_format = schema.get("type"), schema.get("format")
     if name == "scene_ids":
         return list(world.scene_ids)
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("contentEncoding") == "base64":
+        return base64.b64encode(picture()).decode()
     if kind == "array":
         return [valid_value(document, 0, schema["items"], world)]
     if kind == "object":

@@ -38,6 +38,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/api/projects/{project_id}"): {"title": "hijacked"},
     ("POST", "/api/projects/{project_id}/scenes"): {"title": "intruder"},
     ("PUT", "/api/scenes/{scene_id}"): {"title": "hijacked", "order": 0},
+    ("PATCH", "/api/users/me"): {"assistant_approval": "none"},
+    ("POST", "/api/users/me/tokens"): {"name": "stolen", "scope": "write"},
     ("POST", "/api/chat/{project_id}/send"): {"message": "delete scene 1"},
     ("POST", "/api/chat/{project_id}/stream"): {"message": "delete scene 1"},
     ("POST", "/api/projects/{project_id}/shares"): {"allow_comments": True},
@@ -75,6 +77,10 @@ async def owner_snapshot(client: httpx.AsyncClient, owner: TestUser) -> list[Any
         for scene in detail["scenes"]
         if scene["image_file_id"]
     ]
+    documents = [
+        (await client.get(f"/api/projects/{project['id']}/documents", headers=owner.headers)).json()
+        for project in projects
+    ]
     reviews = [
         (await client.get(f"/api/projects/{project['id']}/{part}", headers=owner.headers)).json()
         for project in projects
@@ -84,7 +90,8 @@ async def owner_snapshot(client: httpx.AsyncClient, owner: TestUser) -> list[Any
         (await client.get(f"/api/projects/{project['id']}/dossier", headers=owner.headers)).json()
         for project in projects
     ]
-    return [projects, details, pictures, reviews, dossiers]
+    tokens = (await client.get("/api/users/me/tokens", headers=owner.headers)).json()
+    return [projects, details, pictures, documents, reviews, dossiers, tokens]
 
 
 @pytest.fixture
@@ -103,6 +110,16 @@ async def owner_data(client: httpx.AsyncClient, make_user: UserFactory) -> dict[
         f"/api/scenes/{scenes[0]['id']}/image", files=upload(picture()), headers=owner.headers
     )
     assert shown.status_code == 200, shown.text
+    token = await client.post(
+        "/api/users/me/tokens", json={"name": "owner's", "scope": "read"}, headers=owner.headers
+    )
+    assert token.status_code == 201, token.text
+    document = await client.post(
+        f"/api/projects/{project['id']}/documents",
+        files=upload(SCRIPT, "script.fountain", "text/plain"),
+        headers=owner.headers,
+    )
+    assert document.status_code == 201, document.text
     link = (
         await client.post(
             f"/api/projects/{project['id']}/shares",
@@ -127,6 +144,8 @@ async def owner_data(client: httpx.AsyncClient, make_user: UserFactory) -> dict[
         "project": project,
         "scenes": scenes,
         "file_id": shown.json()["image_file_id"],
+        "token_id": token.json()["id"],
+        "document_id": document.json()["id"],
         "share_id": link["id"],
         "comment_id": review.json()["id"],
         "token": link["token"],
@@ -144,9 +163,11 @@ def fill(path: str, ids: dict[str, str]) -> str:
                 "scene_id",
                 "file_id",
                 "item_id",
+                "document_id",
                 "share_id",
                 "comment_id",
                 "token",
+                "token_id",
                 "change_set_id",
             )
             if f"{{{name}}}" in path
@@ -156,6 +177,12 @@ def fill(path: str, ids: dict[str, str]) -> str:
 
 # Routes that take a multipart upload rather than JSON.
 UPLOADS = {("POST", "/api/files"), ("POST", "/api/scenes/{scene_id}/image")}
+DOCUMENT_UPLOADS = {("POST", "/api/projects/{project_id}/documents")}
+SCRIPT = b"INT. HOUSE - DAY\n\nThe owner's scene."
+# Required query parameters, so the 404 comes from ownership, not validation.
+QUERIES: dict[tuple[str, str], dict[str, str]] = {
+    ("GET", "/api/projects/{project_id}/search"): {"q": "house"},
+}
 
 
 def body_for(method: str, path: str, scene_ids: list[str]) -> Any:
@@ -165,10 +192,14 @@ def body_for(method: str, path: str, scene_ids: list[str]) -> Any:
 
 
 def request_for(method: str, path: str, scene_ids: list[str]) -> dict[str, Any]:
-    """The request's body: a picture for upload routes, else the JSON body (if any)."""
+    """The request's body: a picture or a document for upload routes, else the JSON body (if
+    any); and its required query."""
+    params = {"params": QUERIES[(method, path)]} if (method, path) in QUERIES else {}
     if (method, path) in UPLOADS:
-        return {"files": upload(picture())}
-    return {"json": body_for(method, path, scene_ids)}
+        return {"files": upload(picture()), **params}
+    if (method, path) in DOCUMENT_UPLOADS:
+        return {"files": upload(SCRIPT, "script.fountain", "text/plain"), **params}
+    return {"json": body_for(method, path, scene_ids), **params}
 
 
 def _ids(owner_data: dict[str, Any]) -> dict[str, str]:
@@ -176,6 +207,8 @@ def _ids(owner_data: dict[str, Any]) -> dict[str, str]:
         "project_id": owner_data["project"]["id"],
         "scene_id": owner_data["scenes"][0]["id"],
         "file_id": owner_data["file_id"],
+        "token_id": owner_data["token_id"],
+        "document_id": owner_data["document_id"],
         "share_id": owner_data["share_id"],
         "comment_id": owner_data["comment_id"],
         "token": owner_data["token"],
@@ -220,6 +253,8 @@ async def test_made_up_ids_are_404_like_foreign_ones(
         "project_id": str(uuid.uuid4()),
         "scene_id": str(uuid.uuid4()),
         "file_id": str(uuid.uuid4()),
+        "token_id": str(uuid.uuid4()),
+        "document_id": str(uuid.uuid4()),
         "share_id": str(uuid.uuid4()),
         "comment_id": str(uuid.uuid4()),
         "token": "made-up-token",

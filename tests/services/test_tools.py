@@ -40,6 +40,11 @@ async def test_every_tool_refuses_ids_outside_the_conversation(
     )
     bob_project = await new_project(client, bob, "Bob's scene")
     bob_other = await new_project(client, bob, "Bob's other scene")
+    foreign_documents = [
+        await new_document(client, alice, alice_project),
+        await new_document(client, bob, bob_other),
+        str(uuid.uuid4()),
+    ]
     before = [
         await new_project_state(client, alice, alice_project),
         await new_project_state(client, bob, bob_other),
@@ -84,6 +89,13 @@ async def test_every_tool_refuses_ids_outside_the_conversation(
             ("create_scene", {"project_id": project_id, "title": "intruder"}),
             ("update_project", {"project_id": project_id, "title": "hijacked"}),
             ("update_project", {"project_id": project_id, "aspect_ratio": "9:16"}),
+            ("search_documents", {"project_id": project_id, "query": "secret"}),
+            ("list_documents", {"project_id": project_id}),
+        ]
+    for document_id in foreign_documents:
+        calls += [
+            ("read_document", {"document_id": document_id}),
+            ("import_scenes_from_document", {"document_id": document_id}),
         ]
     assert {name for name, _ in calls} == set(TOOLS)
     for name, arguments in calls:
@@ -95,6 +107,17 @@ async def test_every_tool_refuses_ids_outside_the_conversation(
         await new_project_state(client, bob, bob_other),
     ]
     assert after == before
+
+
+async def new_document(client: httpx.AsyncClient, user: TestUser, project: Json) -> str:
+    """A Fountain script in the project (one scene heading): its document id."""
+    response = await client.post(
+        f"/api/projects/{project['id']}/documents",
+        files={"file": ("script.fountain", b"INT. HOUSE - DAY\n\nMara waits.", "text/plain")},
+        headers=user.headers,
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
 
 
 async def new_project_state(client: httpx.AsyncClient, user: TestUser, project: Json) -> Json:

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Form, Request, Response, status
 from backend.api.deps import (
     SESSION_COOKIE,
     AuthServiceDep,
-    CurrentUser,
     SessionDep,
     SettingsDep,
+    SignedInUser,
     SigningUpGuest,
     client_address,
 )
@@ -124,8 +124,12 @@ async def login_for_access_token(
     return set_session_cookie(response, request, settings, issued)
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(user: CurrentUser, session: SessionDep, auth_service: AuthServiceDep) -> Response:
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={403: {"description": "A personal access token (revoke it instead)"}},
+)
+async def logout(user: SignedInUser, session: SessionDep, auth_service: AuthServiceDep) -> Response:
     """Revoke this token on the server (reusing it gives 401) and clear the cookie."""
     await auth_service.logout(session, user.session_id)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)

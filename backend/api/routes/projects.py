@@ -3,8 +3,10 @@
 import uuid
 
 from fastapi import APIRouter, Request, Response, status
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from backend.api.deps import CurrentUser, IfMatch, SessionDep, SettingsDep, UncheckedClaims
+from backend.core.security import TokenClaims
 from backend.schemas.history import PreconditionFailedPublic
 from backend.schemas.project import (
     ProjectCreate,
@@ -22,6 +24,17 @@ from backend.services.limits import account_limits
 from backend.services.project_documents import ProjectDocuments
 
 NOT_FOUND: dict[int | str, dict[str, str]] = {404: {"description": "No such project, or not yours"}}
+
+
+class ProjectIdConvertor(StringConvertor):
+    """A project id in a path: any segment but `import`, which is POST /api/projects/import's
+    (so GET /api/projects/import is a 405, not a malformed id). A bad id is still a 422."""
+
+    regex = "(?!import$)[^/]+"
+
+
+register_url_convertor("project_id", ProjectIdConvertor())
+PROJECT = "/{project_id:project_id}"
 
 # One tag per operation: Swagger UI lists an operation once under each of its tags.
 router = APIRouter(prefix="/projects", tags=["projects"], responses=NOT_FOUND)
@@ -62,7 +75,7 @@ IF_NONE_MATCH = {
 # from the app rather than through a dependency: this is the busiest route, and each declared
 # parameter or dependency costs FastAPI a step on every request; openapi_extra documents it.
 @router.get(
-    "/{project_id}",
+    PROJECT,
     response_model=ProjectDetail,
     responses={304: {"description": "Not modified: the `If-None-Match` ETag is current"}},
     openapi_extra={"parameters": [IF_NONE_MATCH]},
@@ -74,7 +87,11 @@ async def read_project(
     project and its scenes; send it back in `If-None-Match` for a bodyless 304 until either
     changes."""
     documents: ProjectDocuments = request.app.state.project_documents
-    document = await documents.read(claims, project_id)
+    document = await (
+        documents.read(claims, project_id)
+        if isinstance(claims, TokenClaims)
+        else documents.read_owned(claims.id, project_id)
+    )
     headers = {"ETag": document.etag}
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None and etag_listed(document.etag, if_none_match):
@@ -88,7 +105,7 @@ def etag_listed(etag: str, if_none_match: str) -> bool:
     return "*" in listed or etag in listed
 
 
-@router.put("/{project_id}", responses=STALE)
+@router.put(PROJECT, responses=STALE)
 async def update_project(
     project_id: uuid.UUID,
     data: ProjectUpdate,
@@ -100,7 +117,7 @@ async def update_project(
     return await project_service.update_project(session, project_id, user.id, data)
 
 
-@router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT, responses=STALE)
+@router.delete(PROJECT, status_code=status.HTTP_204_NO_CONTENT, responses=STALE)
 async def delete_project(
     project_id: uuid.UUID, session: SessionDep, user: CurrentUser, _if_match: IfMatch
 ) -> Response:

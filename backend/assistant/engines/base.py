@@ -20,7 +20,9 @@ SYSTEM_PROMPT = (
     "tools to make the changes the user asks for, and then say briefly what you did. Scene "
     "positions (`order`) are 0-based; people count scenes from 1. Keep the story dossier "
     "(get_dossier and its tools: characters, themes, locations, plot points) current as the "
-    "story develops."
+    "story develops. Before you state or invent facts about the story (its characters, places, "
+    "plot, the brief), search the project's documents with search_documents and build on what "
+    "they say; name the document you used."
 )
 
 

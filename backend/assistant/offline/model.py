@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from backend.assistant.offline.documents import next_step, parse_document_request
 from backend.assistant.offline.grammar import (
     NOTE_INTENTS,
     READ_INTENTS,
@@ -99,6 +100,14 @@ Decision = CallTools | Answer
 
 
 def decide(model_input: ModelInput) -> Decision:
+    document_request = parse_document_request(model_input.user_text or "")
+    if document_request is not None:
+        outputs = [round_results[-1].output for round_results in model_input.rounds]
+        named = PROJECT_ID.search(model_input.instructions)
+        step = next_step(
+            document_request, outputs, model_input.tools, named.group(1) if named else None
+        )
+        return Answer(step) if isinstance(step, str) else CallTools([ToolCall(*step)])
     intents = parse_request(model_input.user_text or "")
     if not intents:
         greeting = "Hi! " if GREETING.match(model_input.user_text or "") else ""

@@ -4,8 +4,9 @@
 import (the order here is the order the model sees them in).
 """
 
-from backend.assistant.tools import dossier, project, scenes
+from backend.assistant.tools import account, documents, dossier, project, scenes
 from backend.assistant.tools.registry import (
+    ACCOUNT_TOOLS,
     MAX_OUTPUT_CHARS,
     TOOLS,
     Tool,
@@ -18,12 +19,15 @@ from backend.assistant.tools.registry import (
 )
 
 __all__ = [
+    "ACCOUNT_TOOLS",
     "MAX_OUTPUT_CHARS",
     "TOOLS",
     "Tool",
     "ToolArguments",
     "ToolContext",
     "ToolResult",
+    "account",
+    "documents",
     "dossier",
     "is_read_only",
     "project",

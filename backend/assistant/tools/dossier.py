@@ -73,6 +73,7 @@ async def add_dossier_item(
 @tool(
     "update_dossier_item",
     "Change fields of a dossier item (by its id from get_dossier); relationships replace the list.",
+    idempotent=True,
 )
 async def update_dossier_item(
     session: AsyncSession, context: ToolContext, arguments: DossierItemChange
@@ -86,7 +87,12 @@ async def update_dossier_item(
     return {"kind": kind.name, "item": item.model_dump(mode="json")}
 
 
-@tool("remove_dossier_item", "Remove an item from the story dossier (by its id from get_dossier).")
+@tool(
+    "remove_dossier_item",
+    "Remove an item from the story dossier (by its id from get_dossier).",
+    destructive=True,
+    idempotent=True,
+)
 async def remove_dossier_item(
     session: AsyncSession, context: ToolContext, arguments: DossierItemRemoval
 ) -> Json:

@@ -71,6 +71,7 @@ class ProjectUpdateArguments(ToolArguments):
 @tool(
     "update_project",
     "Change the project's title, description, aspect ratio and/or target runtime.",
+    idempotent=True,
 )
 async def update_project(
     session: AsyncSession, context: ToolContext, arguments: ProjectUpdateArguments

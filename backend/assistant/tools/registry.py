@@ -1,15 +1,17 @@
 """The tool registry: what a tool is, how a call is scoped to the conversation, and how one runs.
 
 A tool is a name, a description, a Pydantic argument model (its JSON schema is what the model
-sees) and a handler. Every call is bound to the conversation's user and project: ids are claims
-to check, never authority. Whatever goes wrong — unknown tool, malformed JSON, invalid
+sees), a handler, and what it does to data (read-only, destructive, idempotent: the MCP server's
+annotations and the approval rules read them). Every call is bound to the conversation's user and
+project (or, over MCP, to the token's user and any project of theirs): ids are claims to check,
+never authority. Whatever goes wrong — unknown tool, malformed JSON, invalid
 arguments, an id outside the project — becomes `{"ok": false, "error": ...}` for the model,
 never an exception. The tools themselves live in one module per domain beside this one.
 """
 
 import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -20,6 +22,7 @@ from backend.core.db import unit_of_work
 from backend.core.errors import DomainError, NotFoundError
 from backend.repositories import scenes as scene_repository
 from backend.schemas.common import StorableText
+from backend.schemas.user import AccountLimits
 from backend.services.history import Actor, act_as
 
 MAX_OUTPUT_CHARS = 8_000
@@ -29,13 +32,17 @@ Json = dict[str, Any]
 
 @dataclass(frozen=True)
 class ToolContext:
-    """Who is asking and about what: fixed by the server for the whole conversation."""
+    """Who is asking and about what: fixed by the server for the whole conversation. Over MCP
+    there is no conversation: `project_id` is None, and any project of the user's may be named
+    (the services answer someone else's as not found, exactly as the REST API does)."""
 
     session_factory: async_sessionmaker[AsyncSession]
     user_id: uuid.UUID
-    project_id: uuid.UUID
+    project_id: uuid.UUID | None
     turn_id: uuid.UUID | None = None
     """The chat turn: its tool calls' changes grow one change set."""
+    limits: AccountLimits | None = None
+    """The account's quotas, for the tools that make projects (ACCOUNT_TOOLS)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,17 @@ class Tool:
     arguments: type[ToolArguments]
     handler: Handler
     read_only: bool = False
+    destructive: bool = False
+    """It deletes, or replaces a whole list: the person's approval setting may hold it back."""
+    idempotent: bool = False
+    """Repeating the call with the same arguments changes nothing more."""
+
+    def needs_approval(self, assistant_approval: str) -> bool:
+        """Whether the person's `assistant_approval` setting ("destructive", "writes" or
+        "none") holds this tool's calls back for their OK: one rule for every surface."""
+        if assistant_approval == "none" or self.read_only:
+            return False
+        return assistant_approval == "writes" or self.destructive
 
     def parameters(self) -> Json:
         schema = self.arguments.model_json_schema()
@@ -101,12 +119,32 @@ class Tool:
 
 
 TOOLS: dict[str, Tool] = {}
+"""The tools that act within one project: the chat's, and the MCP server's."""
+ACCOUNT_TOOLS: dict[str, Tool] = {}
+"""Tools over the account's projects as a whole (list, create): only the MCP server offers them,
+since a conversation belongs to one project."""
 
 
-def tool(name: str, description: str, *, read_only: bool = False) -> Callable[[Handler], Handler]:
+def tool(
+    name: str,
+    description: str,
+    *,
+    read_only: bool = False,
+    destructive: bool = False,
+    idempotent: bool = False,
+    registry: dict[str, Tool] = TOOLS,
+) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         arguments = handler.__annotations__["arguments"]
-        TOOLS[name] = Tool(name, description, arguments, handler, read_only)
+        registry[name] = Tool(
+            name,
+            description,
+            arguments,
+            handler,
+            read_only,
+            destructive,
+            idempotent or read_only,
+        )
         return handler
 
     return register
@@ -122,7 +160,7 @@ def is_read_only(name: str) -> bool:
 
 
 def this_project(context: ToolContext, project_id: uuid.UUID) -> uuid.UUID:
-    if project_id != context.project_id:
+    if context.project_id is not None and project_id != context.project_id:
         raise NotFoundError("Project (only this conversation's project can be used)")
     return project_id
 
@@ -133,7 +171,9 @@ async def scene_in_project(
     owner_project = await scene_repository.get_owned_scene_project_id(
         session, scene_id, context.user_id
     )
-    if owner_project != context.project_id:
+    if owner_project is None or (
+        context.project_id is not None and owner_project != context.project_id
+    ):
         raise NotFoundError("Scene (no scene with this id in this project)")
     return scene_id
 
@@ -168,18 +208,24 @@ def _describe_validation(error: ValidationError) -> str:
     return "invalid arguments — " + "; ".join(problems)
 
 
-async def run_tool(context: ToolContext, name: str, raw_arguments: str | Json) -> ToolResult:
-    """Run one call in its own short transaction (a writer only for tools that write); any
-    failure the model can act on is an error output, anything else (a bug) is raised."""
+async def run_tool(
+    context: ToolContext,
+    name: str,
+    raw_arguments: str | Json,
+    tools: Mapping[str, Tool] = TOOLS,
+) -> ToolResult:
+    """Run one call of one of `tools` in its own short transaction (a writer only for tools
+    that write); any failure the model can act on is an error output, anything else (a bug)
+    is raised."""
     try:
         arguments = json.loads(raw_arguments) if isinstance(raw_arguments, str) else raw_arguments
     except ValueError:
         return ToolResult(name, {}, _error("arguments are not valid JSON"), False)
     if not isinstance(arguments, dict):
         return ToolResult(name, {}, _error("arguments must be a JSON object"), False)
-    selected = TOOLS.get(name)
+    selected = tools.get(name)
     if selected is None:
-        known = ", ".join(sorted(TOOLS))
+        known = ", ".join(sorted(tools))
         return ToolResult(
             name, arguments, _error(f"unknown tool {name!r}; the tools are {known}"), False
         )

@@ -80,6 +80,7 @@ class UpdateSceneArguments(SceneUpdate, ToolArguments):
     "update_scene",
     "Change any fields of a scene at once: title, script, duration_seconds, shot_size, "
     "camera_movement, audio, notes, image_url (null clears a field that may be empty).",
+    idempotent=True,
 )
 async def update_scene(
     session: AsyncSession, context: ToolContext, arguments: UpdateSceneArguments
@@ -95,7 +96,7 @@ class ScriptArguments(ToolArguments):
     script_content: Script = Field(description="The whole new script of the scene")
 
 
-@tool("update_scene_script", "Replace the script of a scene.")
+@tool("update_scene_script", "Replace the script of a scene.", idempotent=True)
 async def update_scene_script(
     session: AsyncSession, context: ToolContext, arguments: ScriptArguments
 ) -> Json:
@@ -108,7 +109,7 @@ class ImageArguments(ToolArguments):
     image_url: ImageUrl = Field(description="An absolute http(s) URL, or empty to remove it")
 
 
-@tool("update_scene_image_url", "Set or clear the image URL of a scene.")
+@tool("update_scene_image_url", "Set or clear the image URL of a scene.", idempotent=True)
 async def update_scene_image_url(
     session: AsyncSession, context: ToolContext, arguments: ImageArguments
 ) -> Json:
@@ -121,7 +122,7 @@ class TitleArguments(ToolArguments):
     title: Title
 
 
-@tool("update_scene_title", "Rename a scene.")
+@tool("update_scene_title", "Rename a scene.", idempotent=True)
 async def update_scene_title(
     session: AsyncSession, context: ToolContext, arguments: TitleArguments
 ) -> Json:
@@ -135,7 +136,11 @@ class MoveArguments(ToolArguments):
     order: Position = Field(description="The new 0-based position")
 
 
-@tool("move_scene", "Move a scene to a 0-based position; the others are renumbered.")
+@tool(
+    "move_scene",
+    "Move a scene to a 0-based position; the others are renumbered.",
+    idempotent=True,
+)
 async def move_scene(session: AsyncSession, context: ToolContext, arguments: MoveArguments) -> Json:
     return await _update_scene(
         session, context, arguments.scene_id, SceneUpdate(order=arguments.order)
@@ -146,7 +151,12 @@ class SceneArguments(ToolArguments):
     scene_id: uuid.UUID
 
 
-@tool("delete_scene", "Delete a scene; the others are renumbered.")
+@tool(
+    "delete_scene",
+    "Delete a scene; the others are renumbered.",
+    destructive=True,
+    idempotent=True,
+)
 async def delete_scene(
     session: AsyncSession, context: ToolContext, arguments: SceneArguments
 ) -> Json:

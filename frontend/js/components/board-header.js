@@ -3,7 +3,7 @@
 import { el } from "../ui.js";
 import { ASPECT_RATIOS, formatRuntime, parseRuntime } from "../storyboard.js";
 
-/** `actions`: more buttons for the header's action row (sharing, review comments). */
+/** `actions`: more nodes for the header's action row (live state, history, sharing, review comments). */
 export function createBoardHeader({ project, onProjectChange, onView, onAdd, onStory, actions = [] }) {
   const state = el("span", { class: "save-state", role: "status", dataset: { testid: "project-save-state" } });
   const title = el("input", { class: "inline-edit title", type: "text", value: project.title, maxlength: 200, "aria-label": "Project title", dataset: { testid: "project-title-input" } });
@@ -68,6 +68,7 @@ export function createBoardHeader({ project, onProjectChange, onView, onAdd, onS
     el("div", { class: "board-title-row" },
       el("div", { class: "grow" }, title, description, state),
       el("div", { class: "board-actions" },
+        ...actions,
         el("button", { type: "button", class: "button secondary", dataset: { testid: "open-story" }, onclick: () => onStory() }, "Story"),
         ...actions,
         el("a", { class: "button secondary", href: `/chat/${project.id}`, dataset: { testid: "open-chat" } }, "Ask the assistant"),

@@ -1,6 +1,8 @@
 // The scene editor, a drawer beside the board (a full sheet on a phone): every field of the
 // scene, and its picture by upload (button, drop, paste) or by URL. It reports intents (save,
 // upload, remove the picture, duplicate, delete, close); the page talks to the server.
+// Edits are kept against a base (the values the person started from): a live update changes
+// only the fields the person has not touched, and a save sends only the touched ones.
 import { el } from "../ui.js";
 import { CAMERA_MOVEMENTS, SHOT_SIZES } from "../storyboard.js";
 import { carriesFiles, imageFiles, picture, placeholder } from "./picture.js";
@@ -43,6 +45,7 @@ export function createDrawer({ onSave, onUpload, onRemovePicture, onDuplicate, o
   const pictureState = el("span", { class: "save-state", role: "status", dataset: { testid: "picture-state" } });
   const uploadButton = el("button", { type: "button", class: "button secondary small", dataset: { testid: "upload-picture" }, onclick: () => fileInput.click() }, "Upload picture");
   const removeButton = el("button", { type: "button", class: "button ghost small", dataset: { testid: "remove-picture" }, onclick: () => onRemovePicture() }, "Remove upload");
+  const notice = el("div", { class: "drawer-notice", hidden: true, dataset: { testid: "drawer-notice" } });
   const saveState = el("span", { class: "save-state", role: "status", dataset: { testid: "save-state" } });
   const saveButton = el("button", { type: "submit", class: "button", dataset: { testid: "save-scene" } }, "Save");
   const closeButton = el("button", { type: "button", class: "button ghost icon close", "aria-label": "Close the editor", dataset: { testid: "close-drawer" }, onclick: () => onClose() }, "✕");
@@ -52,6 +55,7 @@ export function createDrawer({ onSave, onUpload, onRemovePicture, onDuplicate, o
       heading,
       el("div", { class: "drawer-head-actions" }, saveState, closeButton)),
     el("div", { class: "drawer-scroll" },
+      notice,
       el("div", { class: "field picture-field" },
         preview,
         el("div", { class: "picture-actions" }, uploadButton, removeButton, pictureState),
@@ -76,6 +80,7 @@ export function createDrawer({ onSave, onUpload, onRemovePicture, onDuplicate, o
   const node = el("aside", { class: "drawer", "aria-labelledby": "drawer-heading", hidden: true, dataset: { testid: "scene-editor" } }, form);
 
   let scene = null;
+  let base = null; // the values the draft is edited from
   let ratio = "16:9";
 
   function draft() {
@@ -92,24 +97,38 @@ export function createDrawer({ onSave, onUpload, onRemovePicture, onDuplicate, o
     };
   }
 
-  /** The scene's saved values in the shape of `draft()`. */
-  function saved() {
+  /** A scene's values in the shape of `draft()`. */
+  function valuesOf(item) {
     return {
-      title: scene.title,
-      script: scene.script,
-      duration_seconds: scene.duration_seconds ?? null,
-      shot_size: scene.shot_size ?? null,
-      camera_movement: scene.camera_movement ?? null,
-      audio: scene.audio ?? "",
-      notes: scene.notes ?? "",
-      image_url: scene.image_url ?? null,
+      title: item.title,
+      script: item.script,
+      duration_seconds: item.duration_seconds ?? null,
+      shot_size: item.shot_size ?? null,
+      camera_movement: item.camera_movement ?? null,
+      audio: item.audio ?? "",
+      notes: item.notes ?? "",
+      image_url: item.image_url ?? null,
     };
   }
 
-  function isDirty() {
-    if (!scene) return false;
-    const before = saved();
-    return Object.entries(draft()).some(([field, value]) => value !== before[field]);
+  function setField(field, value) {
+    const input = { title, script, shot_size: shot, camera_movement: camera, audio, notes, image_url: imageUrl, duration_seconds: duration }[field];
+    input.value = value ?? "";
+  }
+
+  /** The fields the person changed, with their new values. */
+  function changes() {
+    if (!scene) return {};
+    return Object.fromEntries(Object.entries(draft()).filter(([field, value]) => value !== base[field]));
+  }
+
+  const isDirty = () => Object.keys(changes()).length > 0;
+
+  /** The fields the person changed that `latest` (the scene as it is now) changed too, to
+   * something else. */
+  function conflicts(latest) {
+    const now = valuesOf(latest);
+    return Object.entries(changes()).filter(([field, value]) => now[field] !== base[field] && now[field] !== value).map(([field]) => field);
   }
 
   function showState(kind, text) {
@@ -173,10 +192,51 @@ export function createDrawer({ onSave, onUpload, onRemovePicture, onDuplicate, o
     onUpload(files[0]);
   });
 
+  function fill(values) {
+    for (const [field, value] of Object.entries(values)) setField(field, value);
+    updateCount();
+    updatePreview();
+    if (!isDirty() && saveState.classList.contains("dirty")) showState("", "");
+  }
+
   return {
     node,
     draft,
     isDirty,
+    changes,
+    conflicts,
+    valuesOf,
+    /** A newer version of the open scene: the fields the person has not touched follow it. */
+    sync(latest) {
+      if (!scene || latest.id !== scene.id) return;
+      const now = valuesOf(latest);
+      const touched = changes();
+      const follow = Object.fromEntries(Object.entries(now).filter(([field, value]) => !(field in touched) || touched[field] === value));
+      scene = latest;
+      base = { ...base, ...follow };
+      fill(follow);
+    },
+    /** Give up the person's edits of `fields` for `latest`'s values. */
+    takeTheirs(latest, fields) {
+      const now = valuesOf(latest);
+      const taken = Object.fromEntries(fields.map((field) => [field, now[field]]));
+      scene = latest;
+      base = { ...base, ...taken };
+      fill(taken);
+    },
+    /** The person keeps their edits over `latest`: they now edit from it. */
+    rebase(latest) {
+      const touched = changes();
+      const now = valuesOf(latest);
+      scene = latest;
+      base = now;
+      fill(Object.fromEntries(Object.entries(now).filter(([field]) => !(field in touched))));
+    },
+    /** Show `content` (a node) above the fields, or nothing. */
+    showNotice(content) {
+      notice.replaceChildren(...(content ? [content] : []));
+      notice.hidden = !content;
+    },
     showState,
     showPictureState,
     get sceneId() { return scene ? scene.id : null; },
@@ -190,6 +250,9 @@ export function createDrawer({ onSave, onUpload, onRemovePicture, onDuplicate, o
       ratio = frameRatio;
       heading.textContent = `Scene ${number}`;
       if (!(same && keepEdits)) {
+        base = valuesOf(next);
+        notice.replaceChildren();
+        notice.hidden = true;
         title.value = next.title;
         duration.value = next.duration_seconds ?? "";
         shot.value = next.shot_size || "";
@@ -208,6 +271,7 @@ export function createDrawer({ onSave, onUpload, onRemovePicture, onDuplicate, o
     close() {
       node.hidden = true;
       scene = null;
+      base = null;
     },
     focusTitle() { title.focus(); title.select(); },
     reveal() { heading.scrollIntoView({ block: "start" }); },

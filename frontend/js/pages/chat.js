@@ -4,13 +4,16 @@ import { api, ApiError, describeError, signInUrl } from "../api.js";
 import { assistantBadge, turnLedger } from "../components/assistant-ledger.js";
 import { renderMarkdown } from "../markdown.js";
 import { clear, el, loadProject, setTitle, toast } from "../ui.js";
+import { renderCitations } from "../components/citations.js";
 
 const NARROW = window.matchMedia("(max-width: 820px)");
-const WRITE_TOOLS = new Set(["create_scene", "update_scene_script", "update_scene_image_url", "update_scene_title", "move_scene", "delete_scene", "update_project"]);
+const WRITE_TOOLS = new Set(["create_scene", "update_scene_script", "update_scene_image_url", "update_scene_title", "move_scene", "delete_scene", "update_project", "import_scenes_from_document"]);
 const VERBS = {
   create_scene: "add the scene", update_scene_script: "update the script", update_scene_image_url: "set the image",
   update_scene_title: "rename the scene", move_scene: "move the scene", delete_scene: "delete the scene",
   update_project: "update the project", get_project_details: "read the project",
+  search_documents: "search the documents", read_document: "read the document",
+  import_scenes_from_document: "make scenes from the document",
 };
 
 /** One line saying what a finished tool call did, in the user's terms. */
@@ -33,6 +36,9 @@ export function describeTool(name, output) {
     delete_scene: "Deleted a scene",
     update_project: `Updated the project “${data.project && data.project.title}”`,
     get_project_details: `Read the project (${data.project ? data.project.scenes.length : 0} scenes)`,
+    search_documents: `Searched the documents (${(data.results || []).length} passage${(data.results || []).length === 1 ? "" : "s"} found)`,
+    read_document: `Read “${data.document && data.document.filename}”`,
+    import_scenes_from_document: `Made ${data.scene_count} scenes from the document`,
   };
   return { ok: true, text: texts[name] || `Ran ${name}` };
 }
@@ -90,6 +96,12 @@ export async function render(root, { params: [projectId] }) {
     log.append(bubble);
     scrollDown();
     return bubble;
+  }
+
+  /** The sources an answer rests on, under it. */
+  function addCitations(message) {
+    const sources = message && renderCitations(message.citations);
+    if (sources) { log.append(sources); scrollDown(); }
   }
 
   function addToolLine(name) {
@@ -237,6 +249,7 @@ export async function render(root, { params: [projectId] }) {
             else answer.replaceChildren(renderMarkdown(data.reply));
             const reply = data.messages.find((message) => message.role === "assistant");
             if (reply) ledger.attachLatest(answer, reply.id);
+            addCitations(reply);
           }
         } else if (name === "error") {
           ended = true;
@@ -318,6 +331,7 @@ export async function render(root, { params: [projectId] }) {
     }
     showToolCalls(message.tool_calls);
     ledger.attach(addBubble("assistant", message.content), message.id);
+    addCitations(message);
   }
   await refreshScenes();
   root.dataset.ready = "true";

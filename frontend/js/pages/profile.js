@@ -1,6 +1,8 @@
 import { api, signOut } from "../api.js";
 import { assistantPanel } from "../components/assistant-ledger.js";
 import { el, errorBox, formatDate, setTitle, toast } from "../ui.js";
+import { assistantApprovalCard } from "../components/assistant-approval.js";
+import { personalTokensCard } from "../components/personal-tokens.js";
 
 /** A guest has no email or password yet: the one thing to do here is to create the account. */
 function renderGuest(root, user) {
@@ -58,6 +60,10 @@ export async function render(root, { user }) {
         el("button", { type: "button", class: "button danger", onclick: signOut, dataset: { testid: "profile-sign-out" } }, "Sign out")),
       el("div", { class: "spacer" }, " "),
       form,
+      el("div", { class: "spacer" }, " "),
+      assistantApprovalCard(user),
+      el("div", { class: "spacer" }, " "),
+      personalTokensCard(),
       el("div", { class: "spacer" }, " "),
       assistantPanel()),
   );

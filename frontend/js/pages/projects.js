@@ -2,6 +2,7 @@ import { api } from "../api.js";
 import { clear, el, errorBox, setTitle, timeAgo, toast } from "../ui.js";
 import { formatRuntime } from "../storyboard.js";
 import { picture } from "../components/picture.js";
+import { createProjectImport } from "../components/project-import.js";
 
 function sceneCount(count) {
   return `${count} scene${count === 1 ? "" : "s"}`;
@@ -123,8 +124,17 @@ export async function render(root) {
     }
   });
 
+  const importer = createProjectImport({
+    onImport: async (document) => {
+      const project = await api("/api/projects/import", { method: "POST", body: document });
+      list.prepend(card({ ...project, cover: [] }));
+      refreshEmpty();
+      return project;
+    },
+  });
+
   clear(root).append(
-    el("div", { class: "page-header" }, el("h1", {}, "Your projects")),
+    el("div", { class: "page-header" }, el("h1", {}, "Your projects"), importer.node),
     errors.node,
     form,
     emptyState,
