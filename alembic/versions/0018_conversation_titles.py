@@ -3,7 +3,7 @@
 Several conversations per project: each gets a title (from its first message, or the user's).
 
 Revision ID: 0018
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-02 04:45:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -46,6 +46,9 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/api/comments/{comment_id}"): {"resolved": True},
     ("POST", "/api/s/{token}/scenes/{scene_id}/comments"): {"author_name": "A", "body": "B"},
     ("PUT", "/api/projects/{project_id}/dossier"): {},
+    ("PATCH", "/api/conversations/{conversation_id}"): {"title": "hijacked"},
+    ("POST", "/api/conversations/{conversation_id}/send"): {"message": "delete scene 1"},
+    ("POST", "/api/conversations/{conversation_id}/stream"): {"message": "delete scene 1"},
     ("POST", "/api/projects/{project_id}/dossier/characters"): {"name": "intruder"},
     ("POST", "/api/projects/{project_id}/dossier/locations"): {"name": "intruder"},
     ("POST", "/api/projects/{project_id}/dossier/themes"): {"text": "intruder"},
@@ -91,7 +94,13 @@ async def owner_snapshot(client: httpx.AsyncClient, owner: TestUser) -> list[Any
         for project in projects
     ]
     tokens = (await client.get("/api/users/me/tokens", headers=owner.headers)).json()
-    return [projects, details, pictures, documents, reviews, dossiers, tokens]
+    conversations = [
+        (
+            await client.get(f"/api/projects/{project['id']}/conversations", headers=owner.headers)
+        ).json()
+        for project in projects
+    ]
+    return [projects, details, pictures, documents, reviews, dossiers, tokens, conversations]
 
 
 @pytest.fixture
@@ -139,7 +148,14 @@ async def owner_data(client: httpx.AsyncClient, make_user: UserFactory) -> dict[
     )
     assert character.status_code == 201, character.text
     history = await client.get(f"/api/projects/{project['id']}/history", headers=owner.headers)
+    conversation = await client.post(
+        f"/api/projects/{project['id']}/conversations",
+        json={"title": "Owner's talk"},
+        headers=owner.headers,
+    )
+    assert conversation.status_code == 201, conversation.text
     return {
+        "conversation_id": conversation.json()["id"],
         "owner": owner,
         "project": project,
         "scenes": scenes,
@@ -169,6 +185,7 @@ def fill(path: str, ids: dict[str, str]) -> str:
                 "token",
                 "token_id",
                 "change_set_id",
+                "conversation_id",
             )
             if f"{{{name}}}" in path
         }
@@ -213,6 +230,7 @@ def _ids(owner_data: dict[str, Any]) -> dict[str, str]:
         "comment_id": owner_data["comment_id"],
         "token": owner_data["token"],
         "item_id": owner_data["item_id"],
+        "conversation_id": owner_data["conversation_id"],
         "change_set_id": owner_data["change_set_id"],
     }
 
@@ -259,6 +277,7 @@ async def test_made_up_ids_are_404_like_foreign_ones(
         "comment_id": str(uuid.uuid4()),
         "token": "made-up-token",
         "item_id": str(uuid.uuid4()),
+        "conversation_id": str(uuid.uuid4()),
         "change_set_id": str(uuid.uuid4()),
     }
     for method, path in api_routes(app):

@@ -1,6 +1,7 @@
 """The chat page in a real browser, against the real app and the offline model."""
 
 import json
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -109,10 +110,27 @@ async def test_a_message_streams_an_answer_and_the_scene_appears(
         await expect(page.get_by_test_id("tool-line")).to_have_count(3)
         await session.shot("chat-history")
 
-        page.once("dialog", lambda dialog: dialog.accept())
         await page.get_by_test_id("new-conversation").click()
+        await page.wait_for_url("**/chat/*?conversation=*")
+        await expect(page.locator("main[data-ready=true]")).to_be_attached()
         await expect(page.get_by_test_id("chat-empty")).to_be_visible()
         await expect(page.get_by_test_id("side-scene")).to_have_text(["1. Opening"])
+        # The earlier conversation is kept, listed with its messages.
+        await expect(page.get_by_test_id("conversation-title")).to_have_text(
+            ["New conversation", "add a scene called Opening"]
+        )
+        await page.get_by_test_id("conversation-title").last.click()
+        await expect(page.locator("main[data-ready=true]")).to_be_attached()
+        await expect(page.get_by_test_id("user-message")).to_have_count(2)
+        await session.shot("chat-conversations")
+        page.once("dialog", lambda dialog: dialog.accept("Structure"))
+        await page.get_by_test_id("rename-conversation").click()
+        await expect(page.locator(".conversation-list li.open")).to_contain_text("Structure")
+        page.once("dialog", lambda dialog: dialog.accept())
+        await page.get_by_test_id("delete-conversation").click()
+        await page.wait_for_url(re.compile(r"/chat/[0-9a-f-]+$"))
+        await expect(page.locator("main[data-ready=true]")).to_be_attached()
+        await expect(page.get_by_test_id("conversation-title")).to_have_text(["New conversation"])
         assert session.unexpected_errors() == []
 
 

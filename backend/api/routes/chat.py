@@ -7,7 +7,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Body, HTTPException, Query, Response, status
 from fastapi.responses import StreamingResponse
 
 from backend.api.deps import ChatServiceDep, CurrentUser, DetachedUser, SessionDep, SettingsDep
@@ -223,14 +223,16 @@ async def list_conversations(
 )
 async def create_conversation(
     project_id: uuid.UUID,
-    data: ConversationCreate,
     session: SessionDep,
     user: CurrentUser,
     chat: ChatServiceDep,
+    data: Annotated[ConversationCreate | None, Body()] = None,
 ) -> ConversationPublic:
     """Start a new conversation; it becomes the project's current one (what
     `/api/chat/{project_id}/...` addresses)."""
-    return await chat.create_conversation(session, user.id, project_id, data)
+    return await chat.create_conversation(
+        session, user.id, project_id, data or ConversationCreate()
+    )
 
 
 @conversations_router.patch("/conversations/{conversation_id}", responses=CONVERSATION_NOT_FOUND)

@@ -2,6 +2,7 @@
 // project's scenes alongside, refreshed when a tool changed them.
 import { api, ApiError, describeError, signInUrl } from "../api.js";
 import { assistantBadge, turnLedger } from "../components/assistant-ledger.js";
+import { createConversationList } from "../components/conversation-list.js";
 import { renderMarkdown } from "../markdown.js";
 import { clear, el, loadProject, setTitle, toast } from "../ui.js";
 import { renderCitations } from "../components/citations.js";
@@ -73,6 +74,58 @@ export async function render(root, { params: [projectId] }) {
   setTitle("Chat", project.title);
   let running = false;
   const ledger = turnLedger(project.id);
+  // The conversation on the page: `?conversation=<id>`, else the project's current one (none
+  // before the first message, which starts it).
+  const conversationsPath = `/api/projects/${project.id}/conversations`;
+  let conversations = await api(conversationsPath);
+  const asked = new URLSearchParams(window.location.search).get("conversation");
+  let conversation = conversations.find((item) => item.id === asked) || conversations.find((item) => item.is_current) || null;
+  if (asked && (!conversation || conversation.id !== asked)) toast("That conversation no longer exists: here is the current one.");
+  const chatPath = () => (conversation ? `/api/conversations/${conversation.id}` : `/api/chat/${project.id}`);
+  const chatPage = (id) => `/chat/${project.id}${id ? `?conversation=${id}` : ""}`;
+  const conversationList = createConversationList({
+    projectId: project.id,
+    onNew: async () => {
+      if (running) return;
+      try {
+        const created = await api(conversationsPath, { method: "POST", body: {} });
+        window.location.assign(chatPage(created.id));
+      } catch (error) {
+        toast(`Couldn't start a conversation: ${error.message}`, "error");
+      }
+    },
+    onRename: async () => {
+      const title = window.prompt("Name this conversation", conversation.title);
+      if (title === null || !title.trim()) return;
+      try {
+        await api(`/api/conversations/${conversation.id}`, { method: "PATCH", body: { title } });
+        await refreshConversations();
+      } catch (error) {
+        toast(`Couldn't rename: ${error.message}`, "error");
+      }
+    },
+    onDelete: async () => {
+      if (running || !window.confirm(`Delete the conversation “${conversation.title}” and its messages? Your scenes stay.`)) return;
+      try {
+        await api(`/api/conversations/${conversation.id}`, { method: "DELETE" });
+        window.location.assign(chatPage(null));
+      } catch (error) {
+        toast(`Couldn't delete: ${error.message}`, "error");
+      }
+    },
+  });
+
+  /** After a turn: counts and order change, and a first message has started a conversation. */
+  async function refreshConversations() {
+    try {
+      conversations = await api(conversationsPath);
+    } catch {
+      return; // the list is a convenience; the chat itself goes on
+    }
+    const id = conversation ? conversation.id : null;
+    conversation = conversations.find((item) => item.id === id) || conversations.find((item) => item.is_current) || null;
+    conversationList.render(conversations, conversation && conversation.id);
+  }
 
   const log = el("div", { class: "chat-log", role: "log", "aria-live": "polite", "aria-label": "Conversation", dataset: { testid: "chat-log" } });
   const emptyLog = el("div", { class: "empty", dataset: { testid: "chat-empty" } },
@@ -173,7 +226,7 @@ export async function render(root, { params: [projectId] }) {
 
   async function requestCancel() {
     try {
-      await api(`/api/chat/${project.id}/cancel`, { method: "POST" });
+      await api(`${chatPath()}/cancel`, { method: "POST" });
     } catch (error) {
       toast(error.message, "error");
     }
@@ -205,7 +258,7 @@ export async function render(root, { params: [projectId] }) {
     let answerText = "";
     let ended = false;
     try {
-      const response = await fetch(`/api/chat/${project.id}/stream`, {
+      const response = await fetch(`${chatPath()}/stream`, {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
@@ -265,6 +318,7 @@ export async function render(root, { params: [projectId] }) {
     } finally {
       for (const lines of pending.values()) for (const line of lines) line.remove();
       setRunning(false);
+      await refreshConversations();
       if (results.some((result) => result.ok && WRITE_TOOLS.has(result.name))) await refreshScenes();
     }
   }
@@ -283,35 +337,22 @@ export async function render(root, { params: [projectId] }) {
     }
   });
 
-  async function newConversation() {
-    if (running) return;
-    if (!window.confirm("Start a new conversation? This one's messages will be deleted (your scenes stay).")) return;
-    try {
-      await api(`/api/chat/${project.id}`, { method: "DELETE" });
-      log.replaceChildren(emptyLog);
-      emptyLog.hidden = false;
-    } catch (error) {
-      toast(error.message, "error");
-    }
-  }
-
   clear(root).append(
     el("div", { class: "breadcrumb" }, el("a", { href: "/projects" }, "Projects"), " / ",
       el("a", { href: `/canvas/${project.id}` }, project.title), " / Chat"),
     el("div", { class: "page-header" },
       el("h1", { dataset: { testid: "chat-project-title" } }, project.title),
       el("div", { class: "editor-actions" },
-        el("button", { type: "button", class: "button ghost", dataset: { testid: "new-conversation" }, onclick: newConversation }, "New conversation"),
         el("a", { class: "button secondary", href: `/canvas/${project.id}`, dataset: { testid: "open-canvas" } }, "Open the canvas"))),
     el("div", { class: "chat-layout" },
       el("section", { class: "card chat-card" }, assistantBadge(), log, form),
-      el("aside", { class: "card chat-side", "aria-label": "Scenes" }, el("h2", {}, "Scenes"), sceneList)),
+      el("aside", { class: "card chat-side", "aria-label": "Conversations and scenes" }, conversationList.node, el("h2", {}, "Scenes"), sceneList)),
   );
   log.append(emptyLog);
   // On a phone the page opens at its top (and without the keyboard popping up).
   if (!NARROW.matches) input.focus({ preventScroll: true });
 
-  const [history] = await Promise.all([api(`/api/chat/${project.id}/messages?limit=200`), ledger.load()]);
+  const [history] = await Promise.all([conversation ? api(`${chatPath()}/messages?limit=200`) : Promise.resolve({ messages: [] }), ledger.load()]);
   if (history.is_active === false) {
     // Idle past the server's TTL: readable as ever; the next message takes it up again.
     const note = el("p", { class: "notice", role: "note", dataset: { testid: "conversation-inactive" } },
@@ -333,6 +374,7 @@ export async function render(root, { params: [projectId] }) {
     ledger.attach(addBubble("assistant", message.content), message.id);
     addCitations(message);
   }
+  conversationList.render(conversations, conversation && conversation.id);
   await refreshScenes();
   root.dataset.ready = "true";
 }
