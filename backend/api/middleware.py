@@ -30,6 +30,8 @@ DOCS_PATHS = ("/docs", "/redoc")
 # Load balancers ask these every few seconds: a line per answer would drown the log, so only
 # failures are logged.
 PROBE_PATHS = frozenset({"/healthz", "/readyz"})
+# A share link's token opens its board to whoever holds it: never written to the log.
+SHARE_TOKEN = re.compile(r"^(/api)?/s/[^/]+")
 
 request_log = logging.getLogger("scenecraft.request")
 
@@ -259,7 +261,7 @@ class EdgeMiddleware:
                     "request",
                     extra={
                         "method": scope["method"],
-                        "path": scope["path"],
+                        "path": SHARE_TOKEN.sub(r"\1/s/…", scope["path"]),
                         "status": status,
                         "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                         "client": client[0] if client else None,

@@ -66,8 +66,9 @@ class AccountLimits(PublicModel):
 
 AssistantApproval = Literal["destructive", "writes", "none"]
 ASSISTANT_APPROVAL_HELP = (
-    "Which of the assistant's tool calls (in the chat and over MCP) wait for your approval: "
-    "`destructive` (deleting, the default), `writes` (every change) or `none`"
+    "Which tool calls of assistants connected over MCP wait for your approval: `destructive` "
+    "(deleting, the default), `writes` (every change) or `none`. The chat does not ask yet: "
+    "undo its changes from the project's history"
 )
 
 

@@ -1,7 +1,8 @@
 """Story dossier use-cases, shared by the REST routes and the assistant's tools.
 
-The dossier is one validated document per project. Every change locks the project row and
-touches it, so the project's revision (and the cached project) moves with the dossier too.
+The dossier is one validated document per project. Every change locks the project row, so
+changes to one dossier queue; it is not part of the board's revision (no change set records it
+yet).
 """
 
 import copy
@@ -22,7 +23,6 @@ from backend.schemas.dossier import (
     DossierPublic,
     DossierReplace,
 )
-from backend.services import history
 from backend.services.projects import require_project
 
 Content = dict[str, list[dict[str, Any]]]
@@ -50,13 +50,10 @@ async def _locked(
 async def _save(
     session: AsyncSession, project: Project, row: StoryDossier | None, content: Content
 ) -> StoryDossier:
-    """Through the history's write path like every write to a project. Change sets hold only
-    project and scene changes so far, so a dossier change advances the revision (the row is
-    touched) without one."""
-    now = utc_now()
-    async with history.recording(session, project):
-        project.updated_at = now
-        return await dossier_repository.save_dossier(session, project.id, row, content, now)
+    """Under the project's row lock (`_locked`), so writes to one dossier queue. The project
+    row itself is not touched: the board's revision (and its ETag) names the project and its
+    scenes, which a dossier change leaves as they were."""
+    return await dossier_repository.save_dossier(session, project.id, row, content, utc_now())
 
 
 def _find(content: Content, kind: DossierKind, item_id: uuid.UUID) -> dict[str, Any]:

@@ -455,6 +455,14 @@ def _column_values(fields: Fields) -> Fields:
     return values
 
 
+async def _picture_exists(session: AsyncSession, project: Project, values: Fields) -> bool:
+    """Whether the uploaded picture the values name (if any) is still stored."""
+    picture = values.get("image_file_id")
+    return picture is None or (
+        await file_repository.get_owned_file(session, picture, project.user_id) is not None
+    )
+
+
 async def _reverse(session: AsyncSession, project: Project, change: Change) -> None:
     """Put back what one change replaced, its position aside (`_put_back_positions`)."""
     if change.entity == "project":
@@ -474,10 +482,7 @@ async def _reverse(session: AsyncSession, project: Project, change: Change) -> N
     if change.action == "deleted":
         if len(scenes) >= SCENES_PER_PROJECT_MAX:
             raise ConflictError("The project is full: delete a scene before bringing this back.")
-        picture = values.get("image_file_id")
-        if picture is not None and not await file_repository.get_owned_file(
-            session, picture, project.user_id
-        ):
+        if not await _picture_exists(session, project, values):
             values["image_file_id"] = None  # the picture was deleted meanwhile
         current = Scene(id=change.entity_id, project_id=project.id, position=len(scenes), **values)
         await scene_repository.add_scene(session, current)
@@ -485,6 +490,10 @@ async def _reverse(session: AsyncSession, project: Project, change: Change) -> N
         await scene_repository.apply_order(session, scenes)
         return
     if current is not None and values:
+        if not await _picture_exists(session, project, values):
+            raise ConflictError(
+                "The picture this change replaced has been deleted since: it cannot come back."
+            )
         for name, value in values.items():
             setattr(current, name, value)
         current.updated_at = utc_now()

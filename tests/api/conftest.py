@@ -15,11 +15,13 @@ from tests.conftest import TestUser
 
 @dataclass
 class World:
-    """One user's project with two scenes: the ids every path and body needs."""
+    """One user's project with two scenes and a conversation: the ids every path and body
+    needs."""
 
     user: TestUser
     project_id: str
     scene_ids: list[str]
+    conversation_id: str
 
 
 @pytest.fixture
@@ -33,7 +35,10 @@ async def world(client: httpx.AsyncClient, user: TestUser) -> World:
             f"/api/projects/{project['id']}/scenes", json={"title": title}, headers=user.headers
         )
         scene_ids.append(scene.json()["id"])
-    return World(user, project["id"], scene_ids)
+    conversation = await client.post(
+        f"/api/projects/{project['id']}/conversations", json={}, headers=user.headers
+    )
+    return World(user, project["id"], scene_ids, conversation.json()["id"])
 
 
 class EditedOffline(httpx2.AsyncBaseTransport):

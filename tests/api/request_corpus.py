@@ -110,7 +110,8 @@ def valid_value(document: Json, name: str | int, schema: Json, world: World) -> 
     if kind == "boolean":
         return True
     if value_format == "uuid":
-        return world.scene_ids[0] if name == "scene_id" else world.project_id
+        ids = {"scene_id": world.scene_ids[0], "conversation_id": world.conversation_id}
+        return ids.get(str(name), world.project_id)
     if value_format == "email":
         return f"new-{uuid.uuid4().hex[:8]}@example.com"
     if value_format == "uri":

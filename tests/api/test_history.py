@@ -162,6 +162,7 @@ NOT_BOARD_WRITES = (
     "/api/projects/{project_id}/dossier",
     "/api/projects/{project_id}/shares",
     "/api/projects/{project_id}/documents",
+    "/api/projects/{project_id}/conversations",
 )
 WRITES_TO_BOARDS = ("/api/projects", "/api/scenes", "/api/change-sets", "/api/files/{file_id}")
 
@@ -555,6 +556,23 @@ async def test_a_deleted_scene_comes_back_with_its_fields_picture_and_place(
         k: v for k, v in kept.items() if k not in timestamps
     }
     assert back["image_file_id"] == first["image_file_id"]
+
+
+async def test_undo_cannot_bring_back_a_picture_deleted_since(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    """Undoing "picture added" after the file itself went: a 409, and nothing changes."""
+    project = await _board_with_picture(client, user)
+    first = project["scenes"][0]
+    await client.delete(f"/api/scenes/{first['id']}/image", headers=user.headers)
+    (detached, *_) = await history(client, user, project["id"])
+    gone = await client.delete(f"/api/files/{first['image_file_id']}", headers=user.headers)
+    assert gone.status_code == 204
+    before = await detail(client, user, project["id"])
+    refused = await undo(client, user, detached["id"])
+    assert refused.status_code == 409, refused.text
+    assert "deleted since" in refused.json()["detail"]
+    assert await detail(client, user, project["id"]) == before
 
 
 async def test_undo_refuses_when_a_later_change_touched_the_same_field(

@@ -5,6 +5,7 @@ the database."""
 import asyncio
 import hashlib
 import json
+import logging
 import math
 import re
 import uuid
@@ -108,6 +109,21 @@ async def test_a_link_token_has_256_random_bits_and_only_its_hash_is_stored(
     assert listed.status_code == 200
     assert len(listed.json()) == 20
     assert not any(token in listed.text for token in tokens)
+
+
+async def test_a_link_token_never_reaches_the_request_log(
+    client: httpx.AsyncClient, user: TestUser, caplog: pytest.LogCaptureFixture
+) -> None:
+    project = await make_project(client, user, "Teaser")
+    token = (await share(client, user, project["id"]))["token"]
+    with caplog.at_level(logging.INFO, logger="scenecraft.request"):
+        assert (await client.get(f"/s/{token}")).status_code == 200
+        assert (await client.get(f"/api/s/{token}")).status_code == 200
+    paths = [record.__dict__.get("path") for record in caplog.records]
+    assert "/s/…" in paths
+    assert "/api/s/…" in paths
+    assert token not in caplog.text
+    assert not any(token in str(record.__dict__) for record in caplog.records)
 
 
 async def test_a_link_shows_the_board_without_anything_about_the_owner(

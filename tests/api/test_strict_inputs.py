@@ -100,7 +100,9 @@ async def test_ids_and_query_numbers_still_arrive_as_strings(
         params={"limit": "5", "before": world.scene_ids[0]},
         headers=world.user.headers,
     )
-    assert history.status_code == 200
+    # Parsed as a UUID (not a 422), then looked up: no message of this conversation has it.
+    assert history.status_code == 404
+    assert history.json() == {"detail": "Message not found"}
     turns = await client.get(
         f"/api/chat/{world.project_id}/turns", params={"limit": "5"}, headers=world.user.headers
     )

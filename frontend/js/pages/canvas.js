@@ -494,7 +494,8 @@ export async function render(root, { params: [projectId] }) {
     try {
       const scene = await api(`/api/projects/${project.id}/scenes`, { method: "POST", body: { title: `Scene ${scenes.length + 1}` } });
       wrote();
-      scenes = [...scenes, scene];
+      // The live stream may have brought the new scene already, while this answer was on its way.
+      if (!scenes.some((shown) => shown.id === scene.id)) scenes = [...scenes, scene];
       openScene(scene.id, { force: true });
       drawer.focusTitle();
     } catch (error) {
@@ -508,7 +509,9 @@ export async function render(root, { params: [projectId] }) {
     try {
       const copy = await api(`/api/scenes/${scene.id}/duplicate`, { method: "POST" });
       wrote();
-      scenes = [...scenes.slice(0, copy.order), copy, ...scenes.slice(copy.order)].map((s, order) => ({ ...s, order }));
+      if (!scenes.some((shown) => shown.id === copy.id)) {
+        scenes = [...scenes.slice(0, copy.order), copy, ...scenes.slice(copy.order)].map((s, order) => ({ ...s, order }));
+      }
       openScene(copy.id, { force: true });
       toast("Scene duplicated.");
     } catch (error) {

@@ -8,7 +8,7 @@ import { clear, el, loadProject, setTitle, toast } from "../ui.js";
 import { renderCitations } from "../components/citations.js";
 
 const NARROW = window.matchMedia("(max-width: 820px)");
-const WRITE_TOOLS = new Set(["create_scene", "update_scene_script", "update_scene_image_url", "update_scene_title", "move_scene", "delete_scene", "update_project", "import_scenes_from_document"]);
+const WRITE_TOOLS = new Set(["create_scene", "update_scene_script", "update_scene_image_url", "update_scene_title", "move_scene", "delete_scene", "update_scene", "update_project", "import_scenes_from_document"]);
 const VERBS = {
   create_scene: "add the scene", update_scene_script: "update the script", update_scene_image_url: "set the image",
   update_scene_title: "rename the scene", move_scene: "move the scene", delete_scene: "delete the scene",
