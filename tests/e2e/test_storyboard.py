@@ -62,9 +62,16 @@ def frame_selector(index: int) -> str:
 
 
 async def frame_shape(page: Page, index: int) -> float:
-    box = await page.get_by_test_id("frame-picture").nth(index).bounding_box()
-    assert box is not None
-    return round(box["width"] / box["height"], 2)
+    """The frame's width over height. The board may be redrawn a moment after a change (the
+    live stream confirms it), detaching the frame measured: measure the one drawn now."""
+    picture = page.get_by_test_id("frame-picture").nth(index)
+    for _ in range(50):
+        await expect(picture).to_be_visible()
+        box = await picture.bounding_box()
+        if box is not None:
+            return round(box["width"] / box["height"], 2)
+        await page.wait_for_timeout(100)
+    raise AssertionError(f"frame {index} was never laid out")
 
 
 async def test_a_six_scene_board_with_uploads_reorder_aspect_and_runtime(
