@@ -353,7 +353,10 @@ export async function render(root, { params: [projectId] }) {
         try {
           const read = await latest.request;
           if (writes !== writesBefore) { refreshAgain = true; continue; } // it may predate them
-          apply(read, latest.revision());
+          // Older than what the page already shows (a later change set arrived meanwhile).
+          const readRevision = latest.revision();
+          if (readRevision !== null && revision !== null && readRevision < revision) { refreshAgain = true; continue; }
+          apply(read, readRevision);
           done = true;
         } catch (error) {
           if (error.status === 404) { toast("This project was deleted elsewhere.", "error"); return false; }
