@@ -136,6 +136,7 @@ def create_app(
     app.state.pdf_renderer = pdf_renderer
     app.state.project_importer = ProjectImporter(settings, session_factory, file_service)
     app.state.auth_service = auth_service
+    app.state.mcp = mcp
     app.state.project_documents = ProjectDocuments(
         auth_service, row_reader, settings.PROJECT_CACHE_MB * 1024 * 1024
     )

@@ -4,7 +4,9 @@ time to read one message and plan a turn, over the phrasing corpus and the held-
     .venv/bin/python bench/offline_understanding.py [--repeat 5]
 
 Prints the import time, then p50 / p95 / max of `parse_request` alone and of one whole turn in
-process (`decide` for every round, with the tools answered from the seven-scene board).
+process (`decide` for every round, with the tools answered from the seven-scene board), then the
+worst of `parse_request` on messages of the longest length the chat accepts, built to make a
+backtracking pattern look far ahead (repeated references with no end, many commands in a row).
 """
 
 import argparse
@@ -57,6 +59,25 @@ def main() -> None:
             turn_times.append(time.perf_counter() - started)
     print(_figures("parse_request", parse_times))
     print(_figures("whole turn in process (every round)", turn_times))
+
+    from backend.schemas.chat import MESSAGE_MAX
+
+    long_messages = {
+        "swap + “a and b” repeated": "swap " + "a and b " * 1000,
+        "delete + “the beach and” repeated": "delete " + "the beach and " * 600,
+        "move + “the beach before” repeated": "move " + "the beach before " * 470,
+        "“delete scene 1 then” repeated": "delete scene 1 then " * 400,
+        "delete scenes 1, 1, 1, …": "delete scenes " + "1, " * 2600,
+        "rename scene 2 to + 4,000 words": "rename scene 2 to " + "x " * 4000,
+    }
+    for name, text in long_messages.items():
+        text = text[:MESSAGE_MAX]
+        worst = 0.0
+        for _ in range(repeat):
+            started = time.perf_counter()
+            parse_request(text)
+            worst = max(worst, time.perf_counter() - started)
+        print(f"parse_request, {len(text):,} characters ({name}): max {worst * 1000:.1f} ms")
 
 
 if __name__ == "__main__":

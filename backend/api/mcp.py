@@ -242,6 +242,7 @@ class ScenecraftMcp:
                 account.id,
                 None,
                 limits=account_limits(self._settings, is_guest=account.is_guest),
+                token_name=account.personal_token.name if account.personal_token else None,
             )
             result = await run_tool(context, selected.name, arguments, MCP_TOOLS)
             return _text(result.output, is_error=not result.ok)

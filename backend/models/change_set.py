@@ -23,6 +23,8 @@ class ChangeSet(IdMixin, CreatedAtMixin, Base):
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     revision: Mapped[int]
     actor_kind: Mapped[str] = mapped_column(String(16))
+    # Over MCP: the personal access token's name, copied (the history outlives the token).
+    actor_token_name: Mapped[str | None] = mapped_column(String(100))
     # The chat turn that made it; no foreign key: the history outlives the conversation.
     turn_id: Mapped[uuid.UUID | None]
     summary: Mapped[str] = mapped_column(Text)

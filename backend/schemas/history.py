@@ -14,6 +14,11 @@ class ActorPublic(PublicModel):
     turn_id: uuid.UUID | None = Field(
         default=None, description="For the assistant: the chat turn that made the change"
     )
+    token_name: str | None = Field(
+        default=None,
+        description="For the assistant over MCP: the name of the personal access token it "
+        "called with (“assistant via MCP (token name)”); null otherwise",
+    )
 
 
 class ChangePublic(PublicModel):

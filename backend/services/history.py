@@ -57,6 +57,8 @@ Fields = dict[str, Any]
 class Actor:
     kind: ActorKind
     turn_id: uuid.UUID | None = None
+    token_name: str | None = None
+    """Over MCP: the name of the personal access token the assistant called with."""
 
 
 def act_as(session: AsyncSession, actor: Actor) -> None:
@@ -350,6 +352,7 @@ async def _store(
             project_id=project_id,
             revision=revision,
             actor_kind=actor.kind,
+            actor_token_name=actor.token_name,
             turn_id=actor.turn_id,
             summary=("Undo: " + summary) if undoes else summary,
             undoes=undoes,
@@ -375,7 +378,11 @@ def change_set_public(change_set: ChangeSet, changes: Sequence[Change]) -> Chang
             "id": change_set.id,
             "project_id": change_set.project_id,
             "revision": change_set.revision,
-            "actor": {"kind": change_set.actor_kind, "turn_id": change_set.turn_id},
+            "actor": {
+                "kind": change_set.actor_kind,
+                "turn_id": change_set.turn_id,
+                "token_name": change_set.actor_token_name,
+            },
             "summary": change_set.summary,
             "created_at": change_set.created_at,
             "undoes": change_set.undoes,

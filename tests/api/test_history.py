@@ -210,7 +210,7 @@ async def test_each_write_records_exactly_one_change_set(
     change_set = now[0]
     changed = await detail(client, user, project["id"])
     assert change_set["revision"] == changed["revision"] > earlier[0]["revision"]
-    assert change_set["actor"] == {"kind": "user", "turn_id": None}
+    assert change_set["actor"] == {"kind": "user", "turn_id": None, "token_name": None}
     assert change_set["summary"]
     change = only_change(change_set)
     if action == "created":
@@ -347,7 +347,7 @@ async def test_every_writing_tool_records_exactly_one_change_set(
         assert result.ok, (name, result.output)
         now = await history(client, user, project["id"])
         assert len(now) == len(earlier) + 1, name
-        assert now[0]["actor"] == {"kind": "assistant", "turn_id": str(turn_id)}
+        assert now[0]["actor"] == {"kind": "assistant", "turn_id": str(turn_id), "token_name": None}
         change = only_change(now[0])
         action, before, after = TOOL_CHANGES[name]
         assert change["action"] == action, (name, change)

@@ -194,7 +194,7 @@ async def test_tools_come_from_the_registry_and_a_read_token_sees_only_reading(
 async def test_every_tool_works_and_the_board_shows_it(
     server: Server, person: Person, mode: str
 ) -> None:
-    token = (await person.token("write"))["token"]
+    token = (await person.token("write", name="Claude desktop"))["token"]
     answers = Answers()
     called: set[str] = set()
     async with mcp(server, token, mode, answers) as client:
@@ -259,6 +259,9 @@ async def test_every_tool_works_and_the_board_shows_it(
     change_sets = history.json()["change_sets"]
     assert change_sets  # the MCP changes are in the project's history, as the assistant's
     assert {change_set["actor"]["kind"] for change_set in change_sets} == {"assistant"}
+    # ... through this token: "assistant via MCP (Claude desktop)"
+    assert {change_set["actor"]["token_name"] for change_set in change_sets} == {"Claude desktop"}
+    assert {change_set["actor"]["turn_id"] for change_set in change_sets} == {None}
     assert [item["text"] for item in dossier["themes"]] == ["Tides"]
     assert dossier["characters"] == []
 

@@ -1,7 +1,7 @@
 """The canvas follows the project live: the assistant's edit appears on the open board within a
 second and is highlighted; a scene changed elsewhere while the person edits it asks them (live,
-or on the save's 412) and loses nothing; the History panel undoes a change set, and says why it
-cannot when a later one touched the same field."""
+or on the save's 412) and loses nothing; the History panel undoes a change set, says why it
+cannot when a later one touched the same field, and names the token of a change made over MCP."""
 
 import time
 from collections.abc import AsyncIterator
@@ -9,6 +9,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import httpx2
+from fastapi import FastAPI
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 from playwright.async_api import Page, Route, expect
 
 from tests.conftest import PASSWORD
@@ -181,3 +185,34 @@ async def test_the_history_panel_undoes_and_explains_a_conflict(session: Browser
         await expect(page.get_by_test_id("history-panel")).to_be_hidden()
         await expect(page.get_by_test_id("open-history")).to_be_focused()
     assert refusals_aside(session, "409") == []
+
+
+async def test_a_change_made_over_mcp_shows_live_and_names_its_token(
+    session: BrowserSession, app: FastAPI
+) -> None:
+    """An MCP client (the SDK's own, with a personal token named "Cursor") renames a scene: the
+    open board shows it, and the History panel says who: "Assistant via MCP (Cursor)"."""
+    email = await register(session)
+    async with api_as(session, email) as client:
+        project, [scene] = await project_with_scenes(client, "Harbour")
+        made = await client.post("/api/users/me/tokens", json={"name": "Cursor", "scope": "write"})
+        assert made.status_code == 201, made.text
+        page = await open_live(session, project)
+        http = httpx2.AsyncClient(
+            headers={"Authorization": f"Bearer {made.json()['token']}"}, timeout=30
+        )
+        transport = streamable_http_client(session.base_url + "/mcp", http_client=http)
+        # The test server runs without the app's lifespan, which starts the MCP sessions.
+        async with app.state.mcp.run(), http, Client(transport) as mcp:
+            renamed = await mcp.call_tool(
+                "update_scene_title", {"scene_id": scene["id"], "title": "Lighthouse"}
+            )
+            assert not renamed.is_error, renamed.content
+        title = page.get_by_test_id("scene-item").first.get_by_test_id("scene-item-title")
+        await expect(title).to_have_text("Lighthouse")
+        await page.get_by_test_id("open-history").click()
+        newest = page.get_by_test_id("history-item").first
+        await expect(newest.get_by_test_id("history-summary")).to_contain_text("Lighthouse")
+        await expect(newest).to_contain_text("Assistant via MCP (Cursor)")
+        await session.shot("history-mcp")
+    assert refusals_aside(session) == []

@@ -16,6 +16,10 @@ NUMBER_WORDS = {
 FROM_END = {"last": 1, "final": 1, "penultimate": 2, "second to last": 2, "next to last": 2}
 """Ordinals counted from the end: 1 is the last scene."""
 
+REFERENCE_MAX = 200
+"""The longest title a scene reference can name (the API's title limit). It bounds how far an
+unquoted title is looked for, so a long message costs time in proportion to its length."""
+
 ORDINAL_WORDS = "|".join(ORDINALS)
 NUMBER = rf"(?:\d+|{'|'.join(NUMBER_WORDS)})"
 NUMERIC_ORDINAL = r"\d+(?:st|nd|rd|th)"
@@ -73,14 +77,14 @@ def scene_ref(name: str, stop: str) -> str:
         rf"|(?:scene|shot|clip|scn|sc)\.?\s*(?:#|no\.?\s*|number\s*)?(?P<{name}_num>{NUMBER})\b"
         rf"|(?P<{name}_digits>\d+)\b(?!\s*(?:s|secs?|seconds?|%|:|\.\d))"
         rf"|(?:the\s+)?{SCENE_NOUN}\s+(?:called|titled|named)\s+"
-        rf"(?:{quoted(name + '_t')}|(?P<{name}_t_raw>.+?))"
+        rf"(?:{quoted(name + '_t')}|(?P<{name}_t_raw>.{{1,{REFERENCE_MAX}}}?))"
         rf"|(?:the\s+)?(?:scene|shot)\s+{quoted(name + '_q')}"
         rf"|(?:the\s+)?{quoted(name + '_bare')}(?:\s+(?:scene|shot))?"
         rf"|(?:the\s+)?(?P<{name}_prev>previous|preceding)\s+{SCENE_NOUN}\b"
         rf"|(?P<{name}_it>its?\b|(?:this|that|the\s+same)\s+(?:one|scene|shot)\b)"
         rf"|(?:the\s+)?{NOT_A_TITLE}(?P<{name}_word_raw>[^\s,;:!?\"“]+(?:\s+[^\s,;:!?\"“]+)"
         rf"{{0,3}}?)\s+(?:scene|shot)\b(?!\s*\d)"
-        rf"|(?:the\s+)?{NOT_A_TITLE}(?P<{name}_bare_raw>[^\s,;:.!?\"“][^,;:!?\"“]*?))"
+        rf"|(?:the\s+)?{NOT_A_TITLE}(?P<{name}_bare_raw>[^\s,;:.!?\"“][^,;:!?\"“]{{0,{REFERENCE_MAX}}}?))"
         rf"(?={stop})"
     )
 

@@ -41,6 +41,8 @@ class ToolContext:
     project_id: uuid.UUID | None
     turn_id: uuid.UUID | None = None
     """The chat turn: its tool calls' changes grow one change set."""
+    token_name: str | None = None
+    """Over MCP: the personal access token's name, which the change sets carry."""
     limits: AccountLimits | None = None
     """The account's quotas, for the tools that make projects (ACCOUNT_TOOLS)."""
 
@@ -236,7 +238,7 @@ async def run_tool(
     try:
         # A read-only tool is not a writer: on SQLite it does not queue behind other writers.
         async with unit_of_work(context.session_factory, write=not selected.read_only) as session:
-            act_as(session, Actor("assistant", context.turn_id))
+            act_as(session, Actor("assistant", context.turn_id, context.token_name))
             payload = await selected.handler(session, context, parsed)
     except ValidationError as error:
         return ToolResult(name, arguments, _error(_describe_validation(error)), False)

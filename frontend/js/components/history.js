@@ -5,6 +5,12 @@ import { el, timeAgo } from "../ui.js";
 
 const ACTORS = { user: "You", assistant: "Assistant", share_guest: "Guest" };
 
+/** "Assistant via MCP (Claude)" for a change an MCP client made with the token named Claude. */
+function actorLabel(actor) {
+  const label = ACTORS[actor.kind] || actor.kind;
+  return actor.token_name ? `${label} via MCP (${actor.token_name})` : label;
+}
+
 export function createHistory({ onOpen, onMore, onUndo }) {
   const list = el("ol", { class: "history-list", dataset: { testid: "history-list" }, "aria-label": "Change sets, newest first" });
   const state = el("p", { class: "history-state", role: "status", dataset: { testid: "history-state" } });
@@ -39,7 +45,7 @@ export function createHistory({ onOpen, onMore, onUndo }) {
     });
     const when = el("time", { datetime: changeSet.created_at, title: new Date(changeSet.created_at).toLocaleString() }, timeAgo(changeSet.created_at));
     return el("li", { class: `history-item actor-${changeSet.actor.kind}`, dataset: { testid: "history-item", changeSetId: changeSet.id } },
-      el("div", { class: "history-meta" }, el("strong", {}, ACTORS[changeSet.actor.kind] || changeSet.actor.kind), " · ", when),
+      el("div", { class: "history-meta" }, el("strong", {}, actorLabel(changeSet.actor)), " · ", when),
       el("p", { class: "history-summary", dataset: { testid: "history-summary" } }, changeSet.summary),
       el("div", { class: "history-actions" }, undo),
       error);
