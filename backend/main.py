@@ -130,7 +130,7 @@ def create_app(
     app.state.chat_service = chat_service
     file_service = FileService(settings, session_factory)
     app.state.file_service = file_service
-    app.state.document_service = DocumentService(settings, session_factory)
+    app.state.document_service = DocumentService(session_factory, file_service)
     app.state.assistant_service = AssistantService(settings, session_factory, model_client)
     pdf_renderer = PdfRenderer(settings, session_factory)
     app.state.pdf_renderer = pdf_renderer

@@ -29,6 +29,7 @@ from backend.models import Document, DocumentPassage, Project, StoredFile, User
 from backend.repositories import documents as document_repository
 from backend.services.document_text import Bounds, extract_text, split_passages
 from backend.services.documents import DocumentService
+from backend.services.files import FileService
 from tests.conftest import make_settings, migrate
 from tests.documents import pdf
 from tests.search_fixture import DOCUMENTS, QUESTIONS, recall_at
@@ -232,7 +233,7 @@ async def run_database(name: str, url: str, data_dir: Path, pdf_bytes: bytes, qu
     factory = create_session_factory(engine)
     try:
         user_id, project_id = await seed_owner(factory)
-        service = DocumentService(settings, factory)
+        service = DocumentService(factory, FileService(settings, factory))
         started = time.perf_counter()
         added = await service.add(user_id, project_id, "bench.pdf", pdf_bytes)
         print(

@@ -25,6 +25,21 @@ DOCUMENT_UPLOAD_ERRORS: dict[int | str, dict[str, str]] = {
     },
 }
 
+FILE_UPLOAD_ERRORS: dict[int | str, dict[str, str]] = {
+    **DOCUMENT_UPLOAD_ERRORS,
+    413: {
+        "description": "A picture over `MAX_IMAGE_BYTES` or 40 megapixels, or a document "
+        "over `MAX_DOCUMENT_BYTES`"
+    },
+    415: {
+        "description": "Neither a PNG, JPEG, WebP or GIF picture nor a .txt, .md, .fountain, "
+        ".pdf or .docx document (judged by its bytes)"
+    },
+    422: {
+        "description": "No `file` part; a damaged picture; a damaged, encrypted or empty document"
+    },
+}
+
 
 async def read_upload(upload: UploadFile, limit: int) -> bytes:
     """The file's bytes, read in chunks and refused (413) as soon as they pass `limit`; the

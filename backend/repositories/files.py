@@ -42,20 +42,20 @@ async def get_owned_file(
 
 async def read_content(
     session: AsyncSession, file_id: uuid.UUID, user_id: uuid.UUID, *, thumbnail: bool
-) -> tuple[str, str, bytes] | None:
-    """(content type, sha256 of the file, bytes) of the file or of its thumbnail; None when
-    there is no such file of the user, or it has no thumbnail."""
+) -> tuple[str, str, bytes, str] | None:
+    """(content type, sha256 of the file, bytes, filename) of the file or of its thumbnail;
+    None when there is no such file of the user, or it has no thumbnail."""
     blob = StoredFile.thumbnail if thumbnail else StoredFile.content
     content_type = StoredFile.thumbnail_content_type if thumbnail else StoredFile.content_type
     result = await session.execute(
-        select(content_type, StoredFile.sha256, blob).where(
+        select(content_type, StoredFile.sha256, blob, StoredFile.filename).where(
             StoredFile.id == file_id, StoredFile.user_id == user_id
         )
     )
     row = result.one_or_none()
     if row is None or row[0] is None or row[2] is None:
         return None
-    return row[0], row[1], row[2]
+    return row[0], row[1], row[2], row[3]
 
 
 async def read_pictures(

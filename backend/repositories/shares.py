@@ -72,21 +72,21 @@ async def get_live_share(
 
 async def read_shown_file(
     session: AsyncSession, project_id: uuid.UUID, file_id: uuid.UUID, *, thumbnail: bool
-) -> tuple[str, str, bytes] | None:
-    """(content type, sha256, bytes) of the file or its thumbnail, only when a scene of the
-    project shows it and it belongs to the project's owner; None otherwise."""
+) -> tuple[str, str, bytes, str] | None:
+    """(content type, sha256, bytes, filename) of the file or its thumbnail, only when a scene
+    of the project shows it and it belongs to the project's owner; None otherwise."""
     blob = StoredFile.thumbnail if thumbnail else StoredFile.content
     content_type = StoredFile.thumbnail_content_type if thumbnail else StoredFile.content_type
     shown = exists().where(Scene.project_id == project_id, Scene.image_file_id == StoredFile.id)
     result = await session.execute(
-        select(content_type, StoredFile.sha256, blob)
+        select(content_type, StoredFile.sha256, blob, StoredFile.filename)
         .join(Project, Project.user_id == StoredFile.user_id)
         .where(StoredFile.id == file_id, Project.id == project_id, shown)
     )
     row = result.one_or_none()
     if row is None or row[0] is None or row[2] is None:
         return None
-    return row[0], row[1], row[2]
+    return row[0], row[1], row[2], row[3]
 
 
 async def scene_in_project(

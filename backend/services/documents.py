@@ -4,18 +4,14 @@ transaction opens, so a slow PDF never holds a database lock (README, "Who holds
 transaction"); a document that fails to extract stores nothing.
 """
 
-import hashlib
 import uuid
 
-import anyio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from backend.core.config import Settings
 from backend.core.db import unit_of_work
 from backend.core.errors import InvalidInputError, NotFoundError
-from backend.models import Document, StoredFile
+from backend.models import Document
 from backend.repositories import documents as document_repository
-from backend.repositories import files as file_repository
 from backend.schemas.document import DocumentPublic, DocumentText, SearchResult
 from backend.schemas.project import SceneCreate, ScenePublic
 from backend.services import projects as project_service
@@ -28,7 +24,7 @@ from backend.services.document_text import (
     scene_drafts,
     split_passages,
 )
-from backend.services.files import clean_filename, reserve_storage
+from backend.services.files import FileService, clean_filename
 
 
 def _extract(data: bytes, filename: str, bounds: Bounds) -> tuple[ExtractedText, list[Passage]]:
@@ -40,15 +36,11 @@ class DocumentService:
     """Adding documents: the one operation that does slow work, so it takes the session
     factory; everything else takes the request's session (the functions below)."""
 
-    def __init__(self, settings: Settings, session_factory: async_sessionmaker[AsyncSession]):
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], file_service: FileService
+    ):
         self._session_factory = session_factory
-        self._quota_bytes = settings.STORAGE_QUOTA_MB * 1024 * 1024
-        self._bounds = Bounds(
-            settings.DOCUMENT_MAX_PAGES,
-            settings.DOCUMENT_MAX_CHARS,
-            settings.DOCUMENT_EXTRACTION_SECONDS,
-        )
-        self._limiter = anyio.CapacityLimiter(settings.IMAGE_PROCESSING_CONCURRENCY)
+        self._files = file_service
 
     async def require_project(self, user_id: uuid.UUID, project_id: uuid.UUID) -> None:
         """404 for a project that is not the user's, before the upload is read."""
@@ -58,24 +50,14 @@ class DocumentService:
     async def add(
         self, user_id: uuid.UUID, project_id: uuid.UUID, filename: str | None, data: bytes
     ) -> DocumentPublic:
-        name = clean_filename(filename or "document")
-        extracted, passages = await anyio.to_thread.run_sync(
-            _extract, data, name, self._bounds, limiter=self._limiter
+        name = clean_filename(filename, unnamed="document")
+        extracted, passages = await self._files.in_worker(
+            _extract, data, name, self._files.document_bounds
         )
         async with unit_of_work(self._session_factory, write=True) as session:
             await project_service.require_project(session, project_id, user_id)
-            await reserve_storage(session, user_id, len(data), self._quota_bytes)
-            stored = await file_repository.add_file(
-                session,
-                StoredFile(
-                    user_id=user_id,
-                    kind="document",
-                    filename=name,
-                    content_type=extracted.content_type,
-                    size_bytes=len(data),
-                    sha256=hashlib.sha256(data).hexdigest(),
-                    content=data,
-                ),
+            stored = await self._files.store_document(
+                session, user_id, name, extracted.content_type, data
             )
             document = await document_repository.add_document(
                 session,

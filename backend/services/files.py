@@ -1,20 +1,22 @@
 """Uploaded files: stored in the database (every instance serves them), owned by one account,
-counted against its quota. Pictures are decoded and re-encoded off the event loop, in a bounded
-number of worker threads, and before any transaction opens: a slow picture never holds a
-database lock (README, "Who holds the transaction").
+counted against its quota. Pictures are decoded and re-encoded, and documents' text read, off
+the event loop, in a bounded number of worker threads, and before any transaction opens: a slow
+picture or PDF never holds a database lock (README, "Who holds the transaction").
 """
 
 import hashlib
 import unicodedata
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar, TypeVarTuple
 
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.core.config import Settings
 from backend.core.db import unit_of_work
-from backend.core.errors import ConflictError, NotFoundError
+from backend.core.errors import ConflictError, NotFoundError, TooLargeError, UnsupportedMediaError
 from backend.models import StoredFile
 from backend.repositories import files as file_repository
 from backend.repositories import scenes as scene_repository
@@ -22,9 +24,21 @@ from backend.schemas.file import FilePublic
 from backend.schemas.project import ScenePublic, SceneUpdate
 from backend.services import history
 from backend.services import scenes as scene_service
-from backend.services.images import THUMBNAIL_CONTENT_TYPE, ProcessedImage, process_image
+from backend.services.document_text import Bounds, extract_text
+from backend.services.images import (
+    THUMBNAIL_CONTENT_TYPE,
+    ProcessedImage,
+    process_image,
+    sniff_image_format,
+)
 
 FILENAME_MAX = 255
+UNSUPPORTED_FILE = (
+    "Upload a PNG, JPEG, WebP or GIF picture, or a .txt, .md, .fountain, .pdf or .docx "
+    "document (the type is judged by the content; text must be UTF-8)"
+)
+Result = TypeVar("Result")
+Arguments = TypeVarTuple("Arguments")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,14 +46,15 @@ class FileContent:
     content_type: str
     sha256: str
     body: bytes
+    filename: str
 
 
-def clean_filename(filename: str | None) -> str:
+def clean_filename(filename: str | None, unnamed: str = "image") -> str:
     """The name to show: its last path part, without control characters, at most 255
-    characters; "image" when nothing is left. It is never used as a path."""
+    characters; `unnamed` when nothing is left. It is never used as a path."""
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
-    return name[-FILENAME_MAX:] or "image"
+    return name[-FILENAME_MAX:] or unnamed
 
 
 async def reserve_storage(
@@ -61,11 +76,24 @@ class FileService:
     def __init__(self, settings: Settings, session_factory: async_sessionmaker[AsyncSession]):
         self._session_factory = session_factory
         self._quota_bytes = settings.STORAGE_QUOTA_MB * 1024 * 1024
+        self._max_image_bytes = settings.MAX_IMAGE_BYTES
         self._limiter = anyio.CapacityLimiter(settings.IMAGE_PROCESSING_CONCURRENCY)
+        self.document_bounds = Bounds(
+            settings.DOCUMENT_MAX_PAGES,
+            settings.DOCUMENT_MAX_CHARS,
+            settings.DOCUMENT_EXTRACTION_SECONDS,
+        )
+
+    async def in_worker(
+        self, work: Callable[[*Arguments], Result], *arguments: *Arguments
+    ) -> Result:
+        """`work` in a worker thread, at most IMAGE_PROCESSING_CONCURRENCY at once, pictures
+        and documents alike: the event loop stays free, and the CPU is shared fairly."""
+        return await anyio.to_thread.run_sync(work, *arguments, limiter=self._limiter)
 
     async def process(self, data: bytes) -> ProcessedImage:
         """The upload's checks and re-encoding (`images.process_image`), in a worker thread."""
-        return await anyio.to_thread.run_sync(process_image, data, limiter=self._limiter)
+        return await self.in_worker(process_image, data)
 
     async def store(
         self, session: AsyncSession, user_id: uuid.UUID, filename: str | None, image: ProcessedImage
@@ -89,11 +117,44 @@ class FileService:
             ),
         )
 
+    async def store_document(
+        self, session: AsyncSession, user_id: uuid.UUID, name: str, content_type: str, data: bytes
+    ) -> StoredFile:
+        """Store a document's bytes as uploaded (its text already read, so it is one), in the
+        caller's transaction, within the quota (409)."""
+        await reserve_storage(session, user_id, len(data), self._quota_bytes)
+        return await file_repository.add_file(
+            session,
+            StoredFile(
+                user_id=user_id,
+                kind="document",
+                filename=name,
+                content_type=content_type,
+                size_bytes=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                content=data,
+            ),
+        )
+
     async def upload(self, user_id: uuid.UUID, filename: str | None, data: bytes) -> FilePublic:
-        """Store a picture (documents come later: they are refused as unsupported for now)."""
-        image = await self.process(data)
+        """Store a picture (re-encoded, with a thumbnail) or a document (kept as sent, once its
+        text is known to be readable: 415 for another type, 422 for no text)."""
+        if sniff_image_format(data[:12]) is not None:
+            if len(data) > self._max_image_bytes:
+                raise TooLargeError(
+                    f"The picture is larger than {self._max_image_bytes // (1024 * 1024)} MiB"
+                )
+            image = await self.process(data)
+            async with unit_of_work(self._session_factory, write=True) as session:
+                stored = await self.store(session, user_id, filename, image)
+                return FilePublic.model_validate(stored)
+        name = clean_filename(filename, unnamed="document")
+        try:
+            extracted = await self.in_worker(extract_text, data, name, self.document_bounds)
+        except UnsupportedMediaError as error:
+            raise UnsupportedMediaError(UNSUPPORTED_FILE) from error
         async with unit_of_work(self._session_factory, write=True) as session:
-            stored = await self.store(session, user_id, filename, image)
+            stored = await self.store_document(session, user_id, name, extracted.content_type, data)
             return FilePublic.model_validate(stored)
 
     async def upload_scene_image(

@@ -1,10 +1,12 @@
-"""Uploads: every image type, what is refused (by content, size, pixels, quota), metadata
-stripped, serving headers, ownership, and scenes showing (and no longer showing) a picture."""
+"""Uploads: every image type, documents (kept as sent, downloaded under their name), what is
+refused (by content, size, pixels, quota), metadata stripped, serving headers, ownership, and
+scenes showing (and no longer showing) a picture."""
 
 import io
 import struct
 import zlib
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -15,6 +17,7 @@ from backend.core.config import Settings
 from backend.main import create_app
 from tests.api.request_corpus import database_rows
 from tests.conftest import TestUser, UserFactory, asgi_client
+from tests.documents import docx, pdf
 from tests.pictures import has_gps, picture, upload
 
 Json = dict[str, Any]
@@ -111,20 +114,84 @@ def windows_executable() -> bytes:
     [
         (windows_executable(), "holiday.png"),
         (windows_executable(), "script.pdf"),
-        (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "x.svg"),
-        (b"%PDF-1.7\n1 0 obj\n", "treatment.pdf"),
-        (b"just some words", "notes.txt"),
-        (b"", "empty.png"),
+        (windows_executable(), "notes.txt"),
+        ("“latin-1”".encode("cp1252"), "notes.txt"),
     ],
 )
-async def test_anything_but_a_picture_is_415_and_stores_nothing(
+async def test_anything_but_a_picture_or_a_document_is_415_and_stores_nothing(
     app: FastAPI, client: httpx.AsyncClient, user: TestUser, data: bytes, filename: str
 ) -> None:
     before = await database_rows(app)
     response = await post_file(client, user, data, filename)
     assert response.status_code == 415, response.text
-    assert "PNG, JPEG, WebP and GIF" in response.json()["detail"]
+    assert "PNG, JPEG, WebP or GIF picture, or a .txt" in response.json()["detail"]
     assert await database_rows(app) == before
+
+
+@pytest.mark.parametrize(
+    ("data", "filename"),
+    [(b"%PDF-1.7\n1 0 obj\n", "treatment.pdf"), (b"", "empty.png"), (b"  \n\n ", "notes.md")],
+)
+async def test_a_damaged_or_empty_document_is_422_and_stores_nothing(
+    app: FastAPI, client: httpx.AsyncClient, user: TestUser, data: bytes, filename: str
+) -> None:
+    before = await database_rows(app)
+    response = await post_file(client, user, data, filename)
+    assert response.status_code == 422, response.text
+    assert await database_rows(app) == before
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "content_type"),
+    [
+        (
+            b"INT. LIGHTHOUSE - NIGHT\n\nThe lamp turns.",
+            "Le phare – v2.fountain",
+            "text/x-fountain",
+        ),
+        # Markup is text too: kept, but only ever served as a text download, never rendered.
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            "x.svg",
+            "text/plain",
+        ),
+        (pdf([["The treatment", "A keeper and a storm."]]), "treatment.pdf", "application/pdf"),
+        (
+            docx([("heading1", "Brief"), ("text", "Thirty seconds, vertical.")]),
+            "brief.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+    ],
+)
+async def test_a_document_uploads_as_sent_and_downloads_under_its_name(
+    client: httpx.AsyncClient, user: TestUser, data: bytes, filename: str, content_type: str
+) -> None:
+    """A document is kept byte for byte and served as a download (never rendered from our
+    origin), while a picture shows inline."""
+    response = await post_file(client, user, data, filename)
+    assert response.status_code == 201, response.text
+    stored = response.json()
+    assert (stored["kind"], stored["filename"], stored["size_bytes"]) == (
+        "document",
+        filename,
+        len(data),
+    )
+    assert stored["content_type"].startswith(content_type)
+    assert stored["width"] is None
+    served = await client.get(f"/api/files/{stored['id']}", headers=user.headers)
+    assert served.status_code == 200
+    assert served.content == data
+    assert served.headers["content-type"].startswith(content_type)
+    assert served.headers["x-content-type-options"] == "nosniff"
+    disposition = served.headers["content-disposition"]
+    assert disposition.startswith("attachment; ")
+    assert "filename*=UTF-8''" + quote(filename) in disposition
+    thumbnail = await client.get(f"/api/files/{stored['id']}/thumbnail", headers=user.headers)
+    assert thumbnail.status_code == 404
+
+    picture_id = (await post_file(client, user, picture("PNG"))).json()["id"]
+    shown = await client.get(f"/api/files/{picture_id}", headers=user.headers)
+    assert shown.headers["content-disposition"] == "inline"
 
 
 async def test_a_damaged_picture_is_422(

@@ -1,12 +1,13 @@
 """Uploaded files: upload, read (bytes and thumbnail), delete. Only the owner can read one."""
 
 import uuid
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response, UploadFile, status
 
 from backend.api.deps import CurrentUser, DetachedUser, FileServiceDep, SessionDep, SettingsDep
 from backend.api.routes.projects import etag_listed
-from backend.api.uploads import UPLOAD_ERRORS, read_upload
+from backend.api.uploads import FILE_UPLOAD_ERRORS, read_upload
 from backend.schemas.file import FilePublic
 from backend.services import files as file_service
 
@@ -25,15 +26,26 @@ READ_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=UPLOAD_ERRORS)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=FILE_UPLOAD_ERRORS)
 async def upload_file(
     file: UploadFile, user: DetachedUser, files: FileServiceDep, settings: SettingsDep
 ) -> FilePublic:
-    """Upload a picture (PNG, JPEG, WebP, GIF; the type is read from the bytes). It is stored
-    re-encoded without metadata (EXIF and GPS are gone), with a thumbnail. Documents are not
-    accepted yet (415)."""
-    data = await read_upload(file, settings.MAX_IMAGE_BYTES)
+    """Upload a picture (PNG, JPEG, WebP, GIF) or a document (.txt, .md, .fountain, .pdf,
+    .docx); the type is read from the bytes. A picture is stored re-encoded without metadata
+    (EXIF and GPS are gone), with a thumbnail; a document as sent, once its text proves
+    readable. To make a document searchable in a project, upload it to the project's documents
+    instead."""
+    data = await read_upload(file, max(settings.MAX_IMAGE_BYTES, settings.MAX_DOCUMENT_BYTES))
     return await files.upload(user.id, file.filename, data)
+
+
+def content_disposition(content: file_service.FileContent) -> str:
+    """Pictures show in the page; a document (PDF, Word, text) downloads under its own name,
+    never rendered from our origin."""
+    if content.content_type.startswith("image/"):
+        return "inline"
+    fallback = content.filename.encode("ascii", "replace").decode().replace('"', "'")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(content.filename)}"
 
 
 def file_response(request: Request, content: file_service.FileContent, etag: str) -> Response:
@@ -42,6 +54,7 @@ def file_response(request: Request, content: file_service.FileContent, etag: str
         "ETag": etag,
         "Cache-Control": FILE_CACHE_CONTROL,
         "X-Content-Type-Options": "nosniff",
+        "Content-Disposition": content_disposition(content),
     }
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None and etag_listed(etag, if_none_match):
@@ -53,11 +66,10 @@ def file_response(request: Request, content: file_service.FileContent, etag: str
 async def read_file(
     file_id: uuid.UUID, request: Request, session: SessionDep, user: CurrentUser
 ) -> Response:
-    """The file's bytes (as stored: re-encoded, without metadata)."""
+    """The file's bytes as stored (a picture re-encoded without metadata, shown inline; a
+    document as uploaded, as a download: `Content-Disposition: attachment` with its name)."""
     content = await file_service.read_file(session, file_id, user.id)
-    response = file_response(request, content, f'"{content.sha256}"')
-    response.headers["Content-Disposition"] = "inline"
-    return response
+    return file_response(request, content, f'"{content.sha256}"')
 
 
 @router.get("/{file_id}/thumbnail", response_class=Response, responses=READ_RESPONSES)

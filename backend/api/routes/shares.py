@@ -138,9 +138,7 @@ async def read_shared_file(
 ) -> Response:
     """A picture that a scene of the link's project shows; any other file is a 404."""
     content = await share_service.read_shared_file(session, token, file_id)
-    response = _shared_file(request, content, f'"{content.sha256}"')
-    response.headers["Content-Disposition"] = "inline"
-    return response
+    return _shared_file(request, content, f'"{content.sha256}"')
 
 
 @router.get(
