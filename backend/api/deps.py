@@ -158,6 +158,43 @@ async def get_detached_user(
 DetachedUser = Annotated[Account, Depends(get_detached_user)]
 
 
+class SignInCheck:
+    """The request's credential, to check again later: a long stream outlives a sign-out, a
+    password change or a revoked personal token, and must end with it."""
+
+    def __init__(
+        self,
+        credential: str,
+        session_factory: async_sessionmaker[AsyncSession],
+        auth_service: AuthService,
+    ) -> None:
+        self._credential = credential
+        self._session_factory = session_factory
+        self._auth_service = auth_service
+
+    async def still_valid(self) -> bool:
+        try:
+            async with unit_of_work(self._session_factory) as session:
+                await self._auth_service.authenticate(
+                    session, self._credential, session_writes=False
+                )
+        except AuthenticationError:
+            return False
+        return True
+
+
+async def get_sign_in_check(
+    request: Request,
+    session_factory: SessionFactoryDep,
+    auth_service: AuthServiceDep,
+    bearer_token: BearerToken,
+) -> SignInCheck:
+    return SignInCheck(_credential(request, bearer_token), session_factory, auth_service)
+
+
+SignInCheckDep = Annotated[SignInCheck, Depends(get_sign_in_check)]
+
+
 def _signed_in(account: Account) -> Account:
     if account.personal_token is not None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, NEEDS_SIGN_IN)

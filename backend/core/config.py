@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     PROJECT_CACHE_MB: int = Field(64, ge=0, le=4096)
     EVENTS_PING_SECONDS: float = Field(15, gt=0, le=20)
     EVENTS_STREAM_SECONDS: float = Field(900, gt=0, le=86400)
+    EVENTS_STREAMS_PER_USER: int = Field(20, ge=1, le=1000)
     SECRET_KEY: SecretStr | None = None
     ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(60, ge=1, le=24 * 60)
     SESSION_IDLE_MINUTES: int = Field(30, ge=2, le=24 * 60)

@@ -3,13 +3,15 @@ commits on any instance, read from the history whenever the change feed says the
 
 import asyncio
 import uuid
-from collections.abc import AsyncGenerator
+from collections import Counter
+from collections.abc import AsyncGenerator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.core.db import unit_of_work
-from backend.core.errors import NotFoundError
+from backend.core.errors import NotFoundError, ThrottledError
 from backend.repositories import change_feed as feed_repository
 from backend.repositories import history as history_repository
 from backend.schemas.history import ChangeSetPublic
@@ -53,6 +55,25 @@ class LiveEvents:
         self.feed = feed
         self._session_factory = session_factory
         self._readings: dict[tuple[uuid.UUID, uuid.UUID, int | None], _Reading] = {}
+        self._open_streams: Counter[uuid.UUID] = Counter()
+
+    @contextmanager
+    def stream_slot(self, user_id: uuid.UUID, limit: int) -> Iterator[None]:
+        """One of the user's at most `limit` streams on this instance, held while it is open:
+        one more is refused (429) rather than letting one account hold every subscription."""
+        if self._open_streams[user_id] >= limit:
+            raise ThrottledError(
+                f"You already have {limit} live streams open (a browser tab each): close some "
+                "tabs of your projects and try again.",
+                retry_after_seconds=10,
+            )
+        self._open_streams[user_id] += 1
+        try:
+            yield
+        finally:
+            self._open_streams[user_id] -= 1
+            if not self._open_streams[user_id]:
+                del self._open_streams[user_id]
 
     async def _read(
         self, project_id: uuid.UUID, user_id: uuid.UUID, after: int | None

@@ -286,6 +286,72 @@ async def test_the_stream_ends_when_the_project_is_deleted(
     await quick.state.change_feed.close()
 
 
+@pytest.mark.parametrize("credential", ["session", "personal token"])
+async def test_a_stream_ends_with_its_sign_in_and_cannot_reopen(
+    make_app: AppFactory, user: TestUser, project: Json, credential: str
+) -> None:
+    """Signing out (or revoking the token the stream opened with) ends the stream at its next
+    check, within EVENTS_PING_SECONDS, though the project is still there; it cannot reopen."""
+    quick = make_app(EVENTS_PING_SECONDS=0.2)
+    async with serve(quick) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
+        headers = user.headers
+        if credential == "personal token":
+            made = await client.post(
+                "/api/users/me/tokens", json={"name": "Script", "scope": "read"}, headers=headers
+            )
+            assert made.status_code == 201, made.text
+            headers = {"Authorization": f"Bearer {made.json()['token']}"}
+        async with events(client, project["id"], headers) as stream:
+            assert (await stream.next(seconds=2))["event"] == "ping"  # checked, still signed in
+            if credential == "session":
+                ended = await client.post("/api/auth/logout", headers=headers)
+                assert ended.status_code == 204, ended.text
+            else:
+                token_id = made.json()["id"]
+                revoked = await client.delete(
+                    f"/api/users/me/tokens/{token_id}", headers=user.headers
+                )
+                assert revoked.status_code == 204, revoked.text
+            started = time.monotonic()
+            assert {event["event"] for event in await stream.until_end()} <= {"ping"}
+            assert time.monotonic() - started < 2
+        reopened = await client.get(f"/api/projects/{project['id']}/events", headers=headers)
+        assert reopened.status_code == 401
+    await quick.state.change_feed.close()
+
+
+async def test_one_account_holds_at_most_its_share_of_streams(
+    make_app: AppFactory, user: TestUser, make_user: UserFactory, project: Json
+) -> None:
+    """One stream over EVENTS_STREAMS_PER_USER is a 429 that says why; closing one frees its
+    place, and other accounts are not affected."""
+    capped = make_app(EVENTS_STREAMS_PER_USER=2)
+    other = await make_user()
+    async with serve(capped) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
+        other_project = await client.post(
+            "/api/projects", json={"title": "Theirs"}, headers=other.headers
+        )
+        path = f"/api/projects/{project['id']}/events"
+        async with (
+            events(client, project["id"], user.headers),
+            events(client, project["id"], user.headers),
+        ):
+            refused = await client.get(path, headers=user.headers)
+            assert refused.status_code == 429, refused.text
+            assert "2 live streams open" in refused.json()["detail"]
+            assert refused.headers["retry-after"]
+            async with events(client, other_project.json()["id"], other.headers) as theirs:
+                await rename(client, other_project.json()["id"], other.headers, "Still theirs")
+                assert (await theirs.change())["event"] == "change"
+
+        async def place_free() -> bool:
+            async with client.stream("GET", path, headers=user.headers) as again:
+                return again.status_code == 200
+
+        await eventually(place_free, seconds=5, what="a place freed by the closed streams")
+    await capped.state.change_feed.close()
+
+
 # --- several processes on one PostgreSQL ---------------------------------------------------------
 
 

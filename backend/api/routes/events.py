@@ -1,5 +1,6 @@
 """The live event stream of a project: its change sets as they commit, on any instance."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import aclosing
@@ -8,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from backend.api.deps import DetachedUser, SessionFactoryDep, SettingsDep
+from backend.api.deps import DetachedUser, SessionFactoryDep, SettingsDep, SignInCheckDep
 from backend.core.db import unit_of_work
 from backend.services.live_events import LiveEvents
 from backend.services.projects import require_project
@@ -29,19 +30,31 @@ async def followed_project(
     return project_id
 
 
+async def stream_slot(
+    request: Request, user: DetachedUser, settings: SettingsDep
+) -> AsyncIterator[None]:
+    """One of the caller's EVENTS_STREAMS_PER_USER streams, held until the stream ends."""
+    streams: LiveEvents = request.app.state.live_events
+    with streams.stream_slot(user.id, settings.EVENTS_STREAMS_PER_USER):
+        yield
+
+
 @router.get(
     "/{project_id}/events",
     response_class=EventSourceResponse,
     responses={
         200: {"description": "`text/event-stream` of `change` and `ping` events"},
         404: {"description": "No such project, or not yours"},
+        429: {"description": "`EVENTS_STREAMS_PER_USER` streams of yours are open already"},
     },
+    dependencies=[Depends(stream_slot)],
 )
 async def follow_project_events(
     project_id: Annotated[uuid.UUID, Depends(followed_project)],
     request: Request,
     user: DetachedUser,
     settings: SettingsDep,
+    sign_in: SignInCheckDep,
     last_event_header: Annotated[
         str,
         Header(
@@ -63,8 +76,10 @@ async def follow_project_events(
     """Follow the project live. Each `change` event has `id:` its revision and `data:` the
     change set (as in the history); a `ping` comes at least every 20 s. Change sets made on
     any instance arrive within a second. Reconnect with `Last-Event-ID` to get what you missed;
-    the stream ends when the project is deleted, the server shuts down, and after
-    `EVENTS_STREAM_SECONDS` (15 minutes): reconnect then (an EventSource does, by itself)."""
+    the stream ends when the project is deleted, when your sign-in ends (checked again every
+    `EVENTS_PING_SECONDS`: a sign-out or a revoked token), when the server shuts down, and
+    after `EVENTS_STREAM_SECONDS` (15 minutes): reconnect then (an EventSource does, by
+    itself). At most `EVENTS_STREAMS_PER_USER` (20) of your streams at once per instance."""
     streams: LiveEvents = request.app.state.live_events
     changes = streams.follow(
         project_id,
@@ -75,9 +90,15 @@ async def follow_project_events(
     )
     # A client told to come back soon: the stream ends after EVENTS_STREAM_SECONDS.
     yield ServerSentEvent(retry=RECONNECT_MS)
+    loop = asyncio.get_running_loop()
+    checked = loop.time()
     # Closed with this generator, so a disconnect unsubscribes at once.
     async with aclosing(changes):
         async for change_set in changes:
+            if loop.time() - checked >= settings.EVENTS_PING_SECONDS:
+                if not await sign_in.still_valid():
+                    return  # signed out meanwhile: the reconnection is a 401
+                checked = loop.time()
             if change_set is None:
                 yield ServerSentEvent(event="ping", raw_data="")
             else:
