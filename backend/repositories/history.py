@@ -134,6 +134,20 @@ async def get_owned_change_set(
     return result.scalar_one_or_none()
 
 
+async def list_undoing(
+    session: AsyncSession, change_set_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """change set id → the change set that undid it, for those of `change_set_ids` undone."""
+    if not change_set_ids:
+        return {}
+    result = await session.execute(
+        select(ChangeSet.undoes, ChangeSet.id)
+        .where(ChangeSet.undoes.in_(change_set_ids))
+        .order_by(ChangeSet.revision)
+    )
+    return {undone: undoing for undone, undoing in result.all() if undone is not None}
+
+
 async def list_later_changes(
     session: AsyncSession, change_set: ChangeSet, entity_ids: Sequence[uuid.UUID], after: int
 ) -> list[tuple[Change, ChangeSet]]:

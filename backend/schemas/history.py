@@ -44,6 +44,12 @@ class ChangeSetPublic(PublicModel):
     created_at: datetime
     changes: list[ChangePublic]
     undoes: uuid.UUID | None = Field(default=None, description="The change set this one undid")
+    undone_by: uuid.UUID | None = Field(
+        default=None,
+        description="The change set that undid this one (in the history and a change set's "
+        "read; the live stream announces an undo as its own change set, whose `undoes` names "
+        "this one)",
+    )
 
 
 class HistoryPublic(PublicModel):

@@ -372,9 +372,12 @@ async def _store(
 # --- reading the history -------------------------------------------------------------------------
 
 
-def change_set_public(change_set: ChangeSet, changes: Sequence[Change]) -> ChangeSetPublic:
+def change_set_public(
+    change_set: ChangeSet, changes: Sequence[Change], undone_by: uuid.UUID | None = None
+) -> ChangeSetPublic:
     return ChangeSetPublic.model_validate(
         {
+            "undone_by": undone_by,
             "id": change_set.id,
             "project_id": change_set.project_id,
             "revision": change_set.revision,
@@ -412,8 +415,24 @@ async def list_history(
     change_sets = await history_repository.list_change_sets(
         session, project_id, limit, before_revision
     )
-    changes = await history_repository.list_changes(session, [c.id for c in change_sets])
-    return HistoryPublic(change_sets=[change_set_public(c, changes[c.id]) for c in change_sets])
+    ids = [c.id for c in change_sets]
+    changes = await history_repository.list_changes(session, ids)
+    undone = await history_repository.list_undoing(session, ids)
+    return HistoryPublic(
+        change_sets=[change_set_public(c, changes[c.id], undone.get(c.id)) for c in change_sets]
+    )
+
+
+async def read_change_set(
+    session: AsyncSession, change_set_id: uuid.UUID, user_id: uuid.UUID
+) -> ChangeSetPublic:
+    """One change set of the user's (a chat turn's receipt), with whether it was undone."""
+    change_set = await history_repository.get_owned_change_set(session, change_set_id, user_id)
+    if change_set is None:
+        raise NotFoundError("Change set")
+    changes = await history_repository.list_changes(session, [change_set.id])
+    undone = await history_repository.list_undoing(session, [change_set.id])
+    return change_set_public(change_set, changes[change_set.id], undone.get(change_set.id))
 
 
 # --- undo ----------------------------------------------------------------------------------------

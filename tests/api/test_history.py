@@ -396,10 +396,23 @@ async def test_a_chat_turn_carries_its_change_set(
     )
     assert quiet.json()["change_set_id"] is None
 
-    # The whole turn undoes at once.
+    # The receipt reads the turn's change set by its id: the changes in words, not undone yet.
+    receipt = await client.get(f"/api/change-sets/{change_set_id}", headers=user.headers)
+    assert receipt.status_code == 200, receipt.text
+    assert receipt.json() == {**latest, "undone_by": None}
+    assert receipt.json()["summary"] == (
+        "Added scene 1 “Dawn”; Added scene 2 “Pier”; Added scene 3 “Sunset”"
+    )
+
+    # The whole turn undoes at once, and its receipt and the history say by which change set.
     undone = await client.post(f"/api/change-sets/{change_set_id}/undo", headers=user.headers)
     assert undone.status_code == 201, undone.text
     assert (await detail(client, user, project["id"]))["scenes"] == []
+    receipt = await client.get(f"/api/change-sets/{change_set_id}", headers=user.headers)
+    assert receipt.json()["undone_by"] == undone.json()["id"]
+    listed = {c["id"]: c["undone_by"] for c in await history(client, user, project["id"])}
+    assert listed[change_set_id] == undone.json()["id"]
+    assert listed[undone.json()["id"]] is None
 
 
 # --- the write guard ---------------------------------------------------------------------------

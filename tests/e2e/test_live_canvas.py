@@ -174,6 +174,9 @@ async def test_the_history_panel_undoes_and_explains_a_conflict(session: Browser
         await expect(title).to_have_text("Pier")
         await expect(items).to_have_count(5)
         await expect(items.first.get_by_test_id("history-summary")).to_contain_text("Undo")
+        # The rename it undid says so, and offers no second undo.
+        await expect(items.nth(1).get_by_test_id("history-undone")).to_have_text("Undone")
+        await expect(items.nth(1).get_by_test_id("history-undo")).to_have_count(0)
         await session.shot("history-undone")
         stored = (await client.get(f"/api/scenes/{scene['id']}")).json()
         assert stored["title"] == "Pier"

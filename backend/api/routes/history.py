@@ -31,6 +31,18 @@ async def read_history(
     return await history_service.list_history(session, project_id, user.id, limit, before_revision)
 
 
+@router.get(
+    "/change-sets/{change_set_id}",
+    responses={404: {"description": "No such change set, or not yours"}},
+)
+async def read_change_set(
+    change_set_id: uuid.UUID, session: SessionDep, user: CurrentUser
+) -> ChangeSetPublic:
+    """One change set (as in the history): what a chat turn's `change_set_id` changed, in
+    words and field by field, and `undone_by` once it was undone."""
+    return await history_service.read_change_set(session, change_set_id, user.id)
+
+
 @router.post(
     "/change-sets/{change_set_id}/undo",
     status_code=status.HTTP_201_CREATED,

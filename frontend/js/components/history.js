@@ -47,7 +47,9 @@ export function createHistory({ onOpen, onMore, onUndo }) {
     return el("li", { class: `history-item actor-${changeSet.actor.kind}`, dataset: { testid: "history-item", changeSetId: changeSet.id } },
       el("div", { class: "history-meta" }, el("strong", {}, actorLabel(changeSet.actor)), " · ", when),
       el("p", { class: "history-summary", dataset: { testid: "history-summary" } }, changeSet.summary),
-      el("div", { class: "history-actions" }, undo),
+      el("div", { class: "history-actions" }, changeSet.undone_by
+        ? el("span", { class: "history-undone", dataset: { testid: "history-undone" } }, "Undone")
+        : undo),
       error);
   }
 
@@ -95,7 +97,8 @@ export function createHistory({ onOpen, onMore, onUndo }) {
     /** A change set that just committed: on top (an assistant turn's set grows in place). */
     add(changeSet) {
       if (node.hidden) return;
-      changeSets = [changeSet, ...changeSets.filter((item) => item.id !== changeSet.id)];
+      changeSets = [changeSet, ...changeSets.filter((item) => item.id !== changeSet.id)]
+        .map((item) => (item.id === changeSet.undoes ? { ...item, undone_by: changeSet.id } : item));
       draw();
     },
   };
