@@ -4,12 +4,12 @@ importing that document as a new project."""
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import ConfigDict, Field
 
 from backend.api.deps import CurrentUser, DetachedUser, SessionDep, SettingsDep
+from backend.api.downloads import attachment
 from backend.schemas.common import StorableText
 from backend.schemas.project import ProjectPublic
 from backend.schemas.transfer import ProjectDocument
@@ -64,17 +64,6 @@ class PdfExportQuery(StorableText):
         )
 
 
-def attachment(title: str, extension: str) -> str:
-    """A Content-Disposition naming the file after the project (ASCII fallback and UTF-8)."""
-    ascii_name = "".join(
-        ch if ch.isascii() and (ch.isalnum() or ch in " -_") else "_" for ch in title
-    ).strip()
-    return (
-        f'attachment; filename="{ascii_name}.{extension}"; '
-        f"filename*=UTF-8''{quote(title + '.' + extension, safe='')}"
-    )
-
-
 @router.get(
     "/{project_id}/export.pdf",
     response_class=Response,
@@ -100,7 +89,7 @@ async def export_project_pdf(
     return Response(
         document,
         media_type="application/pdf",
-        headers={"Content-Disposition": attachment(project.title, "pdf")},
+        headers={"Content-Disposition": attachment(f"{project.title}.pdf")},
     )
 
 
@@ -119,7 +108,7 @@ async def export_project_csv(
     return Response(
         body.encode("utf-8"),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": attachment(title, "csv")},
+        headers={"Content-Disposition": attachment(f"{title}.csv")},
     )
 
 

@@ -1,11 +1,11 @@
 """Uploaded files: upload, read (bytes and thumbnail), delete. Only the owner can read one."""
 
 import uuid
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response, UploadFile, status
 
 from backend.api.deps import CurrentUser, DetachedUser, FileServiceDep, SessionDep, SettingsDep
+from backend.api.downloads import attachment
 from backend.api.routes.projects import etag_listed
 from backend.api.uploads import FILE_UPLOAD_ERRORS, read_upload
 from backend.schemas.file import FilePublic
@@ -42,10 +42,7 @@ async def upload_file(
 def content_disposition(content: file_service.FileContent) -> str:
     """Pictures show in the page; a document (PDF, Word, text) downloads under its own name,
     never rendered from our origin."""
-    if content.content_type.startswith("image/"):
-        return "inline"
-    fallback = content.filename.encode("ascii", "replace").decode().replace('"', "'")
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(content.filename)}"
+    return "inline" if content.content_type.startswith("image/") else attachment(content.filename)
 
 
 def file_response(request: Request, content: file_service.FileContent, etag: str) -> Response:
