@@ -4,7 +4,8 @@ with the fields asked for, laid out here and drawn by WeasyPrint.
 The layout is computed in millimetres, so every frame has a fixed box. Text is wrapped here, at
 a width narrower than the font needs, into lines that each fit one line of the box: a frame
 shows as many lines as it holds and never overflows. What does not fit goes, in full, to
-"Continued" pages after the board, and the frame says on which page.
+"Continued" pages after the board, and the frame says on which page. The story dossier, when
+asked for, is the last page.
 
 WeasyPrint fetches nothing but our own stored pictures (`StoredPictureFetcher`): a picture from
 a URL is a labelled placeholder with its link, and the server never requests it. Rendering is
@@ -30,7 +31,9 @@ from backend.core.config import Settings
 from backend.core.db import unit_of_work
 from backend.core.errors import OverloadedError
 from backend.repositories import files as file_repository
+from backend.schemas.dossier import DossierPublic
 from backend.schemas.project import ProjectDetail, ScenePublic
+from backend.services import dossier as dossier_service
 from backend.services import projects as project_service
 
 PER_PAGE_CHOICES = (1, 2, 3, 4, 6, 9)
@@ -98,6 +101,8 @@ class PdfOptions:
     per_page: int = 6
     orientation: Orientation = "landscape"
     fields: frozenset[str] = frozenset(FIELD_CHOICES)
+    dossier: bool = False
+    """The story dossier as the last page."""
 
 
 def runtime(seconds: float) -> str:
@@ -149,6 +154,52 @@ class Frame:
     continued: list[FrameText] = field(default_factory=list)
     x: float = 0
     y: float = 0
+
+
+@dataclass(slots=True)
+class DossierEntry:
+    heading: str  # a character's or location's name; "" for a theme or a plot point
+    lines: list[str]
+
+
+def dossier_sections(dossier: DossierPublic, width: int) -> list[tuple[str, list[DossierEntry]]]:
+    """The dossier's kinds that have items, each item's text wrapped at `width` characters."""
+    characters = [
+        DossierEntry(
+            character.name,
+            wrap(
+                "\n".join(
+                    part
+                    for part in (
+                        character.description,
+                        "Relationships: " + "; ".join(character.relationships)
+                        if character.relationships
+                        else "",
+                        f"Arc: {character.arc}" if character.arc else "",
+                    )
+                    if part
+                ),
+                width,
+            ),
+        )
+        for character in dossier.characters
+    ]
+    sections = [
+        ("Characters", characters),
+        ("Themes", [DossierEntry("", wrap(theme.text, width)) for theme in dossier.themes]),
+        (
+            "Locations",
+            [DossierEntry(spot.name, wrap(spot.description, width)) for spot in dossier.locations],
+        ),
+        (
+            "Plot points",
+            [
+                DossierEntry("", wrap(f"{number}. {point.text}", width))
+                for number, point in enumerate(dossier.plot_points, start=1)
+            ],
+        ),
+    ]
+    return [(title, entries) for title, entries in sections if entries]
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,8 +303,10 @@ def storyboard_html(
     options: PdfOptions,
     pictures: dict[uuid.UUID, str],
     today: date,
+    dossier: DossierPublic | None = None,
 ) -> str:
-    """The storyboard's HTML, every size fixed; `pictures`: scene file id → its fetcher URL."""
+    """The storyboard's HTML, every size fixed; `pictures`: scene file id → its fetcher URL;
+    `dossier`: the story dossier for the last page (None: no such page)."""
     shape = geometry(options, project.aspect_ratio)
     frames = [_frame(scene, options, shape, pictures) for scene in project.scenes]
     pages: list[list[Frame]] = []
@@ -270,6 +323,9 @@ def storyboard_html(
         shape=shape,
         pages=pages or [[]],
         continued=[frame for frame in frames if frame.continued],
+        dossier=None
+        if dossier is None
+        else dossier_sections(dossier, shape.continued_chars_per_line),
         continued_pt=CONTINUED_PT,
         runtime=runtime(project.total_duration_seconds),
         today=today.strftime("%-d %B %Y"),
@@ -349,9 +405,14 @@ class PdfRenderer:
 
     async def _load(
         self, project_id: uuid.UUID, user_id: uuid.UUID, options: PdfOptions
-    ) -> tuple[ProjectDetail, dict[str, tuple[str, bytes]]]:
+    ) -> tuple[ProjectDetail, DossierPublic | None, dict[str, tuple[str, bytes]]]:
         async with unit_of_work(self._session_factory) as session:
             project = await project_service.get_project_detail(session, project_id, user_id)
+            dossier = (
+                await dossier_service.get_dossier(session, project_id, user_id)
+                if options.dossier
+                else None
+            )
             file_ids = {scene.image_file_id for scene in project.scenes if scene.image_file_id}
             contents = await file_repository.read_pictures(
                 session,
@@ -359,18 +420,22 @@ class PdfRenderer:
                 user_id,
                 thumbnail=options.per_page >= THUMBNAIL_FROM_PER_PAGE,
             )
-        return project, {
-            f"{PICTURE_SCHEME}{file_id}": (content_type, body)
-            for file_id, (_name, content_type, body) in contents.items()
-        }
+        return (
+            project,
+            dossier,
+            {
+                f"{PICTURE_SCHEME}{file_id}": (content_type, body)
+                for file_id, (_name, content_type, body) in contents.items()
+            },
+        )
 
     async def render(
         self, project_id: uuid.UUID, user_id: uuid.UUID, options: PdfOptions, today: date
     ) -> tuple[ProjectDetail, bytes]:
         """The project (404 unless the user's) and its storyboard PDF."""
-        project, pictures = await self._load(project_id, user_id, options)
+        project, dossier, pictures = await self._load(project_id, user_id, options)
         urls = {uuid.UUID(url.removeprefix(PICTURE_SCHEME)): url for url in pictures}
-        html = storyboard_html(project, options, urls, today)
+        html = storyboard_html(project, options, urls, today, dossier)
         if self._slots.locked() and self._waiting >= self._waiting_max:
             raise OverloadedError("Too many exports are being made: try again shortly", 5)
         self._waiting += 1

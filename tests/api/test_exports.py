@@ -126,6 +126,69 @@ async def test_bad_pdf_options_are_422(
         assert response.status_code == 422, query
 
 
+async def test_the_story_dossier_is_the_last_page_when_asked_for(
+    client: httpx.AsyncClient, user: TestUser, project: Json
+) -> None:
+    await full_scene(client, user, project["id"], "Harbour")
+    dossier = {
+        "characters": [
+            {
+                "name": "Mara",
+                "description": "A retired detective who distrusts everyone",
+                "relationships": ["Leo's sister"],
+                "arc": "Learns to trust again",
+            }
+        ],
+        "themes": [{"text": "Redemption"}],
+        "locations": [{"name": "Lisbon", "description": "Steep streets, the river"}],
+        "plot_points": [{"text": "Mara finds the letter"}, {"text": "The storm"}],
+    }
+    saved = await client.put(
+        f"/api/projects/{project['id']}/dossier", json=dossier, headers=user.headers
+    )
+    assert saved.status_code == 200, saved.text
+    _, without = await export_pdf(client, user, project["id"])
+    assert "Story dossier" not in " ".join(without)  # not unless asked for
+
+    reader, pages = await export_pdf(client, user, project["id"], dossier="true")
+    assert len(reader.pages) == len(without) + 1
+    last = compact(pages[-1])
+    assert "Teaser" in last  # the running header
+    expected = (
+        "Storydossier",
+        "Characters",
+        "Mara",
+        "Aretireddetectivewhodistrustseveryone",
+        "Relationships:Leo'ssister",
+        "Arc:Learnstotrustagain",
+        "Themes",
+        "Redemption",
+        "Locations",
+        "Lisbon",
+        "Steepstreets,theriver",
+        "Plotpoints",
+        "1.Marafindstheletter",
+        "2.Thestorm",
+    )
+    position = 0
+    for part in expected:  # each there, in this order
+        position = last.find(part, position)
+        assert position >= 0, part
+
+    emptied = await client.put(
+        f"/api/projects/{project['id']}/dossier", json={}, headers=user.headers
+    )
+    assert emptied.status_code == 200, emptied.text
+    _, pages = await export_pdf(client, user, project["id"], dossier="true")
+    assert "Thedossierisempty." in compact(pages[-1])
+    bad = await client.get(
+        f"/api/projects/{project['id']}/export.pdf",
+        params={"dossier": "maybe"},
+        headers=user.headers,
+    )
+    assert bad.status_code == 422
+
+
 async def test_a_project_of_200_scenes_fills_its_pages(
     client: httpx.AsyncClient, user: TestUser, project: Json
 ) -> None:

@@ -48,6 +48,17 @@ async def test_the_export_menu_downloads_the_pdf_it_previews_and_the_file_import
         assert title in text
     await expect(page.get_by_test_id("export-status")).to_have_text("Downloaded")
 
+    # The story dossier as the last page, when ticked.
+    await page.get_by_test_id("export-dossier").check()
+    await expect(page.get_by_test_id("export-pages")).to_have_text(
+        "3 scenes → 2 pages + the story dossier"
+    )
+    async with page.expect_download() as pdf_download:
+        await page.get_by_test_id("export-pdf").click()
+    reader = PdfReader(await (await pdf_download.value).path())
+    assert len(reader.pages) == 3
+    assert "The dossier is empty." in reader.pages[2].extract_text()
+
     async with page.expect_download() as json_download:
         await page.get_by_test_id("export-json").click()
     project_file = await (await json_download.value).path()

@@ -55,12 +55,18 @@ class PdfExportQuery(StorableText):
         pattern=FIELDS_PATTERN,
         description=f"Comma list of {', '.join(FIELD_CHOICES)}; empty: none; left out: all",
     )
+    dossier: bool = Field(
+        default=False,
+        description="Add the story dossier (characters, themes, locations, plot points) as "
+        "the last page",
+    )
 
     def options(self) -> PdfOptions:
         return PdfOptions(
             per_page=int(self.per_page),
             orientation=self.orientation,
             fields=parse_fields(self.fields),
+            dossier=self.dossier,
         )
 
 
@@ -82,7 +88,8 @@ async def export_project_pdf(
     """The storyboard as a PDF: a header (title, runtime, aspect ratio, scene count, date),
     `per_page` frames a page at the project's aspect ratio with the chosen fields, page
     numbers. Uploaded pictures are embedded; pictures from a URL are shown as their link (the
-    server never fetches them). Text that does not fit a frame continues on pages at the end."""
+    server never fetches them). Text that does not fit a frame continues on pages at the end;
+    with `dossier=true` the story dossier is the last page."""
     project, document = await renderer.render(
         project_id, user.id, query.options(), datetime.now(UTC).date()
     )

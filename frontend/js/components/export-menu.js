@@ -1,5 +1,6 @@
-// The canvas's Export menu: the PDF storyboard's options (frames per page, orientation, fields)
-// with a live preview of the page they make, and the CSV shot list and JSON project file.
+// The canvas's Export menu: the PDF storyboard's options (frames per page, orientation, fields,
+// the story dossier as a last page) with a live preview of the page they make, and the CSV shot
+// list and JSON project file.
 // It reports each download to the page (`onDownload(path)`), which makes the request.
 import { el } from "../ui.js";
 
@@ -20,7 +21,7 @@ let menus = 0;
 
 export function createExportMenu({ current, onDownload }) {
   const id = `export-menu-${++menus}`;
-  const options = { perPage: 6, orientation: "landscape", fields: new Set(FIELDS.map(([name]) => name)) };
+  const options = { perPage: 6, orientation: "landscape", fields: new Set(FIELDS.map(([name]) => name)), dossier: false };
   const status = el("p", { class: "export-status", role: "status", dataset: { testid: "export-status" } });
   const preview = el("div", { class: "export-preview", "aria-hidden": "true", dataset: { testid: "export-preview" } });
   const pages = el("p", { class: "export-pages", dataset: { testid: "export-pages" } });
@@ -50,12 +51,17 @@ export function createExportMenu({ current, onDownload }) {
     return el("label", { class: "export-check" }, box, text);
   });
 
+  const dossierBox = el("input", { type: "checkbox", dataset: { testid: "export-dossier" } });
+  dossierBox.addEventListener("change", () => { options.dossier = dossierBox.checked; draw(); });
+
   const pdfButton = el("button", { type: "button", class: "button", dataset: { testid: "export-pdf" }, onclick: () => download("pdf") }, "Download PDF");
   const panel = el("div", { class: "export-panel", id, role: "dialog", "aria-label": "Export", hidden: true, dataset: { testid: "export-panel" } },
     el("h2", {}, "PDF storyboard"),
     segmented("Frames per page", PER_PAGE.map((n) => [n, String(n)]), options.perPage, (n) => { options.perPage = n; }, "export-per-page"),
     segmented("Orientation", [["landscape", "Landscape"], ["portrait", "Portrait"]], options.orientation, (o) => { options.orientation = o; }, "export-orientation"),
     el("div", { class: "export-row" }, el("span", { class: "export-label" }, "Fields"), el("div", { class: "export-checks" }, ...fieldBoxes)),
+    el("div", { class: "export-row" }, el("span", { class: "export-label" }, "Story"),
+      el("div", { class: "export-checks" }, el("label", { class: "export-check" }, dossierBox, "Story dossier as the last page"))),
     el("div", { class: "export-preview-area" }, preview, pages),
     pdfButton,
     el("h2", {}, "Other formats"),
@@ -142,6 +148,7 @@ export function createExportMenu({ current, onDownload }) {
     preview.replaceChildren(header, ...cells);
     const count = Math.max(1, Math.ceil(scenes.length / options.perPage));
     pages.textContent = `${scenes.length} scene${scenes.length === 1 ? "" : "s"} → ${count} page${count === 1 ? "" : "s"}` +
+      (options.dossier ? " + the story dossier" : "") +
       (textFields.length ? "" : " · pictures and titles only");
   }
 
@@ -152,6 +159,7 @@ export function createExportMenu({ current, onDownload }) {
       orientation: options.orientation,
       fields: FIELDS.map(([name]) => name).filter((name) => options.fields.has(name)).join(","),
     });
+    if (options.dossier) query.set("dossier", "true");
     return `/api/projects/${project.id}/export.pdf?${query}`;
   }
 
