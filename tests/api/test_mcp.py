@@ -29,6 +29,7 @@ from backend.core.db import create_engine
 from backend.core.security import personal_token_hash
 from backend.models import PersonalAccessToken
 from tests.api.test_chat_instances import app_env
+from tests.api.test_live_events import EventReader
 from tests.conftest import PASSWORD, ThrowawayDatabase
 from tests.documents import FOUNTAIN_SCRIPT
 from tests.pictures import upload
@@ -412,6 +413,26 @@ async def test_a_read_token_cannot_write(server: Server, person: Person, mode: s
     assert await person.read(project["id"]) == project
     listed = (await person.http.get("/api/projects", headers=person.headers)).json()
     assert [item["id"] for item in listed] == [project["id"]]
+
+
+async def test_a_change_over_mcp_reaches_the_event_stream_naming_its_token(
+    server: Server, person: Person
+) -> None:
+    project = await person.project("Live", ("One",))
+    token = (await person.token("write", name="Cursor"))["token"]
+    async with person.http.stream(
+        "GET", f"/api/projects/{project['id']}/events", headers=person.headers
+    ) as response:
+        assert response.status_code == 200
+        stream = EventReader(response)
+        async with mcp(server, token) as client:
+            renamed = await client.call_tool(
+                "update_scene_title", {"scene_id": project["scenes"][0]["id"], "title": "Two"}
+            )
+            assert not renamed.is_error, text(renamed)
+        change_set = json.loads((await stream.change())["data"])
+    assert change_set["actor"] == {"kind": "assistant", "turn_id": None, "token_name": "Cursor"}
+    assert change_set["summary"] == "Renamed scene 1 “One” to “Two”"
 
 
 @pytest.mark.parametrize("mode", MODES)
