@@ -194,7 +194,8 @@ async def test_a_change_made_over_mcp_shows_live_and_names_its_token(
     session: BrowserSession, app: FastAPI
 ) -> None:
     """An MCP client (the SDK's own, with a personal token named "Cursor") renames a scene: the
-    open board shows it, and the History panel says who: "Assistant via MCP (Cursor)"."""
+    open board shows it, the History panel says who ("Assistant via MCP (Cursor)"), and Undo
+    puts the old title back."""
     email = await register(session)
     async with api_as(session, email) as client:
         project, [scene] = await project_with_scenes(client, "Harbour")
@@ -218,4 +219,6 @@ async def test_a_change_made_over_mcp_shows_live_and_names_its_token(
         await expect(newest.get_by_test_id("history-summary")).to_contain_text("Lighthouse")
         await expect(newest).to_contain_text("Assistant via MCP (Cursor)")
         await session.shot("history-mcp")
+        await newest.get_by_test_id("history-undo").click()  # and it undoes like any other
+        await expect(title).to_have_text("Harbour")
     assert refusals_aside(session) == []
