@@ -72,6 +72,19 @@ def project(**values: Any) -> Call:
     return ("update_project", {"project_id": PROJECT_ID, **values})
 
 
+def add_item(kind: str, **values: Any) -> Call:
+    return ("add_dossier_item", {"project_id": PROJECT_ID, "kind": kind, **values})
+
+
+def relate(item_id: str, *relationships: str) -> Call:
+    values = {"item_id": item_id, "relationships": list(relationships)}
+    return ("update_dossier_item", {"project_id": PROJECT_ID, "kind": "characters", **values})
+
+
+def remove_item(kind: str, item_id: str) -> Call:
+    return ("remove_dossier_item", {"project_id": PROJECT_ID, "kind": kind, "item_id": item_id})
+
+
 def calls(*made: Call) -> Expect:
     return Expect(list(made))
 
@@ -416,6 +429,126 @@ CORPUS: list[tuple[str, Expect]] = [
     ("the whole thing should be square", calls(project(aspect_ratio="1:1"))),
     ("move scene 1 down one", Expect([move(1, 1)])),
     ("open on the market", to_position(5, 1)),
+    # --- the story dossier (Mara and Leo, Revenge, Porto, "Leo loses the boat"), as written ---
+    (
+        "add a character Mara, a retired detective who distrusts everyone",
+        Expect(
+            [
+                add_item(
+                    "characters",
+                    name="Mara",
+                    description="a retired detective who distrusts everyone",
+                )
+            ],
+            ("Added the character “Mara” to the story dossier: a retired detective",),
+        ),
+    ),
+    (
+        "new character: Ana, a nurse",
+        calls(add_item("characters", name="Ana", description="a nurse")),
+    ),
+    (
+        "introduce a character named Old Tom (a ferryman)",
+        calls(add_item("characters", name="Old Tom", description="a ferryman")),
+    ),
+    (
+        "add the characters Ana and Tom",
+        calls(add_item("characters", name="Ana"), add_item("characters", name="Tom")),
+    ),
+    (
+        "Mara is Leo's sister",
+        Expect([relate("c-mara", "Tom's old partner", "Leo's sister")], ("Mara is Leo's sister",)),
+    ),
+    (
+        "mara is the sister of leo",
+        Expect([relate("c-mara", "Tom's old partner", "Leo's sister")], ("Mara is Leo's sister",)),
+    ),
+    (
+        "make Leo Mara's younger brother",
+        calls(relate("c-leo", "Mara's neighbour", "Mara's younger brother")),
+    ),
+    ("Leo is Mara's neighbour", says("already says Leo is Mara's neighbour")),
+    (
+        "Ana is Leo's daughter",
+        says("couldn't find a character called “Ana”", "Mara, Leo", "changed nothing"),
+    ),
+    (
+        "add the theme redemption",
+        Expect([add_item("themes", text="redemption")], ("Added the theme “redemption”",)),
+    ),
+    ("add a theme of loss", calls(add_item("themes", text="loss"))),
+    (
+        "add the themes grief and forgiveness",
+        calls(add_item("themes", text="grief"), add_item("themes", text="forgiveness")),
+    ),
+    ("add Trust as a theme", calls(add_item("themes", text="Trust"))),
+    (
+        "the story takes place in Lisbon",
+        Expect([add_item("locations", name="Lisbon")], ("Added the location “Lisbon”",)),
+    ),
+    (
+        "the film is set in a small fishing village",
+        calls(add_item("locations", name="a small fishing village")),
+    ),
+    ("add Lisbon as a location", calls(add_item("locations", name="Lisbon"))),
+    (
+        "add a location: the lighthouse, an abandoned tower",
+        calls(add_item("locations", name="the lighthouse", description="an abandoned tower")),
+    ),
+    (
+        "add a plot point: Mara finds the letter",
+        Expect(
+            [add_item("plot_points", text="Mara finds the letter")],
+            ("Added the plot point “Mara finds the letter”",),
+        ),
+    ),
+    (
+        "new plot beat - the storm hits the harbour",
+        calls(add_item("plot_points", text="the storm hits the harbour")),
+    ),
+    (
+        "what characters do we have?",
+        says(
+            "2 characters", "- Mara: a retired detective (Tom's old partner)", "- Leo: a fisherman"
+        ),
+    ),
+    ("who are the characters?", says("Mara", "Leo")),
+    ("who's in the story?", says("Mara", "Leo")),
+    ("list the themes", says("1 theme", "- Revenge")),
+    ("what are the locations?", says("- Porto: rain and trams")),
+    ("where does the story take place?", says("Porto")),
+    ("show me the plot points", says("- Leo loses the boat")),
+    (
+        "what's in the dossier?",
+        says("Characters:", "Themes:\n- Revenge", "Locations:", "Plot points:"),
+    ),
+    (
+        "remove the theme revenge",
+        Expect(
+            [remove_item("themes", "t-revenge")],
+            ("Removed the theme “Revenge” from the story dossier",),
+        ),
+    ),
+    ("delete the character Leo", calls(remove_item("characters", "c-leo"))),
+    ("remove Leo from the characters", calls(remove_item("characters", "c-leo"))),
+    ("get rid of the location Porto", calls(remove_item("locations", "l-porto"))),
+    ("drop Porto from the dossier", calls(remove_item("locations", "l-porto"))),
+    (
+        "remove the theme jealousy",
+        says("no theme “jealousy” (its themes are Revenge), so I removed nothing"),
+    ),
+    ("remove the revenge theme", calls(remove_item("themes", "t-revenge"))),
+    (
+        "add Ana and Tom to the cast",
+        calls(add_item("characters", name="Ana"), add_item("characters", name="Tom")),
+    ),
+    ("list the cast", says("- Mara", "- Leo")),
+    # --- what names a dossier word but is the board's ---
+    ("add a scene called Mara", calls(create("Mara"))),
+    ("add a scene called The Characters", calls(create("The Characters"))),
+    ("rename scene 2 to Lisbon", calls(title(2, "Lisbon"))),
+    ("rename the beach to Porto", calls(title(2, "Porto"))),
+    ("delete the location scout scene", says("I couldn't find a scene called “location scout”")),
     # --- not commands ---
     ("how do I add a scene?", HELP),
     ("don't delete scene 2", HELP),

@@ -2,7 +2,8 @@
 on each wire format, and checks what it did against what a phrasing expects.
 
 The conversation has one earlier exchange, which touched scene 3 (so "it" is scene 3), and the
-tools answer like Scenecraft's: a scene's change returns the scene, a delete its id.
+tools answer like Scenecraft's: a scene's change returns the scene, a delete its id; the story
+dossier holds two characters (Mara and Leo), a theme, a location and a plot point.
 """
 
 import json
@@ -33,7 +34,13 @@ ALL_TOOLS = (
     "delete_scene",
     "update_project",
     "update_scene",
+    "get_dossier",
+    "add_dossier_item",
+    "update_dossier_item",
+    "remove_dossier_item",
 )
+LOOKUPS = ("get_project_details", "get_dossier")
+"""Reads the model makes to learn ids; a phrasing's expected calls leave them out."""
 
 
 def _scene(number: int, title: str, script: str = "", image: bool = False) -> dict[str, Any]:
@@ -66,6 +73,30 @@ PROJECT = {
     "target_duration_seconds": None,
     "scenes": SCENES,
 }
+DOSSIER: dict[str, Any] = {
+    "characters": [
+        {
+            "id": "c-mara",
+            "name": "Mara",
+            "description": "a retired detective",
+            "relationships": ["Tom's old partner"],
+            "arc": "",
+        },
+        {
+            "id": "c-leo",
+            "name": "Leo",
+            "description": "a fisherman",
+            "relationships": ["Mara's neighbour"],
+            "arc": "learns to forgive",
+        },
+    ],
+    "themes": [{"id": "t-revenge", "text": "Revenge"}],
+    "locations": [{"id": "l-porto", "name": "Porto", "description": "rain and trams"}],
+    "plot_points": [{"id": "p-boat", "text": "Leo loses the boat"}],
+    "updated_at": "2026-01-01T00:00:00Z",
+}
+"""The story so far: two characters, each with one relationship, a theme, a location and a plot
+point."""
 HISTORY = (
     ("user", "rename scene 3 to Pier at Dusk"),
     ("assistant", "Renamed scene 3 to “Pier at Dusk”."),
@@ -90,6 +121,17 @@ def tool_output(name: str, arguments: dict[str, Any]) -> str:
         return json.dumps({"ok": True, "project": PROJECT})
     if name == "delete_scene":
         return json.dumps({"ok": True, "deleted_scene_id": arguments.get("scene_id")})
+    if name == "get_dossier":
+        return json.dumps({"ok": True, "dossier": DOSSIER})
+    if name in ("add_dossier_item", "update_dossier_item"):
+        kind, item_id = arguments.get("kind"), arguments.get("item_id", "new-item")
+        known = {item["id"]: item for item in DOSSIER.get(str(kind)) or []}
+        fields = {k: v for k, v in arguments.items() if k not in ("project_id", "kind", "item_id")}
+        return json.dumps({"ok": True, "kind": kind, "item": {**known.get(item_id, {}), **fields}})
+    if name == "remove_dossier_item":
+        return json.dumps(
+            {"ok": True, "kind": arguments.get("kind"), "removed": arguments["item_id"]}
+        )
     if name == "update_project":
         return json.dumps({"ok": True, "project": {**PROJECT, **arguments, "scenes": []}})
     by_id = {scene["id"]: scene for scene in SCENES}
@@ -107,7 +149,7 @@ def run_in_process(text: str) -> tuple[list[Call], str]:
             return actions, decision.text
         results = []
         for call in decision.calls:
-            if call.name != "get_project_details":
+            if call.name not in LOOKUPS:
                 actions.append((call.name, call.arguments))
             results.append(
                 ToolResult(call.name, call.arguments, tool_output(call.name, call.arguments))
@@ -146,7 +188,7 @@ async def run_chat_completions(client: AsyncOpenAI, text: str) -> tuple[list[Cal
         for call in message.tool_calls:
             assert call.type == "function"
             arguments = json.loads(call.function.arguments)
-            if call.function.name != "get_project_details":
+            if call.function.name not in LOOKUPS:
                 actions.append((call.function.name, arguments))
             messages.append(
                 {
@@ -179,7 +221,7 @@ async def run_responses(client: AsyncOpenAI, text: str) -> tuple[list[Call], str
         previous, items = response.id, []
         for call in calls:
             arguments = json.loads(call.arguments)
-            if call.name != "get_project_details":
+            if call.name not in LOOKUPS:
                 actions.append((call.name, arguments))
             items.append(
                 {
@@ -212,7 +254,7 @@ async def run_assistants(client: AsyncOpenAI, text: str) -> tuple[list[Call], st
         outputs = []
         for call in run.required_action.submit_tool_outputs.tool_calls:
             arguments = json.loads(call.function.arguments)
-            if call.function.name != "get_project_details":
+            if call.function.name not in LOOKUPS:
                 actions.append((call.function.name, arguments))
             outputs.append(
                 {"tool_call_id": call.id, "output": tool_output(call.function.name, arguments)}

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from backend.assistant.offline import dossier
 from backend.assistant.offline.documents import next_step, parse_document_request
 from backend.assistant.offline.grammar import (
     NOTE_INTENTS,
@@ -108,6 +109,14 @@ def decide(model_input: ModelInput) -> Decision:
             document_request, outputs, model_input.tools, named.group(1) if named else None
         )
         return Answer(step) if isinstance(step, str) else CallTools([ToolCall(*step)])
+    dossier_request = dossier.parse_dossier_request(model_input.user_text or "")
+    if dossier_request is not None:
+        named = PROJECT_ID.search(model_input.instructions)
+        done = [[result.output for result in results] for results in model_input.rounds]
+        plan = dossier.next_step(
+            dossier_request, done, model_input.tools, named.group(1) if named else None
+        )
+        return Answer(plan) if isinstance(plan, str) else CallTools([ToolCall(*c) for c in plan])
     intents = parse_request(model_input.user_text or "")
     if not intents:
         greeting = "Hi! " if GREETING.match(model_input.user_text or "") else ""
