@@ -1,6 +1,7 @@
-"""Data access for change sets, and the write guard: the session refuses any write to a project
-or a scene that is not inside a recording of that project (`services/history.recording`), so a
-new write path cannot forget to record its change set."""
+"""Data access for change sets, and the write guard: the session refuses any write to a project,
+a scene or a story dossier that is not inside a recording of that project
+(`services/history.recording`; for a dossier, one that compares the dossier too), so a new write
+path cannot forget to record its change set."""
 
 import uuid
 from collections.abc import Sequence
@@ -10,34 +11,38 @@ from sqlalchemy import Table, event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from backend.models import Change, ChangeSet, Project, Scene
+from backend.models import Change, ChangeSet, Project, Scene, StoryDossier
 
 RECORDING = "scenecraft_recording"
 """session.info key: the ids of the projects whose changes are being recorded."""
+RECORDING_DOSSIER = "scenecraft_recording_dossier"
+"""session.info key: those of them whose recording compares the dossier as well."""
 
 _GUARDED_TABLES: tuple[Table, ...] = (Project.__table__, Scene.__table__)  # type: ignore[assignment]
+_DOSSIER_TABLE: Table = StoryDossier.__table__  # type: ignore[assignment]
 
 
 class UnrecordedWriteError(RuntimeError):
     """A write to a project or scene outside `services/history.recording`: a bug, never input."""
 
 
-def _recorded(session: Session) -> set[uuid.UUID]:
-    recorded: set[uuid.UUID] = session.info.get(RECORDING, set())
+def _recorded(session: Session, key: str = RECORDING) -> set[uuid.UUID]:
+    recorded: set[uuid.UUID] = session.info.get(key, set())
     return recorded
 
 
 @event.listens_for(Session, "before_flush")
 def _refuse_unrecorded_flush(session: Session, _context: UOWTransaction, _instances: Any) -> None:
-    recorded = _recorded(session)
     for instance in (*session.new, *session.dirty, *session.deleted):
         if isinstance(instance, Scene):
-            project_id = instance.project_id
+            project_id, key = instance.project_id, RECORDING
         elif isinstance(instance, Project):
-            project_id = instance.id
+            project_id, key = instance.id, RECORDING
+        elif isinstance(instance, StoryDossier):
+            project_id, key = instance.project_id, RECORDING_DOSSIER
         else:
             continue
-        if project_id not in recorded:
+        if project_id not in _recorded(session, key):
             raise UnrecordedWriteError(f"{type(instance).__name__} written outside a recording")
 
 
@@ -49,6 +54,8 @@ def _refuse_unrecorded_statement(state: ORMExecuteState) -> None:
     table = getattr(state.statement, "table", None)
     if table in _GUARDED_TABLES and not _recorded(state.session):
         raise UnrecordedWriteError(f"{table} written outside a recording")
+    if table == _DOSSIER_TABLE and not _recorded(state.session, RECORDING_DOSSIER):
+        raise UnrecordedWriteError(f"{table} written outside a recording of the dossier")
 
 
 async def get_turn_change_set(

@@ -22,12 +22,17 @@ class ActorPublic(PublicModel):
 
 
 class ChangePublic(PublicModel):
-    entity: Literal["project", "scene"]
+    entity: Literal["project", "scene", "dossier"] = Field(
+        description="`dossier`: one item of the project's story dossier (`entity_id` is the "
+        "item's id)"
+    )
     entity_id: uuid.UUID
     action: Literal["created", "updated", "moved", "deleted"]
     before: dict[str, Any] | None = Field(
         description="The fields that changed, as they were (the whole entity when deleted; "
-        "null when created); `order` is the scene's position"
+        "null when created); `order` is the scene's position, or a dossier item's place in its "
+        "kind; a dossier change also names the item's `kind` (`characters`, `themes`, "
+        "`locations`, `plot_points`)"
     )
     after: dict[str, Any] | None = Field(
         description="The fields that changed, as they became (the whole entity when created; "

@@ -1,21 +1,24 @@
-"""Story dossier use-cases, shared by the REST routes and the assistant's tools.
+"""Story dossier use-cases, shared by the REST routes, the assistant's tools (and so MCP) and the
+project import.
 
 The dossier is one validated document per project. Every change locks the project row, so
-changes to one dossier queue; it is not part of the board's revision (no change set records it
-yet).
+changes to one dossier queue, and runs inside the project's recording (`services/history`):
+each item added, changed, moved or removed is a change of the change set the write makes, which
+advances the project's revision like any other.
 """
 
-import copy
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.core.errors import ConflictError, NotFoundError
-from backend.models import Project, StoryDossier
+from backend.models import StoryDossier
 from backend.models.base import utc_now
 from backend.repositories import dossier as dossier_repository
+from backend.repositories.dossier import Content, content_of
 from backend.schemas.dossier import (
     ITEMS_PER_KIND_MAX,
     KINDS,
@@ -23,37 +26,33 @@ from backend.schemas.dossier import (
     DossierPublic,
     DossierReplace,
 )
+from backend.services import history
 from backend.services.projects import require_project
 
-Content = dict[str, list[dict[str, Any]]]
-
-
-def _content(row: StoryDossier | None) -> Content:
-    """A copy to change: the stored JSON is replaced whole, never edited in place."""
-    stored = copy.deepcopy(row.content) if row is not None else {}
-    return {kind: stored.get(kind, []) for kind in KINDS}
+_Result = TypeVar("_Result")
 
 
 def _public(row: StoryDossier | None) -> DossierPublic:
     return DossierPublic.model_validate(
-        {**_content(row), "updated_at": None if row is None else row.updated_at}
+        {**content_of(row), "updated_at": None if row is None else row.updated_at}
     )
 
 
-async def _locked(
-    session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID
-) -> tuple[Project, StoryDossier | None]:
+async def _change(
+    session: AsyncSession,
+    project_id: uuid.UUID,
+    user_id: uuid.UUID,
+    edit: Callable[[Content], _Result],
+) -> tuple[_Result, StoryDossier | None]:
+    """`edit` changes a copy of the dossier's content in place, under the project's row lock
+    and inside its recording; the content is then saved whole (unless it is as it was)."""
     project = await require_project(session, project_id, user_id, lock=True)
-    return project, await dossier_repository.get_dossier(session, project.id)
-
-
-async def _save(
-    session: AsyncSession, project: Project, row: StoryDossier | None, content: Content
-) -> StoryDossier:
-    """Under the project's row lock (`_locked`), so writes to one dossier queue. The project
-    row itself is not touched: the board's revision (and its ETag) names the project and its
-    scenes, which a dossier change leaves as they were."""
-    return await dossier_repository.save_dossier(session, project.id, row, content, utc_now())
+    async with history.recording(session, project, dossier=True):
+        row = await dossier_repository.get_dossier(session, project.id)
+        content = content_of(row)
+        result = edit(content)
+        row = await dossier_repository.save_dossier(session, project.id, row, content, utc_now())
+    return result, row
 
 
 def _find(content: Content, kind: DossierKind, item_id: uuid.UUID) -> dict[str, Any]:
@@ -79,19 +78,20 @@ async def replace_dossier(
 ) -> DossierPublic:
     """Everything at once. An item that sends an id this dossier has for its kind keeps it
     (the first such item, if several send one); every other item gets a new id."""
-    project, row = await _locked(session, project_id, user_id)
-    current = _content(row)
-    content: Content = {}
-    for kind in KINDS:
-        unused = {item["id"] for item in current[kind]}
-        items = []
-        for item in getattr(data, kind):
-            kept = item.id is not None and str(item.id) in unused
-            item_id = item.id if kept and item.id is not None else uuid.uuid4()
-            unused.discard(str(item_id))
-            items.append(_stored(item_id, item))
-        content[kind] = items
-    return _public(await _save(session, project, row, content))
+
+    def replace(content: Content) -> None:
+        for kind in KINDS:
+            unused = {item["id"] for item in content[kind]}
+            items = []
+            for item in getattr(data, kind):
+                kept = item.id is not None and str(item.id) in unused
+                item_id = item.id if kept and item.id is not None else uuid.uuid4()
+                unused.discard(str(item_id))
+                items.append(_stored(item_id, item))
+            content[kind] = items
+
+    _, row = await _change(session, project_id, user_id, replace)
+    return _public(row)
 
 
 async def add_item(
@@ -101,16 +101,17 @@ async def add_item(
     kind: DossierKind,
     data: BaseModel,
 ) -> BaseModel:
-    project, row = await _locked(session, project_id, user_id)
-    content = _content(row)
-    if len(content[kind.name]) >= ITEMS_PER_KIND_MAX:
-        raise ConflictError(
-            f"A dossier holds at most {ITEMS_PER_KIND_MAX} {kind.name.replace('_', ' ')}: "
-            "remove one first."
-        )
-    item = _stored(uuid.uuid4(), data)
-    content[kind.name].append(item)
-    await _save(session, project, row, content)
+    def add(content: Content) -> dict[str, Any]:
+        if len(content[kind.name]) >= ITEMS_PER_KIND_MAX:
+            raise ConflictError(
+                f"A dossier holds at most {ITEMS_PER_KIND_MAX} {kind.name.replace('_', ' ')}: "
+                "remove one first."
+            )
+        item = _stored(uuid.uuid4(), data)
+        content[kind.name].append(item)
+        return item
+
+    item, _ = await _change(session, project_id, user_id, add)
     return kind.public.model_validate(item)
 
 
@@ -123,11 +124,13 @@ async def update_item(
     data: BaseModel,
 ) -> BaseModel:
     """Change the fields sent."""
-    project, row = await _locked(session, project_id, user_id)
-    content = _content(row)
-    item = _find(content, kind, item_id)
-    item.update(data.model_dump(mode="json", exclude_unset=True))
-    await _save(session, project, row, content)
+
+    def update(content: Content) -> dict[str, Any]:
+        item = _find(content, kind, item_id)
+        item.update(data.model_dump(mode="json", exclude_unset=True))
+        return item
+
+    item, _ = await _change(session, project_id, user_id, update)
     return kind.public.model_validate(item)
 
 
@@ -138,7 +141,7 @@ async def remove_item(
     kind: DossierKind,
     item_id: uuid.UUID,
 ) -> None:
-    project, row = await _locked(session, project_id, user_id)
-    content = _content(row)
-    content[kind.name].remove(_find(content, kind, item_id))
-    await _save(session, project, row, content)
+    def remove(content: Content) -> None:
+        content[kind.name].remove(_find(content, kind, item_id))
+
+    await _change(session, project_id, user_id, remove)

@@ -1,8 +1,9 @@
-"""The project's history: the one write path for projects and scenes, and undo.
+"""The project's history: the one write path for projects, scenes and dossiers, and undo.
 
-Every write to a project or its scenes runs inside `recording(session, project)`: it checks the
-caller's `If-Match`, notes the project's state, lets the write happen, then compares and stores
-what changed as a change set in the same transaction, advancing the project's revision once.
+Every write to a project, its scenes or its story dossier runs inside `recording(session,
+project)`: it checks the caller's `If-Match`, notes the project's state, lets the write happen,
+then compares and stores what changed as a change set in the same transaction, advancing the
+project's revision once.
 The session refuses writes outside a recording (`repositories/history`), so no write path can
 forget it. Who writes (`Actor`) and which revision they saw ride on the unit of work
 (`session.info`), set by the API's dependencies and the tool runner.
@@ -20,12 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.core.errors import ConflictError, NotFoundError, PreconditionFailedError
 from backend.models import Change, ChangeSet, Project, Scene
 from backend.models.base import utc_now
+from backend.repositories import dossier as dossier_repository
 from backend.repositories import files as file_repository
 from backend.repositories import history as history_repository
 from backend.repositories import projects as project_repository
 from backend.repositories import scenes as scene_repository
-from backend.repositories.history import RECORDING
+from backend.repositories.dossier import Content
+from backend.repositories.history import RECORDING, RECORDING_DOSSIER
 from backend.schemas.common import SCENES_PER_PROJECT_MAX
+from backend.schemas.dossier import ITEMS_PER_KIND_MAX, KINDS
 from backend.schemas.history import ChangeSetPublic, HistoryPublic
 from backend.services import change_feed
 
@@ -49,6 +53,10 @@ SCENE_FIELDS = (
     "image_file_id",
 )
 SUMMARY_MAX = 2_000
+LABEL_MAX = 80
+"""A dossier item's name or text in a summary: a plot point's text can be long."""
+# Every dossier change carries its item's kind; `order` is the item's place in its kind.
+KIND, ORDER = "kind", "order"
 
 Fields = dict[str, Any]
 
@@ -105,6 +113,9 @@ class _Snapshot:
     revision: int
     project: Fields | None
     scenes: dict[uuid.UUID, Fields]
+    dossier: dict[str, dict[uuid.UUID, Fields]] | None = None
+    """kind → item id → the item's fields and `order`; None: not read (the recording does not
+    write the dossier)."""
 
 
 async def _snapshot(session: AsyncSession, project_id: uuid.UUID, user_id: uuid.UUID) -> _Snapshot:
@@ -115,6 +126,21 @@ async def _snapshot(session: AsyncSession, project_id: uuid.UUID, user_id: uuid.
     return _Snapshot(
         row["revision"], _project_fields(row), {s["id"]: _scene_fields(s) for s in scenes}
     )
+
+
+async def _dossier_snapshot(
+    session: AsyncSession, project_id: uuid.UUID
+) -> dict[str, dict[uuid.UUID, Fields]]:
+    content = dossier_repository.content_of(
+        await dossier_repository.get_dossier(session, project_id)
+    )
+    return {
+        kind: {
+            uuid.UUID(item["id"]): {ORDER: index, **{k: v for k, v in item.items() if k != "id"}}
+            for index, item in enumerate(items)
+        }
+        for kind, items in content.items()
+    }
 
 
 def _snapshot_of(project: Project, scenes: Sequence[Scene]) -> _Snapshot:
@@ -128,12 +154,13 @@ def _snapshot_of(project: Project, scenes: Sequence[Scene]) -> _Snapshot:
     )
 
 
-def _stayed(before: _Snapshot, after: _Snapshot) -> set[uuid.UUID]:
-    """The scenes that kept their place relative to each other (a longest run in the same
-    order): the others moved. Renumbering around an insertion or deletion moves nobody."""
-    in_order = sorted(after.scenes, key=lambda i: after.scenes[i]["order"])
-    common = [scene_id for scene_id in in_order if scene_id in before.scenes]
-    ranks = [before.scenes[i]["order"] for i in common]
+def _stayed(before: dict[uuid.UUID, Fields], after: dict[uuid.UUID, Fields]) -> set[uuid.UUID]:
+    """The scenes (or a kind's dossier items) that kept their place relative to each other (a
+    longest run in the same order): the others moved. Renumbering around an insertion or
+    deletion moves nobody."""
+    in_order = sorted(after, key=lambda i: after[i][ORDER])
+    common = [entity_id for entity_id in in_order if entity_id in before]
+    ranks = [before[i][ORDER] for i in common]
     # Patience sorting with back links: O(n log n) for a project's scenes.
     tails: list[int] = []
     tail_index: list[int] = []
@@ -177,7 +204,7 @@ def _differences(project_id: uuid.UUID, before: _Snapshot, after: _Snapshot) -> 
                     {n: after.project[n] for n in changed},
                 )
             )
-    stayed = _stayed(before, after)
+    stayed = _stayed(before.scenes, after.scenes)
     for scene_id in sorted(after.scenes, key=lambda i: after.scenes[i]["order"]):
         now = after.scenes[scene_id]
         was = before.scenes.get(scene_id)
@@ -201,6 +228,42 @@ def _differences(project_id: uuid.UUID, before: _Snapshot, after: _Snapshot) -> 
     for scene_id in sorted(before.scenes, key=lambda i: before.scenes[i]["order"]):
         if scene_id not in after.scenes:
             changes.append(_change("scene", scene_id, "deleted", before.scenes[scene_id], None))
+    if before.dossier is not None and after.dossier is not None:
+        for kind in KINDS:
+            changes += _dossier_differences(kind, before.dossier[kind], after.dossier[kind])
+    return changes
+
+
+def _dossier_differences(
+    kind: str, before: dict[uuid.UUID, Fields], after: dict[uuid.UUID, Fields]
+) -> list[Change]:
+    """One kind's items, as scenes: each change names the item's kind; an update holds the
+    fields that changed (`order` when it moved), a creation or deletion the whole item."""
+    changes: list[Change] = []
+    stayed = _stayed(before, after)
+    for item_id in sorted(after, key=lambda i: after[i][ORDER]):
+        now, was = after[item_id], before.get(item_id)
+        if was is None:
+            changes.append(_change("dossier", item_id, "created", None, {KIND: kind, **now}))
+            continue
+        changed = [n for n in now if n != ORDER and was.get(n) != now[n]]
+        if item_id not in stayed:
+            changed.append(ORDER)
+        if changed:
+            changes.append(
+                _change(
+                    "dossier",
+                    item_id,
+                    "moved" if changed == [ORDER] else "updated",
+                    {KIND: kind, **{n: was.get(n) for n in changed}},
+                    {KIND: kind, **{n: now[n] for n in changed}},
+                )
+            )
+    for item_id in sorted(before, key=lambda i: before[i][ORDER]):
+        if item_id not in after:
+            changes.append(
+                _change("dossier", item_id, "deleted", {KIND: kind, **before[item_id]}, None)
+            )
     return changes
 
 
@@ -213,8 +276,38 @@ def _field_words(names: Sequence[str]) -> str:
     return ", ".join(_FIELD_WORDS.get(name, name.replace("_", " ")) for name in names)
 
 
+def _label(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= LABEL_MAX else text[: LABEL_MAX - 1] + "…"
+
+
+def _describe_dossier(change: Change, snapshot: _Snapshot) -> str:
+    """A dossier change in words: "Added character “Mara”", "Changed character “Mara”:
+    relationships"."""
+    before, after = change.before or {}, change.after or {}
+    kind = KINDS[(after or before)[KIND]]
+    label = kind.label
+    if change.action == "created":
+        return f"Added {kind.singular} “{_label(after[label])}”"
+    if change.action == "deleted":
+        return f"Removed {kind.singular} “{_label(before[label])}”"
+    assert snapshot.dossier is not None
+    current = snapshot.dossier[kind.name][change.entity_id]
+    title = _label(before.get(label, current[label]))
+    fields = [name for name in after if name not in (KIND, ORDER)]
+    if not fields:
+        return f"Moved {kind.singular} “{title}” from {before[ORDER] + 1} to {after[ORDER] + 1}"
+    if fields == [label]:
+        verb = "Renamed" if label == "name" else "Changed"
+        return f"{verb} {kind.singular} “{title}” to “{_label(after[label])}”"
+    return f"Changed {kind.singular} “{title}”: {_field_words(fields)}"
+
+
 def describe(change: Change, snapshot: _Snapshot) -> str:
-    """The change in words: "Renamed scene 3 “Beach” to “Shore”", "Deleted scene 5 “Sunset”"."""
+    """The change in words: "Renamed scene 3 “Beach” to “Shore”", "Deleted scene 5 “Sunset”",
+    "Added character “Mara”"."""
+    if change.entity == "dossier":
+        return _describe_dossier(change, snapshot)
     before, after = change.before or {}, change.after or {}
     if change.entity == "project":
         if change.action == "created":
@@ -267,15 +360,19 @@ async def recording(
     *,
     scenes: Sequence[Scene] | None = None,
     undoes: uuid.UUID | None = None,
+    dossier: bool = False,
 ) -> AsyncIterator[Recording]:
     """Record what the block changes in `project` (locked by the caller) as one change set,
     after checking the caller's If-Match. `scenes`: all the project's scenes, as the caller
-    loaded them after locking it, which saves reading them again. A project deleted by the block
-    takes its history with it, so nothing is recorded then."""
+    loaded them after locking it, which saves reading them again. `dossier`: the block may
+    write the project's dossier, so its items are compared too (a read before and after; the
+    write guard refuses a dossier write in a recording without it, so a scene write never pays
+    for them). A project deleted by the block takes its history with it, so nothing is recorded
+    then."""
     check_revision(session, project.revision)
     before = None if scenes is None else _snapshot_of(project, scenes)
     async with _recording(
-        session, project.id, project.user_id, project, undoes, before
+        session, project.id, project.user_id, project, undoes, before, dossier
     ) as recorded:
         yield recorded
 
@@ -286,7 +383,7 @@ async def recording_new_project(
 ) -> AsyncIterator[Recording]:
     """Record the block's creation of the project `project_id` (its first change set)."""
     async with _recording(
-        session, project_id, user_id, None, None, _Snapshot(0, None, {})
+        session, project_id, user_id, None, None, _Snapshot(0, None, {}), False
     ) as recorded:
         yield recorded
 
@@ -299,17 +396,25 @@ async def _recording(
     project: Project | None,
     undoes: uuid.UUID | None,
     before: "_Snapshot | None",
+    dossier: bool,
 ) -> AsyncIterator[Recording]:
     actor = _actor(session)
     if before is None:
         before = await _snapshot(session, project_id, user_id)
+    if dossier:
+        before.dossier = await _dossier_snapshot(session, project_id)
     active: set[uuid.UUID] = session.info.setdefault(RECORDING, set())
     active.add(project_id)
+    with_dossier: set[uuid.UUID] = session.info.setdefault(RECORDING_DOSSIER, set())
+    if dossier:
+        with_dossier.add(project_id)
     result = Recording()
     try:
         yield result
         await session.flush()
         after = await _snapshot(session, project_id, user_id)
+        if dossier and after.project is not None:
+            after.dossier = await _dossier_snapshot(session, project_id)
         changes = _differences(project_id, before, after)
         if not changes or after.project is None:
             return
@@ -326,6 +431,8 @@ async def _recording(
             listener(revision)
     finally:
         active.discard(project_id)
+        if dossier:
+            with_dossier.discard(project_id)
 
 
 async def _store(
@@ -439,10 +546,11 @@ async def read_change_set(
 
 
 def _touched(change: Change) -> set[str] | None:
-    """The fields a change touched; None: the whole entity."""
+    """The fields a change touched; None: the whole entity. A dossier item's kind names it,
+    and is no field it touched."""
     if change.action in ("created", "deleted"):
         return None
-    return set(change.after or {}) | set(change.before or {})
+    return (set(change.after or {}) | set(change.before or {})) - {KIND}
 
 
 def _overlaps(first: Change, second: Change) -> bool:
@@ -523,6 +631,9 @@ async def _reverse(session: AsyncSession, project: Project, change: Change) -> N
         for name, value in values.items():
             setattr(current, name, value)
         current.updated_at = utc_now()
+        # Now: the next change's `list_scenes` reloads the rows (populate_existing), which
+        # would drop an unflushed value (an assistant turn may change one scene twice).
+        await session.flush()
 
 
 async def _put_back_positions(
@@ -542,6 +653,47 @@ async def _put_back_positions(
     for scene in sorted((s for s in scenes if s.id in moved), key=lambda s: moved[s.id]):
         staying.insert(min(moved[scene.id], len(staying)), scene)
     await scene_repository.apply_order(session, staying)
+
+
+def _reverse_dossier(content: Content, change: Change) -> None:
+    """Put back what one dossier change replaced in `content`, its position aside
+    (`_put_back_dossier_positions`)."""
+    fields = dict(change.before or {})
+    kind = str((change.after or fields)[KIND])
+    items = content[kind]
+    current = next((item for item in items if item["id"] == str(change.entity_id)), None)
+    values = {name: value for name, value in fields.items() if name not in (KIND, ORDER)}
+    if change.action == "created":
+        if current is not None:
+            items.remove(current)
+    elif change.action == "deleted":
+        if len(items) >= ITEMS_PER_KIND_MAX:
+            raise ConflictError(
+                f"The dossier holds {ITEMS_PER_KIND_MAX} {kind.replace('_', ' ')}: remove one "
+                "before bringing this back."
+            )
+        items.insert(min(fields[ORDER], len(items)), {"id": str(change.entity_id), **values})
+    elif current is not None:
+        current.update(values)
+
+
+def _put_back_dossier_positions(content: Content, changes: Sequence[Change]) -> None:
+    """As `_put_back_positions`, for the dossier items one write moved, kind by kind."""
+    for kind, items in content.items():
+        moved = {
+            str(c.entity_id): (c.before or {})[ORDER]
+            for c in changes
+            if c.entity == "dossier"
+            and c.action in ("updated", "moved")
+            and (c.before or {}).get(KIND) == kind
+            and ORDER in (c.before or {})
+        }
+        if not moved:
+            continue
+        staying = [item for item in items if item["id"] not in moved]
+        for item in sorted((i for i in items if i["id"] in moved), key=lambda i: moved[i["id"]]):
+            staying.insert(min(moved[item["id"]], len(staying)), item)
+        items[:] = staying
 
 
 def _by_write(changes: Sequence[Change]) -> list[list[Change]]:
@@ -569,11 +721,20 @@ async def undo(
     if any(c.entity == "project" and c.action == "created" for c in changes):
         raise ConflictError("A project's creation cannot be undone: delete the project instead.")
     await _check_no_later_change(session, target, changes)
-    async with recording(session, project, undoes=target.id) as recorded:
+    dossier = any(c.entity == "dossier" for c in changes)
+    async with recording(session, project, undoes=target.id, dossier=dossier) as recorded:
+        row = await dossier_repository.get_dossier(session, project.id) if dossier else None
+        content = dossier_repository.content_of(row)
         for write in _by_write(changes):
             for change in reversed(write):
-                await _reverse(session, project, change)
+                if change.entity == "dossier":
+                    _reverse_dossier(content, change)
+                else:
+                    await _reverse(session, project, change)
             await _put_back_positions(session, project, write)
+            _put_back_dossier_positions(content, write)
+        if dossier:
+            await dossier_repository.save_dossier(session, project.id, row, content, utc_now())
     if recorded.change_set is None:
         raise ConflictError("Nothing to undo: the project is already as it was before.")
     return change_set_public(recorded.change_set, recorded.changes)

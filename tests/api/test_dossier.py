@@ -1,5 +1,6 @@
 """The story dossier over HTTP and through the assistant's tools: items of each kind, the whole
-dossier replaced with ids kept, its bounds, and its place in the project's revision."""
+dossier replaced with ids kept, its bounds, and its place in the project's revision (each
+change a change set: tests/api/test_history.py)."""
 
 import json
 import uuid
@@ -205,22 +206,47 @@ async def test_a_dossier_holds_at_most_200_items_of_a_kind(
     ).status_code == 201
 
 
-async def test_a_dossier_change_leaves_the_boards_revision_alone(
+async def test_a_dossier_change_advances_the_projects_revision(
     client: httpx.AsyncClient, user: TestUser, path: str
 ) -> None:
-    """The board's ETag names the project and its scenes: a dossier change leaves both as
-    they were, so a write that sends that ETag still goes through."""
+    """A dossier change is a change set: the project's ETag moves on, so a write that sends the
+    older one is refused (412), and a dossier write checks If-Match like any other."""
     project_path = path.removesuffix("/dossier")
     first = await client.get(project_path, headers=user.headers)
-    await client.post(f"{path}/themes", json={"text": "Loss"}, headers=user.headers)
+    added = await client.post(f"{path}/themes", json={"text": "Loss"}, headers=user.headers)
+    assert added.status_code == 201, added.text
     second = await client.get(project_path, headers=user.headers)
-    assert second.headers["etag"] == first.headers["etag"]
-    renamed = await client.put(
-        project_path,
-        json={"title": "Renamed"},
-        headers={**user.headers, "If-Match": first.headers["etag"]},
+    assert added.headers["etag"] == second.headers["etag"] != first.headers["etag"]
+    stale = {**user.headers, "If-Match": first.headers["etag"]}
+    renamed = await client.put(project_path, json={"title": "Renamed"}, headers=stale)
+    assert renamed.status_code == 412, renamed.text
+    refused = await client.post(f"{path}/themes", json={"text": "Grief"}, headers=stale)
+    assert refused.status_code == 412, refused.text
+    current = {**user.headers, "If-Match": second.headers["etag"]}
+    assert (
+        await client.post(f"{path}/themes", json={"text": "Grief"}, headers=current)
+    ).status_code == 201
+    themes = (await client.get(path, headers=user.headers)).json()["themes"]
+    assert [theme["text"] for theme in themes] == ["Loss", "Grief"]
+
+
+async def test_a_dossier_write_that_changes_nothing_records_nothing(
+    client: httpx.AsyncClient, user: TestUser, path: str
+) -> None:
+    added = await client.post(f"{path}/themes", json={"text": "Loss"}, headers=user.headers)
+    theme = added.json()
+    project_path = path.removesuffix("/dossier")
+    before = await client.get(project_path, headers=user.headers)
+    dossier = (await client.get(path, headers=user.headers)).json()
+    same = await client.patch(
+        f"{path}/themes/{theme['id']}", json={"text": "Loss"}, headers=user.headers
     )
-    assert renamed.status_code == 200, renamed.text
+    assert same.status_code == 200
+    again = await client.put(path, json={"themes": [theme]}, headers=user.headers)
+    assert again.status_code == 200
+    after = await client.get(project_path, headers=user.headers)
+    assert after.headers["etag"] == before.headers["etag"]
+    assert (await client.get(path, headers=user.headers)).json() == dossier
 
 
 async def test_another_users_project_is_404_everywhere(

@@ -1,5 +1,6 @@
-"""Change sets: every write to a project or its scenes, by any route or tool, records exactly one
-with the right before/after; If-Match refuses stale writes; undo puts things back or refuses."""
+"""Change sets: every write to a project, its scenes or its story dossier, by any route or tool,
+records exactly one with the right before/after; If-Match refuses stale writes; undo puts things
+back or refuses."""
 
 import uuid
 from collections.abc import Awaitable, Callable
@@ -8,12 +9,15 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from backend.assistant.tools import TOOLS, ToolContext, run_tool
 from backend.core.db import unit_of_work
-from backend.models import Scene
+from backend.models import Scene, StoryDossier
 from backend.repositories.history import UnrecordedWriteError
+from backend.schemas.dossier import ITEMS_PER_KIND_MAX
+from backend.services import history as history_service
+from backend.services.projects import require_project
 from tests.api.test_ownership import api_routes
 from tests.conftest import TestUser
 from tests.pictures import picture, upload
@@ -44,6 +48,41 @@ async def board(client: httpx.AsyncClient, user: TestUser, *titles: str) -> Json
         )
         assert created.status_code == 201, created.text
     return await detail(client, user, project_id)
+
+
+STORY: dict[str, list[Json]] = {
+    "characters": [{"name": "Mara", "description": "A detective", "relationships": [], "arc": ""}],
+    "themes": [{"text": "Revenge"}, {"text": "Loss"}],
+    "locations": [{"name": "Lisbon", "description": ""}],
+    "plot_points": [{"text": "Mara finds the letter"}],
+}
+
+
+async def dossier(client: httpx.AsyncClient, user: TestUser, project_id: str) -> Json:
+    """The project's dossier, its `updated_at` aside."""
+    response = await client.get(f"/api/projects/{project_id}/dossier", headers=user.headers)
+    assert response.status_code == 200, response.text
+    return {k: v for k, v in response.json().items() if k != "updated_at"}
+
+
+async def with_story(client: httpx.AsyncClient, user: TestUser, project: Json) -> Json:
+    """The project, once its dossier holds STORY, with that dossier as `dossier`."""
+    put = await client.put(
+        f"/api/projects/{project['id']}/dossier", json=STORY, headers=user.headers
+    )
+    assert put.status_code == 200, put.text
+    return {
+        **await detail(client, user, project["id"]),
+        "dossier": await dossier(client, user, project["id"]),
+    }
+
+
+async def state(client: httpx.AsyncClient, user: TestUser, project_id: str) -> Json:
+    """Everything a write may change: the project with its scenes, and its dossier."""
+    return {
+        **await detail(client, user, project_id),
+        "dossier": await dossier(client, user, project_id),
+    }
 
 
 def only_change(change_set: Json) -> Json:
@@ -105,9 +144,55 @@ async def _undo(c: httpx.AsyncClient, u: TestUser, p: Json, h: dict[str, str]) -
     return await c.post(f"/api/change-sets/{latest['id']}/undo", headers=h)
 
 
+def _item(p: Json, kind: str) -> str:
+    return str(p["dossier"][kind][0]["id"])
+
+
+async def _replace_dossier(c: httpx.AsyncClient, u: TestUser, p: Json, h: dict[str, str]) -> Any:
+    """The whole dossier sent back, one theme reworded."""
+    revenge, *themes = p["dossier"]["themes"]
+    body = {**p["dossier"], "themes": [{**revenge, "text": "Vengeance"}, *themes]}
+    return await c.put(f"/api/projects/{p['id']}/dossier", json=body, headers=h)
+
+
+# kind → a new item, and a change to its first item (the field as STORY has it, and as changed).
+DOSSIER_ITEMS: dict[str, tuple[Json, str, Any, Any]] = {
+    "characters": ({"name": "Ines"}, "relationships", [], ["Leo's sister"]),
+    "themes": ({"text": "Grief"}, "text", "Revenge", "Vengeance"),
+    "locations": ({"name": "Porto"}, "description", "", "Rain on the river"),
+    "plot_points": ({"text": "The boat leaves"}, "text", "Mara finds the letter", "Ines lies"),
+}
+
+
+def _dossier_writes(kind: str) -> dict[tuple[str, str], tuple[Write, Any]]:
+    new, field, was, now = DOSSIER_ITEMS[kind]
+    path = f"/api/projects/{{project_id}}/dossier/{kind}"
+
+    async def add(c: httpx.AsyncClient, u: TestUser, p: Json, h: dict[str, str]) -> Any:
+        return await c.post(f"/api/projects/{p['id']}/dossier/{kind}", json=new, headers=h)
+
+    async def change(c: httpx.AsyncClient, u: TestUser, p: Json, h: dict[str, str]) -> Any:
+        item_path = f"/api/projects/{p['id']}/dossier/{kind}/{_item(p, kind)}"
+        return await c.patch(item_path, json={field: now}, headers=h)
+
+    async def remove(c: httpx.AsyncClient, u: TestUser, p: Json, h: dict[str, str]) -> Any:
+        item_path = f"/api/projects/{p['id']}/dossier/{kind}/{_item(p, kind)}"
+        return await c.delete(item_path, headers=h)
+
+    return {
+        ("POST", path): (add, ("dossier", kind, "created", None, "*")),
+        ("PATCH", f"{path}/{{item_id}}"): (
+            change,
+            ("dossier", kind, "updated", {"kind": kind, field: was}, {"kind": kind, field: now}),
+        ),
+        ("DELETE", f"{path}/{{item_id}}"): (remove, ("dossier", kind, "deleted", "*", None)),
+    }
+
+
 # (method, path) → the write, and the one change it must record: (entity, scene index or None
-# for the project, action, before, after); "*" stands for whatever the entity held.
-WRITES: dict[tuple[str, str], tuple[Write, tuple[str, int | None, str, Any, Any]]] = {
+# for the project or the dossier kind whose first item it changes, action, before, after); "*"
+# stands for whatever the entity held.
+WRITES: dict[tuple[str, str], tuple[Write, tuple[str, int | str | None, str, Any, Any]]] = {
     ("PUT", "/api/projects/{project_id}"): (
         _update_project,
         ("project", None, "updated", {"title": "Film"}, {"title": "Renamed"}),
@@ -148,18 +233,27 @@ WRITES: dict[tuple[str, str], tuple[Write, tuple[str, int | None, str, Any, Any]
         _undo,
         ("scene", 0, "updated", "*", {"image_file_id": None}),
     ),
+    ("PUT", "/api/projects/{project_id}/dossier"): (
+        _replace_dossier,
+        (
+            "dossier",
+            "themes",
+            "updated",
+            {"kind": "themes", "text": "Revenge"},
+            {"kind": "themes", "text": "Vengeance"},
+        ),
+    ),
+    **{route: write for kind in DOSSIER_ITEMS for route, write in _dossier_writes(kind).items()},
 }
-# Creating a project is checked on its own below; deleting one deletes its history with it. The
-# dossier's changes are not change sets yet (the contract's entities are projects and scenes);
-# share links and comments change neither.
-# A new project (made or imported) starts its history; a deleted one ends it.
+# Creating a project is checked on its own below; deleting one deletes its history with it.
+# Share links, comments, documents and conversations change none of a project, its scenes and
+# its dossier. A new project (made or imported) starts its history; a deleted one ends it.
 NOT_WALKED = {
     ("POST", "/api/projects"),
     ("POST", "/api/projects/import"),
     ("DELETE", "/api/projects/{project_id}"),
 }
 NOT_BOARD_WRITES = (
-    "/api/projects/{project_id}/dossier",
     "/api/projects/{project_id}/shares",
     "/api/projects/{project_id}/documents",
     "/api/projects/{project_id}/conversations",
@@ -180,12 +274,13 @@ def test_every_write_to_a_board_is_walked(app: FastAPI) -> None:
 
 
 async def _board_with_picture(client: httpx.AsyncClient, user: TestUser) -> Json:
-    project = await board(client, user, "Dawn", "Pier", "Sunset")
+    """Three scenes, a dossier (as `dossier`), then a picture shown in the first."""
+    project = await with_story(client, user, await board(client, user, "Dawn", "Pier", "Sunset"))
     shown = await client.post(
         f"/api/scenes/{_scene(project, 0)}/image", files=upload(picture()), headers=user.headers
     )
     assert shown.status_code == 200, shown.text
-    return await detail(client, user, project["id"])
+    return await state(client, user, project["id"])
 
 
 def _matches(expected: Any, actual: Any) -> bool:
@@ -215,6 +310,8 @@ async def test_each_write_records_exactly_one_change_set(
     change = only_change(change_set)
     if action == "created":
         entity_id = response.json()["id"]
+    elif isinstance(index, str):
+        entity_id = _item(project, index)
     else:
         entity_id = project["id"] if index is None else project["scenes"][index]["id"]
     assert (change["entity"], change["entity_id"], change["action"]) == (entity, entity_id, action)
@@ -222,7 +319,11 @@ async def test_each_write_records_exactly_one_change_set(
     assert _matches(after, change["after"]), change
     if action in ("created", "deleted"):
         whole = change["after"] if action == "created" else change["before"]
-        assert set(whole) >= {"title", "script", "order", "image_file_id", "notes"}
+        if entity == "dossier":
+            assert whole["kind"] == index
+            assert set(whole) == {"kind", "order", *STORY[str(index)][0]}
+        else:
+            assert set(whole) >= {"title", "script", "order", "image_file_id", "notes"}
 
 
 async def test_creating_a_project_is_its_first_change_set(
@@ -296,7 +397,15 @@ async def test_history_pages_newest_first(client: httpx.AsyncClient, user: TestU
 
 def _tool_calls(project: Json) -> dict[str, Json]:
     scene = _scene(project, 1)
+    mara = {
+        "project_id": project["id"],
+        "kind": "characters",
+        "item_id": _item(project, "characters"),
+    }
     return {
+        "add_dossier_item": {"project_id": project["id"], "kind": "themes", "text": "Grief"},
+        "update_dossier_item": {**mara, "relationships": ["Leo's sister"]},
+        "remove_dossier_item": {**mara},
         "create_scene": {"project_id": project["id"], "title": "Intro", "order": 0},
         "update_scene": {"scene_id": scene, "notes": "Wind."},
         "update_scene_script": {"scene_id": scene, "script_content": "Waves."},
@@ -321,6 +430,17 @@ TOOL_CHANGES = {
     "move_scene": ("moved", {"order": 1}, {"order": 0}),
     "delete_scene": ("deleted", "*", None),
     "update_project": ("updated", {"description": ""}, {"description": "A short film."}),
+    "add_dossier_item": ("created", None, {"kind": "themes", "order": 2, "text": "Grief"}),
+    "update_dossier_item": (
+        "updated",
+        {"kind": "characters", "relationships": []},
+        {"kind": "characters", "relationships": ["Leo's sister"]},
+    ),
+    "remove_dossier_item": (
+        "deleted",
+        {"kind": "characters", "order": 0, **STORY["characters"][0]},
+        None,
+    ),
 }
 
 
@@ -331,13 +451,13 @@ async def test_every_writing_tool_records_exactly_one_change_set(
         name
         for name, tool in TOOLS.items()
         if not tool.read_only
-        # The dossier is not a board; a script's scenes are one change set of many changes
-        # (tests/api/test_documents.py undoes one in a step).
-        and not tool.handler.__module__.endswith((".dossier", ".documents"))
+        # A script's scenes are one change set of many changes (tests/api/test_documents.py
+        # undoes one in a step).
+        and not tool.handler.__module__.endswith(".documents")
     }
     assert writing == set(TOOL_CHANGES)
     for name in sorted(writing):
-        project = await board(client, user, "Dawn", "Pier")
+        project = await with_story(client, user, await board(client, user, "Dawn", "Pier"))
         earlier = await history(client, user, project["id"])
         turn_id = uuid.uuid4()
         context = ToolContext(
@@ -358,18 +478,30 @@ async def test_every_writing_tool_records_exactly_one_change_set(
 async def test_a_turns_tool_calls_grow_one_change_set(
     app: FastAPI, client: httpx.AsyncClient, user: TestUser
 ) -> None:
-    project = await board(client, user, "Dawn", "Pier")
+    project = await with_story(client, user, await board(client, user, "Dawn", "Pier"))
     context = ToolContext(
         app.state.session_factory, uuid.UUID(user.id), uuid.UUID(project["id"]), uuid.uuid4()
     )
     calls = _tool_calls(project)
-    for name in ("update_scene_title", "update_scene_script", "create_scene"):
+    for name in ("update_scene_title", "update_scene_script", "add_dossier_item", "create_scene"):
         assert (await run_tool(context, name, calls[name])).ok
     (change_set, *_) = await history(client, user, project["id"])
-    assert [c["action"] for c in change_set["changes"]] == ["updated", "updated", "created"]
+    assert [(c["entity"], c["action"]) for c in change_set["changes"]] == [
+        ("scene", "updated"),
+        ("scene", "updated"),
+        ("dossier", "created"),
+        ("scene", "created"),
+    ]
     assert change_set["revision"] == (await detail(client, user, project["id"]))["revision"]
-    assert change_set["revision"] == project["revision"] + 3  # each call advanced it
-    assert change_set["summary"].count(";") == 2
+    assert change_set["revision"] == project["revision"] + 4  # each call advanced it
+    assert change_set["summary"].count(";") == 3
+    assert "; Added theme “Grief”; " in change_set["summary"]
+
+    # The turn undoes whole: the board and the dossier as they were.
+    assert (await undo(client, user, change_set["id"])).status_code == 201
+    restored = await state(client, user, project["id"])
+    assert _board_state(restored) == _board_state(project)
+    assert restored["dossier"] == project["dossier"]
 
 
 async def test_a_chat_turn_carries_its_change_set(
@@ -432,6 +564,42 @@ async def test_a_write_outside_a_recording_is_refused(
     assert (await detail(client, user, project["id"]))["scenes"][0]["title"] == "Dawn"
 
 
+async def test_a_dossier_write_outside_a_dossier_recording_is_refused(
+    app: FastAPI, client: httpx.AsyncClient, user: TestUser
+) -> None:
+    """Not outside any recording, nor inside one that does not compare the dossier (a scene
+    write's, which never reads it), nor as a bulk statement."""
+    project = await with_story(client, user, await board(client, user, "Dawn"))
+    sneaked = {**STORY, "themes": [{"id": str(uuid.uuid4()), "text": "sneaked in"}]}
+    async with unit_of_work(app.state.session_factory, write=True) as session:
+        row = await session.get(StoryDossier, uuid.UUID(project["id"]))
+        assert row is not None
+        row.content = sneaked
+        with pytest.raises(UnrecordedWriteError):
+            await session.flush()
+        await session.rollback()
+    async with unit_of_work(app.state.session_factory, write=True) as session:
+        history_service.act_as(session, history_service.Actor("user"))
+        locked = await require_project(
+            session, uuid.UUID(project["id"]), uuid.UUID(user.id), lock=True
+        )
+        row = await session.get(StoryDossier, locked.id)
+        assert row is not None
+
+        async def scene_recording() -> None:
+            async with history_service.recording(session, locked):
+                row.content = sneaked
+
+        with pytest.raises(UnrecordedWriteError):
+            await scene_recording()
+        await session.rollback()
+    async with unit_of_work(app.state.session_factory, write=True) as session:
+        with pytest.raises(UnrecordedWriteError):
+            await session.execute(update(StoryDossier).values(content=sneaked))
+        await session.rollback()
+    assert await state(client, user, project["id"]) == project
+
+
 # --- If-Match ----------------------------------------------------------------------------------
 
 
@@ -474,7 +642,7 @@ async def test_a_stale_if_match_is_412_and_changes_nothing(
     assert response.status_code == 412, response.text
     assert response.json()["revision"] == project["revision"]
     assert "changed" in response.json()["detail"]
-    assert await detail(client, user, project["id"]) == project
+    assert await state(client, user, project["id"]) == project
     assert await history(client, user, project["id"]) == before
 
     current = {**user.headers, "If-Match": f'W/"r{project["revision"]}"'}
@@ -547,6 +715,122 @@ async def test_undo_puts_back_what_a_write_changed_and_can_itself_be_undone(
     again = await undo(client, user, undone.json()["id"])
     assert again.status_code == 201, again.text
     assert _board_state(await detail(client, user, project["id"])) == _board_state(changed)
+
+
+DOSSIER_WRITES = sorted(route for route, (_, change) in WRITES.items() if change[0] == "dossier")
+
+
+@pytest.mark.parametrize("route", DOSSIER_WRITES, ids=lambda route: " ".join(route))
+async def test_undo_puts_back_what_a_dossier_write_changed_and_can_itself_be_undone(
+    client: httpx.AsyncClient, user: TestUser, route: tuple[str, str]
+) -> None:
+    """A removed item comes back with its id, fields and place; an added one goes; a changed
+    one gets its fields back. The board is left as it was."""
+    project = await with_story(client, user, await board(client, user, "Dawn"))
+    assert (await WRITES[route][0](client, user, project, user.headers)).status_code < 300
+    changed = await state(client, user, project["id"])
+    assert changed["dossier"] != project["dossier"]
+    (change_set, *_) = await history(client, user, project["id"])
+
+    undone = await undo(client, user, change_set["id"])
+    assert undone.status_code == 201, undone.text
+    assert undone.json()["undoes"] == change_set["id"]
+    assert undone.json()["summary"].startswith("Undo: ")
+    assert [c["entity"] for c in undone.json()["changes"]] == ["dossier"]
+    restored = await state(client, user, project["id"])
+    assert restored["dossier"] == project["dossier"]
+    assert _board_state(restored) == _board_state(project)
+    assert restored["revision"] == undone.json()["revision"] > changed["revision"]
+
+    again = await undo(client, user, undone.json()["id"])
+    assert again.status_code == 201, again.text
+    assert (await dossier(client, user, project["id"])) == changed["dossier"]
+
+
+async def test_dossier_summaries_say_what_changed_in_words(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    project = await with_story(client, user, await board(client, user))
+    path = f"/api/projects/{project['id']}/dossier"
+    mara = _item(project, "characters")
+    await client.post(f"{path}/characters", json={"name": "Ines"}, headers=user.headers)
+    await client.patch(
+        f"{path}/characters/{mara}", json={"relationships": ["Ines's sister"]}, headers=user.headers
+    )
+    await client.patch(f"{path}/characters/{mara}", json={"name": "Mira"}, headers=user.headers)
+    await client.delete(f"{path}/themes/{_item(project, 'themes')}", headers=user.headers)
+    current = await dossier(client, user, project["id"])
+    reordered = {**current, "characters": current["characters"][::-1]}
+    await client.put(path, json=reordered, headers=user.headers)
+    summaries = [c["summary"] for c in await history(client, user, project["id"])][:6]
+    assert summaries == [
+        "Moved character “Ines” from 2 to 1",
+        "Removed theme “Revenge”",
+        "Renamed character “Mara” to “Mira”",
+        "Changed character “Mara”: relationships",
+        "Added character “Ines”",
+        "Added character “Mara”; Added theme “Revenge”; Added theme “Loss”; "
+        "Added location “Lisbon”; Added plot point “Mara finds the letter”",
+    ]
+
+
+async def test_undoing_a_dossier_change_refuses_when_a_later_one_touched_the_same_item(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    project = await with_story(client, user, await board(client, user))
+    path = f"/api/projects/{project['id']}/dossier"
+    mara, revenge = _item(project, "characters"), _item(project, "themes")
+    await client.patch(
+        f"{path}/characters/{mara}", json={"relationships": ["Leo's sister"]}, headers=user.headers
+    )
+    (related, *_) = await history(client, user, project["id"])
+    await client.patch(
+        f"{path}/characters/{mara}", json={"relationships": ["Leo's rival"]}, headers=user.headers
+    )
+    (later, *_) = await history(client, user, project["id"])
+    before = await state(client, user, project["id"])
+
+    refused = await undo(client, user, related["id"])
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["change_set_id"] == later["id"]
+    assert later["id"] in refused.json()["detail"]
+    assert "relationships" in refused.json()["detail"]
+    assert await state(client, user, project["id"]) == before
+
+    # Another field of the same item, or another item, is no conflict.
+    await client.patch(f"{path}/characters/{mara}", json={"arc": "Thaws"}, headers=user.headers)
+    (arc, *_) = await history(client, user, project["id"])
+    await client.patch(f"{path}/characters/{mara}", json={"description": "x"}, headers=user.headers)
+    await client.patch(f"{path}/themes/{revenge}", json={"text": "Vengeance"}, headers=user.headers)
+    assert (await undo(client, user, arc["id"])).status_code == 201
+    (character,) = (await dossier(client, user, project["id"]))["characters"]
+    assert (character["arc"], character["description"]) == ("", "x")
+
+    # An item added, then removed by a later change set: undoing the addition names the removal.
+    added = await client.post(f"{path}/themes", json={"text": "Grief"}, headers=user.headers)
+    (addition, *_) = await history(client, user, project["id"])
+    await client.delete(f"{path}/themes/{added.json()['id']}", headers=user.headers)
+    (removal, *_) = await history(client, user, project["id"])
+    refused = await undo(client, user, addition["id"])
+    assert refused.status_code == 409
+    assert refused.json()["change_set_id"] == removal["id"]
+
+
+async def test_a_removed_item_cannot_come_back_to_a_full_kind(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    project = await with_story(client, user, await board(client, user))
+    path = f"/api/projects/{project['id']}/dossier"
+    await client.delete(f"{path}/themes/{_item(project, 'themes')}", headers=user.headers)
+    (removed, *_) = await history(client, user, project["id"])
+    themes = [{"text": f"Theme {number}"} for number in range(ITEMS_PER_KIND_MAX)]
+    full = await client.put(path, json={**STORY, "themes": themes}, headers=user.headers)
+    assert full.status_code == 200, full.text
+    before = await state(client, user, project["id"])
+    refused = await undo(client, user, removed["id"])
+    assert refused.status_code == 409, refused.text
+    assert f"holds {ITEMS_PER_KIND_MAX} themes" in refused.json()["detail"]
+    assert await state(client, user, project["id"]) == before
 
 
 async def test_a_deleted_scene_comes_back_with_its_fields_picture_and_place(

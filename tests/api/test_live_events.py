@@ -148,6 +148,37 @@ async def test_a_change_reaches_an_open_stream_as_its_change_set(
         assert change_set == (await history(client, project["id"], {}))[0]
 
 
+async def test_a_dossier_change_and_its_undo_reach_an_open_stream(
+    live: str, user: TestUser, project: Json
+) -> None:
+    async with (
+        httpx.AsyncClient(base_url=live, headers=user.headers, timeout=10) as client,
+        events(client, project["id"], {}) as stream,
+    ):
+        added = await client.post(
+            f"/api/projects/{project['id']}/dossier/characters", json={"name": "Mara"}
+        )
+        assert added.status_code == 201, added.text
+        event = await stream.change(seconds=1)
+        change_set = httpx.Response(200, content=event["data"]).json()
+        assert event["id"] == str(change_set["revision"])
+        assert change_set["summary"] == "Added character “Mara”"
+        [change] = change_set["changes"]
+        assert (change["entity"], change["entity_id"], change["action"]) == (
+            "dossier",
+            added.json()["id"],
+            "created",
+        )
+        assert change["after"]["kind"] == "characters"
+        assert change_set == (await history(client, project["id"], {}))[0]
+
+        undone = await client.post(f"/api/change-sets/{change_set['id']}/undo")
+        assert undone.status_code == 201, undone.text
+        undo_event = httpx.Response(200, content=(await stream.change(seconds=1))["data"]).json()
+        assert undo_event["undoes"] == change_set["id"]
+        assert undo_event["summary"] == "Undo: Removed character “Mara”"
+
+
 async def test_last_event_id_replays_exactly_the_missed_change_sets_then_goes_live(
     live: str, user: TestUser, project: Json
 ) -> None:
