@@ -1,6 +1,7 @@
 // The story dossier beside the board: characters (with relationships and arcs), themes, locations
 // and plot points, each edited in place (saved when a field is left), added and removed. It
-// reports intents (add, change one field, remove, close); the page talks to the server.
+// reports intents (add, change one field, remove, close); the page talks to the server, and
+// shows here what changed elsewhere (the assistant, another tab) once the person stops editing.
 import { clear, el } from "../ui.js";
 
 const KINDS = [
@@ -38,8 +39,11 @@ export function createStoryPanel({ onAdd, onChange, onRemove, onClose }) {
     state.textContent = text;
   }
 
+  let saving = 0;
+
   async function attempt(work, done) {
     showState("saving", "Saving…");
+    saving += 1;
     try {
       await work();
       showState("saved", done);
@@ -47,6 +51,9 @@ export function createStoryPanel({ onAdd, onChange, onRemove, onClose }) {
     } catch (error) {
       showState("failed", `Couldn't save: ${error.message}`);
       return false;
+    } finally {
+      saving -= 1;
+      runIdle();
     }
   }
 
@@ -117,11 +124,30 @@ export function createStoryPanel({ onAdd, onChange, onRemove, onClose }) {
     }
   }
 
+  // What to do once the person leaves the panel's fields and their last edit is saved (a change
+  // made elsewhere, to show): showing it sooner would put back what they are typing or saving.
+  let idle = null;
+  // An item's field (a new item's name is never redrawn, so typing one holds nothing up).
+  const isField = (target) => Boolean(target && target.matches(".story-item input, .story-item textarea") && node.contains(target));
+  function runIdle(next = document.activeElement) {
+    if (!idle || saving > 0 || isField(next)) return;
+    const then = idle;
+    idle = null;
+    then();
+  }
+  node.addEventListener("focusout", (event) => runIdle(event.relatedTarget));
+
   return {
     node,
     render,
     get isOpen() { return !node.hidden; },
+    /** Run `callback` once the person leaves the panel's fields and nothing is being saved (at
+     * once if so already). */
+    whenIdle(callback) {
+      idle = callback;
+      runIdle();
+    },
     open() { node.hidden = false; },
-    close() { node.hidden = true; },
+    close() { node.hidden = true; idle = null; },
   };
 }

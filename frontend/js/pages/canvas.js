@@ -2,8 +2,9 @@
 // aspect ratio, view), the board of frames, and the drawer that edits one scene. This page holds
 // the state and does every request; the components only report what the person did.
 // It follows the project's live event stream: a change made elsewhere (the assistant, another
-// tab) is shown at once, without touching a field the person is editing, and every edit is sent
-// with If-Match, so a stale one is never saved over a newer one without asking.
+// tab) is shown at once, without touching a field the person is editing — on the board, and in
+// the story panel when it is open — and every edit is sent with If-Match, so a stale one is
+// never saved over a newer one without asking.
 import { api, download } from "../api.js";
 import { clear, el, loadProject, setTitle, toast } from "../ui.js";
 import { createBoard } from "../components/board.js";
@@ -131,18 +132,22 @@ export async function render(root, { params: [projectId] }) {
     onClose: () => closeDrawer(),
   });
 
+  // A dossier change is a change set too: it advances the revision, so it counts as a write.
   const dossierPath = `/api/projects/${project.id}/dossier`;
   const story = createStoryPanel({
     onAdd: async (kind, fields) => {
       await api(`${dossierPath}/${kind}`, { method: "POST", body: fields });
+      wrote();
       await loadStory();
     },
     onChange: async (kind, itemId, fields) => {
       await api(`${dossierPath}/${kind}/${itemId}`, { method: "PATCH", body: fields });
+      wrote();
       await loadStory();
     },
     onRemove: async (kind, itemId) => {
       await api(`${dossierPath}/${kind}/${itemId}`, { method: "DELETE" });
+      wrote();
       await loadStory();
     },
     onClose: () => toggleStory(),
@@ -150,6 +155,14 @@ export async function render(root, { params: [projectId] }) {
 
   async function loadStory() {
     story.render(await api(dossierPath));
+  }
+
+  /** A change set changed the dossier: show it in the open panel once the person stops typing. */
+  function followStory() {
+    if (!story.isOpen) return;
+    story.whenIdle(() => {
+      if (story.isOpen) loadStory().catch((error) => toast(`Couldn't show the story's latest changes: ${error.message}`, "error"));
+    });
   }
 
   async function toggleStory() {
@@ -408,10 +421,12 @@ export async function render(root, { params: [projectId] }) {
     draw();
   }
 
-  /** Whether the page shows every value the change set wrote already. */
+  /** Whether the board shows every value the change set wrote already (the story panel
+   * follows dossier changes itself). */
   function alreadyShown(changeSet) {
     return changeSet.changes.every((change) => {
       const after = change.after || {};
+      if (change.entity === "dossier") return true;
       if (change.entity === "project") return Object.entries(after).every(([field, value]) => project[field] === value);
       const index = scenes.findIndex((scene) => scene.id === change.entity_id);
       if (change.action === "deleted") return index < 0;
@@ -450,6 +465,7 @@ export async function render(root, { params: [projectId] }) {
     onState: showLiveState,
     onChange: (changeSet) => {
       history.add(changeSet);
+      if (changeSet.changes.some((change) => change.entity === "dossier")) followStory();
       for (const change of changeSet.changes) if (change.action === "moved") movedElsewhere.add(change.entity_id);
       if (revision !== null && changeSet.revision <= revision) return;
       // The page's own writes (and changes it already shows) need no reload: just its revision.
