@@ -69,6 +69,9 @@ class ChatMessage(IdMixin, CreatedAtMixin, Base):
     role: Mapped[str] = mapped_column(String(16))
     content: Mapped[str] = mapped_column(Text)
     tool_calls: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # On a user message: the pictures sent with it, [{file_id, filename, content_type}], copied
+    # when sent (a picture deleted later is still named; the engines skip it).
+    attachments: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="complete")
     client_message_id: Mapped[str | None] = mapped_column(String(100))
     # On an assistant message: the change set its turn made, for the receipt's Undo.

@@ -40,6 +40,19 @@ async def get_owned_file(
     return result.scalar_one_or_none()
 
 
+async def get_owned_files(
+    session: AsyncSession, file_ids: Iterable[uuid.UUID], user_id: uuid.UUID
+) -> list[StoredFile]:
+    """The user's files among `file_ids` (their blobs not loaded), in one query."""
+    wanted = list(file_ids)
+    if not wanted:
+        return []
+    result = await session.execute(
+        select(StoredFile).where(StoredFile.id.in_(wanted), StoredFile.user_id == user_id)
+    )
+    return list(result.scalars())
+
+
 async def read_content(
     session: AsyncSession, file_id: uuid.UUID, user_id: uuid.UUID, *, thumbnail: bool
 ) -> tuple[str, str, bytes, str] | None:
@@ -62,7 +75,7 @@ async def read_pictures(
     session: AsyncSession, file_ids: Iterable[uuid.UUID], user_id: uuid.UUID, *, thumbnail: bool
 ) -> dict[uuid.UUID, tuple[str, str, bytes]]:
     """file id → (filename, content type, bytes) of those of the user's pictures among
-    `file_ids` (or of their thumbnails), in one query: for exports."""
+    `file_ids` (or of their thumbnails), in one query: for exports and chat attachments."""
     wanted = list(file_ids)
     if not wanted:
         return {}

@@ -4,12 +4,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints, computed_field
+from pydantic import Field, StringConstraints, computed_field, field_validator
 
-from backend.schemas.common import NOT_BLANK, InputModel, JsonSchemaExtra, PublicModel
+from backend.schemas.common import NOT_BLANK, Id, InputModel, JsonSchemaExtra, PublicModel
 from backend.schemas.document import Citation, citations_from
 
 MESSAGE_MAX = 8_000
+ATTACHMENTS_MAX = 4
 
 
 class ChatSendRequest(InputModel):
@@ -25,6 +26,12 @@ class ChatSendRequest(InputModel):
             "turn instead of running a new one",
         )
     )
+    attachments: list[Id] = Field(
+        default_factory=list,
+        max_length=ATTACHMENTS_MAX,
+        description=f"Up to {ATTACHMENTS_MAX} of your uploaded pictures (`POST /api/files` ids) "
+        "to show the assistant with the message; a document or a file that is not yours is a 422",
+    )
 
 
 class ToolCallPublic(PublicModel):
@@ -34,11 +41,22 @@ class ToolCallPublic(PublicModel):
     ok: bool
 
 
+class AttachmentPublic(PublicModel):
+    file_id: uuid.UUID
+    filename: str
+    content_type: str
+
+
 class ChatMessagePublic(PublicModel):
     id: uuid.UUID
     role: str
     content: str
     created_at: datetime
+    attachments: list[AttachmentPublic] = Field(
+        default_factory=list,
+        description="On a user message, the pictures sent with it (their thumbnails: "
+        "`GET /api/files/{file_id}/thumbnail`; a picture deleted since is still named here)",
+    )
     status: str = Field(
         description="`complete`; for a user message whose reply did not complete, `failed` "
         "(the provider failed, the turn timed out, or the instance running it died) or "
@@ -54,6 +72,12 @@ class ChatMessagePublic(PublicModel):
         description="On an assistant message, the change set its turn made (`null` when it "
         "changed nothing): `POST /api/change-sets/{id}/undo` reverts it",
     )
+
+    @field_validator("attachments", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: object) -> object:
+        """Messages stored before attachments existed (and assistant messages) have none."""
+        return [] if value is None else value
 
     @computed_field(  # type: ignore[prop-decorator]
         description="On an assistant message whose turn searched the project's documents, the "

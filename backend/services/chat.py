@@ -19,11 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from backend.assistant.engines.base import Engine, TurnSink
 from backend.core.config import Settings
 from backend.core.db import unit_of_work
-from backend.core.errors import ConflictError, NotFoundError, ThrottledError
+from backend.core.errors import ConflictError, InvalidInputError, NotFoundError, ThrottledError
 from backend.models import ChatMessage, ChatSession, ChatTurn, Project
 from backend.models.base import utc_now
 from backend.models.chat import RUNNING
 from backend.repositories import chat as chat_repository
+from backend.repositories import files as file_repository
 from backend.repositories import users as user_repository
 from backend.schemas.chat import (
     ChatHistory,
@@ -71,6 +72,34 @@ def conversation_public(chat: ChatSession, message_count: int) -> ConversationPu
         is_active=chat.is_active,
         is_current=chat.is_current,
     )
+
+
+async def own_pictures(
+    session: AsyncSession, user_id: uuid.UUID, file_ids: list[uuid.UUID]
+) -> list[dict[str, str]]:
+    """The attachments as a message stores them, each once, in the order sent. Each must be a
+    picture the user uploaded: another account's file, a document or an unknown id is refused
+    (422, the same words for all three, so nobody learns which ids exist)."""
+    wanted = list(dict.fromkeys(file_ids))
+    found = {
+        stored.id: stored
+        for stored in await file_repository.get_owned_files(session, wanted, user_id)
+    }
+    for position, file_id in enumerate(wanted):
+        stored = found.get(file_id)
+        if stored is None or stored.kind != "image":
+            raise InvalidInputError(
+                f"attachments: you have no uploaded picture with the id {file_id}",
+                ("body", "attachments", position),
+            )
+    return [
+        {
+            "file_id": str(file_id),
+            "filename": found[file_id].filename,
+            "content_type": found[file_id].content_type,
+        }
+        for file_id in wanted
+    ]
 
 
 async def require_conversation(
@@ -169,13 +198,14 @@ class ChatService:
         quota (`services/limits.py`)."""
         async with unit_of_work(self._sessions, write=True) as session:
             project, chat = await find_conversation(session, user_id, target)
+            attachments = await own_pictures(session, user_id, data.attachments)
             chat = await self._make_current(session, user_id, project.id, chat)
             if data.client_message_id is not None:
                 original = await chat_repository.get_message_by_client_id(
                     session, chat.id, data.client_message_id
                 )
                 if original is not None:
-                    return await self._replay(session, chat, original, data.message)
+                    return await self._replay(session, chat, original, data.message, attachments)
             now = utc_now()
             await self._take_daily_message(session, user_id, now, messages_per_day)
             await chat_repository.expire_lapsed_turns(session, chat.id, now)
@@ -189,6 +219,7 @@ class ChatService:
                 session_id=chat.id,
                 role="user",
                 content=data.message,
+                attachments=attachments or None,
                 client_message_id=data.client_message_id,
             )
             try:
@@ -274,9 +305,14 @@ class ChatService:
         return conversation_public(chat, 0)
 
     async def _replay(
-        self, session: AsyncSession, chat: ChatSession, original: ChatMessage, text: str
+        self,
+        session: AsyncSession,
+        chat: ChatSession,
+        original: ChatMessage,
+        text: str,
+        attachments: list[dict[str, str]],
     ) -> TurnResult:
-        if original.content != text:
+        if original.content != text or (original.attachments or []) != attachments:
             raise ConflictError("This client_message_id was already used for another message.")
         turn = await chat_repository.get_turn_for_message(session, original.id)
         if turn is None or turn.status == RUNNING:

@@ -9,6 +9,8 @@ stopped meanwhile (from any instance) writes nothing more.
 """
 
 import asyncio
+import base64
+import dataclasses
 import json
 import logging
 import time
@@ -21,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.assistant.engines.base import (
     Engine,
+    Picture,
     ProviderError,
     TurnCancelledError,
     TurnInput,
@@ -35,6 +38,7 @@ from backend.models import ChatMessage
 from backend.models.base import utc_now
 from backend.models.chat import RUNNING
 from backend.repositories import chat as chat_repository
+from backend.repositories import files as file_repository
 from backend.repositories import history as history_repository
 from backend.schemas.chat import ChatMessagePublic, ChatTurnPublic
 from backend.schemas.common import storable
@@ -43,6 +47,11 @@ logger = logging.getLogger("scenecraft.chat")
 
 UNEXPECTED = "The assistant failed unexpectedly. Try again."
 SHUT_DOWN = "The server stopped while the assistant was working. Try again."
+PICTURES_LINE = (
+    "Pictures attached to this message, in order (update_scene's image_file_id puts one on a "
+    "scene):"
+)
+UNSEEN_LINE = "The model could not be shown these pictures: it reads text only."
 
 
 @dataclass
@@ -130,7 +139,8 @@ class TurnRunner:
         recorded: list[ToolResult] = []
         log = {"turn_id": str(prepared.turn_id)}
         try:
-            output = await self._produce(self._input(prepared, sink, recorded))
+            turn = self._input(prepared, sink, recorded, await self._pictures(prepared))
+            output = await self._produce(turn, recorded)
             ending.set()
             return await self._complete(prepared, output, recorded)
         except (asyncio.CancelledError, TurnCancelledError):
@@ -157,8 +167,37 @@ class TurnRunner:
             logger.exception("chat turn failed unexpectedly", extra=log)
             return await self._end(prepared, recorded, "failed", (502, UNEXPECTED))
 
+    async def _pictures(self, prepared: PreparedTurn) -> list[Picture]:
+        """The message's pictures as the model gets them: their stored thumbnails (≤ 480 px,
+        made once at upload) as data URLs, so a turn sends tens of kilobytes, not the 10 MiB
+        an original may be, and re-encodes nothing. A picture deleted since is left out."""
+        attachments = prepared.user_message.attachments
+        if not attachments:
+            return []
+        async with unit_of_work(self._sessions) as session:
+            found = await file_repository.read_pictures(
+                session, [a.file_id for a in attachments], prepared.user_id, thumbnail=True
+            )
+        pictures = []
+        for attachment in attachments:
+            if attachment.file_id in found:
+                _, content_type, body = found[attachment.file_id]
+                data = base64.b64encode(body).decode()
+                pictures.append(
+                    Picture(
+                        str(attachment.file_id),
+                        attachment.filename,
+                        f"data:{content_type};base64,{data}",
+                    )
+                )
+        return pictures
+
     def _input(
-        self, prepared: PreparedTurn, sink: TurnSink, recorded: list[ToolResult]
+        self,
+        prepared: PreparedTurn,
+        sink: TurnSink,
+        recorded: list[ToolResult],
+        pictures: list[Picture],
     ) -> TurnInput:
         context = ToolContext(
             self._sessions, prepared.user_id, prepared.project_id, prepared.turn_id
@@ -184,12 +223,21 @@ class TurnRunner:
                     before=prepared.user_message.created_at,
                 )
 
+        instructions = [
+            f"Current project id: {prepared.project_id}",
+            f"Current project title: {json.dumps(prepared.project_title)}",
+        ]
+        if pictures:
+            instructions.append(PICTURES_LINE)
+            instructions += [
+                f"Attached picture {number} (file id {picture.file_id}): "
+                f"{json.dumps(picture.filename, ensure_ascii=False)}"
+                for number, picture in enumerate(pictures, 1)
+            ]
         return TurnInput(
             user_text=prepared.user_message.content,
-            instructions=(
-                f"Current project id: {prepared.project_id}\n"
-                f"Current project title: {json.dumps(prepared.project_title)}"
-            ),
+            instructions="\n".join(instructions),
+            pictures=pictures,
             load_history=load_history,
             run_tool=record,
             refuse_tool=recorded.append,
@@ -199,10 +247,27 @@ class TurnRunner:
             previous_response_id=prepared.response_id,
         )
 
-    async def _produce(self, turn: TurnInput) -> TurnOutput:
-        """The engine's work under the turn's deadline."""
+    async def _produce(self, turn: TurnInput, recorded: list[ToolResult]) -> TurnOutput:
+        """The engine's work under the turn's deadline. A model that cannot see pictures
+        refuses a request with them (400): the message is then answered without them (their
+        file ids stay in the instructions), the answer saying so first, instead of failing."""
         async with asyncio.timeout(self._settings.CHAT_TURN_TIMEOUT_SECONDS):
-            return await self._engine.run_turn(turn)
+            try:
+                return await self._engine.run_turn(turn)
+            except ProviderError as error:
+                if not turn.pictures or recorded or error.cause.get("cause") != "BadRequestError":
+                    raise
+                logger.info("the model refused pictures; answering without them")
+            note = (
+                f"The configured model ({self._settings.model_name}) can't see pictures, so it "
+                "read your message without them.\n\n"
+            )
+            await turn.sink.delta(note)
+            blind = dataclasses.replace(
+                turn, pictures=[], instructions=f"{turn.instructions}\n{UNSEEN_LINE}"
+            )
+            output = await self._engine.run_turn(blind)
+            return dataclasses.replace(output, reply=note + output.reply)
 
     async def _keep_lease(
         self, turn_id: uuid.UUID, runner: asyncio.Task[TurnResult], ending: asyncio.Event

@@ -1,5 +1,6 @@
 """The chat page in a real browser, against the real app and the offline model."""
 
+import base64
 import json
 import re
 from collections.abc import AsyncIterator, Callable
@@ -10,13 +11,14 @@ import httpx
 import httpx2
 import pytest
 from openai import AsyncOpenAI
-from playwright.async_api import Browser, Request, Route, expect
+from playwright.async_api import Browser, FilePayload, Page, Request, Route, expect
 
 from backend.assistant.offline.app import create_offline_app
 from backend.assistant.offline.client import IN_PROCESS_BASE_URL
 from tests.conftest import AppFactory
 from tests.e2e.conftest import BrowserSession
 from tests.e2e.test_web_app import create_project, register
+from tests.pictures import still
 from tests.servers import serve
 
 SessionFactory = Callable[..., AbstractAsyncContextManager[BrowserSession]]
@@ -386,3 +388,88 @@ async def test_the_small_screen_chat_opens_at_the_top(chat_session: SessionFacto
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375
         await session.shot("narrow-chat")
+
+
+# --- pictures sent with a message ---------------------------------------------------------------
+
+SEND_FILE = """([how, name, data]) => {
+  const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([bytes], name, { type: "image/jpeg" }));
+  const options = { bubbles: true, cancelable: true };
+  if (how === "paste") {
+    const input = document.querySelector("[data-testid=chat-input]");
+    input.dispatchEvent(new ClipboardEvent("paste", { clipboardData: transfer, ...options }));
+    return;
+  }
+  const card = document.querySelector(".chat-card");
+  for (const type of ["dragover", "drop"]) {
+    card.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, ...options }));
+  }
+}"""
+
+
+async def paste(page: Page, name: str, data: bytes) -> None:
+    """What the browser does when a picture is pasted into the message box."""
+    await page.evaluate(SEND_FILE, ["paste", name, base64.b64encode(data).decode()])
+
+
+async def drop(page: Page, name: str, data: bytes) -> None:
+    """What the browser does when a picture is dragged onto the chat and dropped."""
+    await page.evaluate(SEND_FILE, ["drop", name, base64.b64encode(data).decode()])
+
+
+async def test_pictures_are_attached_sent_shown_and_one_goes_on_a_scene(
+    chat_session: SessionFactory,
+) -> None:
+    async with chat_session() as session:
+        page = session.page
+        project_id = await open_chat(session, "Pictures")
+        await send(session, "add scenes Dawn and Beach")
+        await expect(page.get_by_test_id("side-scene")).to_have_text(["1. Dawn", "2. Beach"])
+
+        async with page.expect_file_chooser() as chooser:
+            await page.get_by_test_id("attach-button").click()
+        await (await chooser.value).set_files(
+            FilePayload(name="beach.jpg", mimeType="image/jpeg", buffer=still(1))
+        )
+        await paste(page, "pasted.jpg", still(2))
+        await drop(page, "dropped.jpg", still(3))
+        pending = page.get_by_test_id("attachment")
+        await expect(pending).to_have_count(3)
+        await expect(page.get_by_test_id("attachment-status")).to_have_text(["Ready"] * 3)
+        await pending.nth(2).get_by_test_id("attachment-remove").click()
+        await expect(pending).to_have_count(2)
+        await page.get_by_test_id("chat-input").fill("use this picture for scene 2")
+        await session.shot("attachments-pending")
+
+        await page.get_by_test_id("chat-send").click()
+        await expect(page.get_by_test_id("assistant-message").last).to_have_text(
+            "Put the picture on scene 2 “Beach”."
+        )
+        await expect(page.get_by_test_id("attachment-tray")).to_be_hidden()
+        sent = page.get_by_test_id("user-message").last
+        await expect(sent).to_have_text("use this picture for scene 2")
+        thumbnails = sent.get_by_test_id("message-attachment")
+        await expect(thumbnails).to_have_count(2)
+        for index in range(2):
+            await expect(thumbnails.nth(index)).to_have_js_property("complete", True)
+            assert await thumbnails.nth(index).evaluate("img => img.naturalWidth") > 0
+        stored = await stored_messages(session, project_id)
+        assert [a["filename"] for a in stored[-2]["attachments"]] == ["beach.jpg", "pasted.jpg"]
+        await session.shot("attachments-sent")
+
+        await page.reload()
+        await expect(page.locator("main[data-ready=true]")).to_be_attached()
+        await expect(
+            page.get_by_test_id("user-message").last.get_by_test_id("message-attachment")
+        ).to_have_count(2)
+
+        await page.set_viewport_size({"width": 375, "height": 812})
+        await paste(page, "another.jpg", still(4))
+        await expect(page.get_by_test_id("attachment-status")).to_have_text(["Ready"])
+        await page.get_by_test_id("chat-log").evaluate(
+            "log => { log.scrollTop = log.scrollHeight; }"
+        )
+        await session.shot("attachments-375", full_page=False)
+        assert session.unexpected_errors() == []

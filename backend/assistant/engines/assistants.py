@@ -22,6 +22,7 @@ from backend.assistant.engines.base import (
     run_round,
     too_many_rounds,
 )
+from backend.assistant.engines.chat_completions import user_content
 from backend.assistant.engines.meter import record_usage
 from backend.assistant.tools import TOOLS
 
@@ -157,7 +158,7 @@ class AssistantsEngine:
         if turn.thread_id is None:
             thread_id = await self._new_thread(turn)
             return thread_id, await self._start(thread_id, assistant_id, turn, None)
-        message: list[Any] = [{"role": "user", "content": turn.user_text}]
+        message: list[Any] = [{"role": "user", "content": user_content(turn)}]
         try:
             return turn.thread_id, await self._start(turn.thread_id, assistant_id, turn, message)
         except openai.NotFoundError:
@@ -173,7 +174,7 @@ class AssistantsEngine:
         messages: list[Any] = [
             {"role": role, "content": text} for role, text in await turn.load_history() if text
         ]
-        messages.append({"role": "user", "content": turn.user_text})
+        messages.append({"role": "user", "content": user_content(turn)})
         thread = await self._client.beta.threads.create(messages=messages)
         return thread.id
 

@@ -5,7 +5,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import httpx2
@@ -67,6 +67,16 @@ class SilentSink:
         return None
 
 
+@dataclass(frozen=True)
+class Picture:
+    """A picture sent with the user's message, as a data URL: providers cannot reach our
+    server, so the bytes travel with the request."""
+
+    file_id: str
+    filename: str
+    data_url: str
+
+
 @dataclass
 class TurnInput:
     user_text: str
@@ -83,6 +93,9 @@ class TurnInput:
     sink: TurnSink
     thread_id: str | None = None
     previous_response_id: str | None = None
+    pictures: list[Picture] = field(default_factory=list)
+    """Shown to the model with the user's text, each engine in its API's own shape; their
+    file ids are in `instructions` (for update_scene's image_file_id)."""
 
 
 @dataclass

@@ -23,6 +23,20 @@ from backend.assistant.tools import TOOLS
 FINISHED = ("stop", "tool_calls")
 
 
+def user_content(turn: TurnInput) -> str | list[Any]:
+    """The user's message: its text, then each picture as an `image_url` part (the Assistants
+    API takes the same parts). `detail: low`: the pictures are thumbnails already."""
+    if not turn.pictures:
+        return turn.user_text
+    return [
+        {"type": "text", "text": turn.user_text},
+        *(
+            {"type": "image_url", "image_url": {"url": picture.data_url, "detail": "low"}}
+            for picture in turn.pictures
+        ),
+    ]
+
+
 class ChatCompletionsEngine:
     name = "chat_completions"
 
@@ -39,7 +53,7 @@ class ChatCompletionsEngine:
         messages: list[Any] = [
             {"role": "system", "content": f"{SYSTEM_PROMPT}\n{turn.instructions}"},
             *({"role": role, "content": text} for role, text in history if text),
-            {"role": "user", "content": turn.user_text},
+            {"role": "user", "content": user_content(turn)},
         ]
         tools: list[Any] = [tool.chat_definition() for tool in TOOLS.values()]
         for _ in range(self._max_rounds + 1):

@@ -23,6 +23,20 @@ from backend.assistant.engines.meter import record_usage
 from backend.assistant.tools import TOOLS
 
 
+def user_content(turn: TurnInput) -> str | list[Any]:
+    """The user's message: its text, then each picture as an `input_image` part (its
+    `image_url` a plain string here). `detail: low`: the pictures are thumbnails already."""
+    if not turn.pictures:
+        return turn.user_text
+    return [
+        {"type": "input_text", "text": turn.user_text},
+        *(
+            {"type": "input_image", "image_url": picture.data_url, "detail": "low"}
+            for picture in turn.pictures
+        ),
+    ]
+
+
 class ResponsesEngine:
     name = "responses"
 
@@ -37,7 +51,7 @@ class ResponsesEngine:
     async def run_turn(self, turn: TurnInput) -> TurnOutput:
         instructions = f"{SYSTEM_PROMPT}\n{turn.instructions}"
         tools: list[Any] = [tool.responses_definition() for tool in TOOLS.values()]
-        user: list[Any] = [{"role": "user", "content": turn.user_text}]
+        user: list[Any] = [{"role": "user", "content": user_content(turn)}]
         previous = turn.previous_response_id
         items = user if previous else await self._history(turn) + user
         for _ in range(self._max_rounds + 1):

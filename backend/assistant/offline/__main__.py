@@ -19,6 +19,9 @@ def main() -> None:
     parser.add_argument(
         "--refuse-tools", action="store_true", help="act as a model without tool support"
     )
+    parser.add_argument(
+        "--refuse-images", action="store_true", help="act as a model that cannot see pictures"
+    )
     arguments = parser.parse_args()
     settings = OfflineSettings(
         latency_ms=arguments.latency_ms,
@@ -26,6 +29,7 @@ def main() -> None:
         fault=arguments.fault,
         fault_attempts=arguments.fault_attempts,
         refuse_tools=arguments.refuse_tools,
+        refuse_images=arguments.refuse_images,
     )
     print(f"Offline model server: OPENAI_BASE_URL=http://{arguments.host}:{arguments.port}/v1")
     uvicorn.run(

@@ -33,7 +33,7 @@ from backend.assistant.offline.model import (
 from backend.assistant.offline.state import OfflineState, state_of
 from backend.assistant.offline.store import new_id, now, paginate
 from backend.assistant.offline.usage import answer_tokens, chat_usage, estimate_tokens
-from backend.assistant.offline.vision import NO_VISION, count_images
+from backend.assistant.offline.vision import count_images
 
 router = APIRouter()
 
@@ -376,7 +376,9 @@ def _run_of(state: OfflineState, thread_id: str, run_id: str) -> Run:
 
 def _model_input(state: OfflineState, run: Run) -> ModelInput:
     thread = state.threads.get(run.thread_id)
-    said = [history.Message(message.role, message.text) for message in thread.messages]
+    said = [
+        history.Message(message.role, message.text, message.images) for message in thread.messages
+    ]
     return history.model_input([*said, *run.tool_history], run.tools, run.instructions)
 
 
@@ -384,9 +386,7 @@ def _decide(state: OfflineState, run: Run) -> Decision:
     """The model's next step in the run, counted on the run's usage."""
     model_input = _model_input(state, run)
     thread = state.threads.get(run.thread_id)
-    last = thread.messages[-1] if thread.messages else None
-    blind = last is not None and last.role == "user" and last.images and not run.tool_history
-    decision: Decision = Answer(NO_VISION) if blind else decide(model_input)
+    decision = decide(model_input)
     run.prompt_tokens += estimate_tokens(
         run.instructions,
         [message.text for message in thread.messages],
@@ -631,12 +631,21 @@ async def create_run(request: Request, thread_id: str) -> Response:
     model = body.get("model") or assistant.model
     knobs = knobs_for(request, state.settings, model)
     knobs.check_tools(body["tools"] if body.get("tools") is not None else assistant.tools, model)
+    additional = [
+        (message.get("role"), message.get("content"), message.get("metadata"))
+        for message in body.get("additional_messages") or []
+    ]
+    knobs.check_images(
+        sum(message.images for message in thread.messages)
+        + sum(count_images(content) for _, content, _ in additional),
+        model,
+    )
     if body.get("stream"):
         await knobs.before_stream()
     else:
         await knobs.before_answer()
-    for message in body.get("additional_messages") or []:
-        _add_message(thread, message.get("role"), message.get("content"), message.get("metadata"))
+    for role, content, metadata in additional:
+        _add_message(thread, role, content, metadata)
     instructions = (
         body["instructions"]
         if body.get("instructions") is not None

@@ -14,16 +14,12 @@ from backend.assistant.offline.model import CallTools, Decision, decide, split_i
 from backend.assistant.offline.state import state_of
 from backend.assistant.offline.store import new_id, now
 from backend.assistant.offline.usage import answer_tokens, chat_usage, estimate_tokens
-from backend.assistant.offline.vision import blind_answer
 
 router = APIRouter()
 
 
-def _decide(messages: list[dict[str, Any]], tools: Any) -> Decision:
-    last = messages[-1]
-    if last.get("role") == "user" and (answer := blind_answer(last.get("content"))):
-        return answer
-    return decide(history.model_input(history.from_chat_messages(messages), tools))
+def _decide(entries: list[history.Entry], tools: Any) -> Decision:
+    return decide(history.model_input(entries, tools))
 
 
 def _tool_calls(decision: CallTools) -> list[dict[str, Any]]:
@@ -55,8 +51,10 @@ async def create_chat_completion(request: Request) -> Response:
             400, "messages must be a non-empty list of message objects", param="messages"
         )
     require_model(body)
+    entries = history.from_chat_messages(messages)  # a picture of the wrong shape is a 400
     knobs = knobs_for(request, state.settings, body["model"])
     knobs.check_tools(body.get("tools"), body["model"])
+    knobs.check_images(history.image_count(entries), body["model"])
     if knobs.fault == "run_failed":
         raise OfflineAPIError(
             500, "The offline model was told to fail this request.", error_type="server_error"
@@ -67,12 +65,15 @@ async def create_chat_completion(request: Request) -> Response:
         await knobs.before_stream()
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         return await event_stream(
-            _stream(knobs, completion_id, model, messages, body.get("tools"), include_usage), knobs
+            _stream(
+                knobs, completion_id, model, messages, entries, body.get("tools"), include_usage
+            ),
+            knobs,
         )
     await knobs.before_answer()
     if knobs.fault == "hang":
         await knobs.hang()
-    decision = _decide(messages, body.get("tools"))
+    decision = _decide(entries, body.get("tools"))
     if isinstance(decision, CallTools):
         message: dict[str, Any] = {
             "role": "assistant",
@@ -102,6 +103,7 @@ async def _stream(
     completion_id: str,
     model: str,
     messages: list[dict[str, Any]],
+    entries: list[history.Entry],
     tools: Any,
     include_usage: bool,
 ) -> AsyncIterator[bytes]:
@@ -125,7 +127,7 @@ async def _stream(
     if knobs.fault == "hang":
         await knobs.hang()
         return
-    decision = _decide(messages, tools)
+    decision = _decide(entries, tools)
     if isinstance(decision, CallTools):
         for index, call in enumerate(_tool_calls(decision)):
             opening = {

@@ -115,6 +115,15 @@ class UpdateImage:
 
 
 @dataclass(frozen=True)
+class UsePicture:
+    """A picture sent with the message, to show on a scene: `picture` is its number (1-based;
+    -1 is the last one)."""
+
+    scene: SceneRef
+    picture: int = 1
+
+
+@dataclass(frozen=True)
 class RenameScene:
     scene: SceneRef
     title: str
@@ -191,13 +200,13 @@ class Unparsed:
 
 Intent = (
     ShowProject | ShowScene | AskScenes | AskRuntime | CreateScene | UpdateScript | UpdateImage
-    | RenameScene | MoveScene | SwapScenes | DeleteScene | UpdateProject | SetSceneFields
-    | AddAudio | Creative | Unsupported | Unparsed
+    | UsePicture | RenameScene | MoveScene | SwapScenes | DeleteScene | UpdateProject
+    | SetSceneFields | AddAudio | Creative | Unsupported | Unparsed
 )  # fmt: skip
 
 SCENE_REF_INTENTS = (
-    UpdateScript, UpdateImage, RenameScene, MoveScene, SwapScenes, DeleteScene, SetSceneFields,
-    AddAudio, ShowScene
+    UpdateScript, UpdateImage, UsePicture, RenameScene, MoveScene, SwapScenes, DeleteScene,
+    SetSceneFields, AddAudio, ShowScene
 )  # fmt: skip
 # Intents that only read: they need the project looked up, and change nothing.
 READ_INTENTS = (ShowProject, ShowScene, AskScenes, AskRuntime)
@@ -465,6 +474,19 @@ IMAGE = compile_all(
     rf"(?:\s+url)?{TO}{URL}",
     rf"use\s+{URL}\s+(?:as|for)\s+(?:the\s+)?(?:image|picture|still)\s+(?:of|for|in)\s+"
     rf"{scene_ref('ref', CONNECTOR)}",
+)
+# A picture sent with the message: "this picture", "the second photo", "image 2".
+SENT_PICTURE = (
+    r"(?:(?:this|that|the|my)\s+(?:(?P<pic_ord>first|second|third|fourth|last)\s+)?"
+    r"(?:attached\s+|uploaded\s+|new\s+)?(?:picture|image|photo|pic)"
+    r"|(?:picture|image|photo|pic)\s+(?P<pic_num>[1-4]|one|two|three|four)\b)"
+)
+USE_PICTURE = compile_all(
+    rf"(?:use|put|set|make|place)\s+{SENT_PICTURE}\s+(?:for|on|in|as|into|onto)\s+"
+    rf"(?:the\s+(?:image|picture|photo)\s+(?:of|for|in)\s+)?{scene_ref('ref', CONNECTOR)}",
+    rf"(?:set|change|make|update|replace)\s+(?:the\s+)?{IMAGE_NOUN}\s+(?:of|for|on|in)\s+"
+    rf"{scene_ref('ref', TO)}{TO}{SENT_PICTURE}",
+    rf"{SENT_PICTURE}\s+(?:is\s+for|goes\s+(?:on|with|in|to))\s+{scene_ref('ref', CONNECTOR)}",
 )
 ARROW = r"\s*(?:→|->|=>|⟶)\s*"
 RENAME_SCENE = compile_all(
@@ -790,7 +812,18 @@ def _delete_several(match: re.Match[str]) -> list[Intent] | None:
     return [DeleteScene(ref) for ref in _scene_refs(match, "refs")] or None
 
 
+def _use_picture(ref: SceneRef, match: re.Match[str]) -> Intent:
+    said = match.group("pic_ord") or match.group("pic_num")
+    if said is None:
+        return UsePicture(ref)
+    return UsePicture(
+        ref, -1 if said.lower() == "last" else ORDINALS.get(said.lower()) or number(said)
+    )
+
+
 COMMANDS: list[Command] = [
+    # First: "set the image of scene 2 to this picture" names no image URL "this".
+    Command(USE_PICTURE, _one_scene(_use_picture)),
     # Before CREATE: "make scene 2 a close-up" is not a new scene called "2 a close-up".
     Command(SHOT, _one_scene(_shot)),
     Command(DURATION, _one_scene(_duration)),

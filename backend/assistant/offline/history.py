@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.assistant.offline.model import ModelInput, ToolResult
+from backend.assistant.offline.vision import count_images
 
 INSTRUCTION_ROLES = ("system", "developer")
 
@@ -20,6 +21,8 @@ INSTRUCTION_ROLES = ("system", "developer")
 class Message:
     role: str
     text: str
+    images: int = 0
+    """Pictures in the content as sent (the model reads only its text)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,11 @@ def tool_names(tools: Any) -> frozenset[str]:
     return frozenset(names)
 
 
+def image_count(entries: Sequence[Entry]) -> int:
+    """The pictures in all the messages: what a model that cannot see refuses."""
+    return sum(entry.images for entry in entries if isinstance(entry, Message))
+
+
 def model_input(entries: Sequence[Entry], tools: Any, instructions: str = "") -> ModelInput:
     """The instructions (with any system or developer messages), the last user message, and
     the tool rounds after it, each call with its output (None while none was sent), and what
@@ -114,6 +122,7 @@ def model_input(entries: Sequence[Entry], tools: Any, instructions: str = "") ->
             if isinstance(entry, Message) and entry.role in ("user", "assistant")
         ),
         tuple(_scene_ids(earlier)),
+        last_user.images if isinstance(last_user, Message) else 0,
     )
 
 
@@ -149,7 +158,7 @@ def from_response_items(items: Iterable[dict[str, Any]]) -> list[Entry]:
     for item in items:
         kind = item.get("type")
         if kind == "message":
-            entries.append(Message(str(item.get("role")), text_of(item.get("content"))))
+            entries.append(_message(item.get("role"), item.get("content")))
         elif kind == "function_call":
             call = Call(item.get("call_id"), str(item.get("name")), item.get("arguments"))
             previous = entries[-1] if entries else None
@@ -173,8 +182,12 @@ def from_chat_messages(messages: Iterable[dict[str, Any]]) -> list[Entry]:
         elif role == "assistant" and message.get("tool_calls"):
             entries.append(Calls(tuple(_chat_call(call) for call in message["tool_calls"])))
         else:
-            entries.append(Message(role, text_of(message.get("content"))))
+            entries.append(_message(role, message.get("content")))
     return entries
+
+
+def _message(role: Any, content: Any) -> Message:
+    return Message(str(role), text_of(content), count_images(content))
 
 
 def _chat_call(call: Any) -> Call:

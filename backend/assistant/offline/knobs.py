@@ -2,9 +2,10 @@
 
 Each knob can be set for the whole server (`OfflineSettings`, the CLI flags), per model name
 (`offline-1+fault=rate_limit+latency=200`), or per request with headers (`X-Offline-Fault`,
-`X-Offline-Latency-Ms`, `X-Offline-Delta-Delay-Ms`, `X-Offline-Fault-Attempts`, `X-Offline-Tools`),
-the most specific winning. `tools=refuse` makes the model one without tool support: a request
-that offers tools is refused with a 400, as such models' servers do. `fault_attempts=N` faults
+`X-Offline-Latency-Ms`, `X-Offline-Delta-Delay-Ms`, `X-Offline-Fault-Attempts`, `X-Offline-Tools`,
+`X-Offline-Vision`), the most specific winning. `tools=refuse` makes the model one without tool
+support: a request that offers tools is refused with a 400, as such models' servers do;
+`vision=refuse` does the same for a request with pictures. `fault_attempts=N` faults
 only the SDK's first N attempts (it numbers them in `x-stainless-retry-count`), so "429, then
 success on the retry" is one request's setting.
 """
@@ -37,6 +38,8 @@ class OfflineSettings:
     """Per kind of stored object (assistants, threads, runs, responses); the oldest go first."""
     refuse_tools: bool = False
     """Answer a request that offers tools with a 400, like a model without tool support."""
+    refuse_images: bool = False
+    """Answer a request with pictures with a 400, like a model that cannot see."""
 
 
 class OfflineAPIError(Exception):
@@ -134,6 +137,13 @@ class Knobs:
         if self.settings.refuse_tools and isinstance(tools, list) and tools:
             raise OfflineAPIError(400, f"{base_model(model)} does not support tools", param="tools")
 
+    def check_images(self, images: int, model: str | None) -> None:
+        """Refuse a request with pictures when the model cannot see."""
+        if self.settings.refuse_images and images:
+            raise OfflineAPIError(
+                400, f"{base_model(model)} does not support image input", param="messages"
+            )
+
     async def pause(self, milliseconds: int) -> None:
         if milliseconds > 0:
             await asyncio.sleep(milliseconds / 1000)
@@ -184,6 +194,13 @@ def knobs_for(request: Request, settings: OfflineSettings, model: str | None) ->
         raise OfflineAPIError(400, f"tools must be refuse or allow, got {tools!r}", param="tools")
     if tools:
         overrides["refuse_tools"] = tools == "refuse"
+    vision = pick("x-offline-vision", "vision")
+    if vision is not None and vision not in ("refuse", "allow"):
+        raise OfflineAPIError(
+            400, f"vision must be refuse or allow, got {vision!r}", param="vision"
+        )
+    if vision:
+        overrides["refuse_images"] = vision == "refuse"
     for header, directive, field in (
         ("x-offline-latency-ms", "latency", "latency_ms"),
         ("x-offline-delta-delay-ms", "delta", "delta_delay_ms"),

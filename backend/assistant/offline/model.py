@@ -37,6 +37,7 @@ from backend.assistant.offline.grammar import (
     UpdateImage,
     UpdateProject,
     UpdateScript,
+    UsePicture,
     parse_request,
 )
 
@@ -45,6 +46,11 @@ MAX_TOOL_CALLS_PER_ROUND = 32
 them (Scenecraft's CHAT_MAX_TOOL_CALLS_PER_ROUND defaults to the same number), so it does the
 first 32 and asks for the rest to be requested again."""
 PROJECT_ID = re.compile(r"Current project id:\s*([0-9a-fA-F-]{36})")
+ATTACHED_PICTURE = re.compile(
+    r"^Attached picture \d+ \(file id ([0-9a-fA-F-]{36})\): (.*)$", re.MULTILINE
+)
+"""How Scenecraft names the pictures sent with a message, in the instructions: their file ids
+are what update_scene's image_file_id takes."""
 GREETING = re.compile(r"^\s*(?:hi|hello|hey|good\s+(?:morning|afternoon|evening))\b", re.IGNORECASE)
 
 HELP_TEXT = (
@@ -79,6 +85,8 @@ class ModelInput:
     """The (role, text) messages before the last user message, oldest first: what "it" means."""
     earlier_scene_ids: tuple[str, ...] = ()
     """The scene ids that earlier tool calls and outputs named, oldest first."""
+    images: int = 0
+    """How many pictures came with the last user message (it cannot look at them)."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +108,50 @@ class Answer:
 Decision = CallTools | Answer
 
 
+NO_VISION = (
+    "I can't see pictures: I'm the offline demo model, and I read text only. Connect a "
+    "vision-capable model (OPENAI_API_KEY and OPENAI_MODEL) to have images read."
+)
+
+
+def pictures_note(model_input: ModelInput, intents: list[Intent]) -> str | None:
+    """What to say about the pictures that came with the message (None: none came, or the
+    message puts one on a scene, which says enough): it has them, but cannot look at them."""
+    named = ATTACHED_PICTURE.findall(model_input.instructions)
+    if any(isinstance(intent, UsePicture) for intent in intents):
+        return None
+    if not named:
+        return NO_VISION if model_input.images else None
+    names = ", ".join(_quote(_filename(said)) for _, said in named)
+    one = len(named) == 1
+    return (
+        f"I have your {'picture' if one else f'{len(named)} pictures'} ({names}), but I can't "
+        "see pictures: I'm the offline demo model, and I read text only. I can put "
+        f"{'it' if one else 'one'} on a scene: say “use this picture for scene 2”"
+        f"{'' if one else ' or “use picture 2 for scene 3”'}. Connect a vision-capable model "
+        "(OPENAI_API_KEY and OPENAI_MODEL) to have pictures read."
+    )
+
+
+def _filename(said: str) -> str:
+    try:
+        name = json.loads(said)
+    except ValueError:
+        return said
+    return name if isinstance(name, str) else said
+
+
 def decide(model_input: ModelInput) -> Decision:
+    """The next step, and what it makes of any pictures that came with the message."""
+    intents = parse_request(model_input.user_text or "")
+    note = pictures_note(model_input, intents)
+    decision = _decide(model_input, intents, note)
+    if note is None or isinstance(decision, CallTools) or decision.text == note:
+        return decision
+    return Answer(f"{decision.text}\n\n{note}")
+
+
+def _decide(model_input: ModelInput, intents: list[Intent], note: str | None) -> Decision:
     document_request = parse_document_request(model_input.user_text or "")
     if document_request is not None:
         outputs = [round_results[-1].output for round_results in model_input.rounds]
@@ -117,8 +168,9 @@ def decide(model_input: ModelInput) -> Decision:
             dossier_request, done, model_input.tools, named.group(1) if named else None
         )
         return Answer(plan) if isinstance(plan, str) else CallTools([ToolCall(*c) for c in plan])
-    intents = parse_request(model_input.user_text or "")
     if not intents:
+        if note is not None:
+            return Answer(note)
         greeting = "Hi! " if GREETING.match(model_input.user_text or "") else ""
         return Answer(greeting + HELP_TEXT)
     if all(isinstance(intent, NOTE_INTENTS) for intent in intents):
@@ -218,6 +270,9 @@ class _Planner:
         self.tools = model_input.tools
         self.earlier_texts = model_input.earlier_texts
         self.earlier_scene_ids = model_input.earlier_scene_ids
+        self.pictures: list[str] = [
+            file_id for file_id, _ in ATTACHED_PICTURE.findall(model_input.instructions)
+        ]
         self.actions = [
             intent for intent in intents if not isinstance(intent, (*READ_INTENTS, *NOTE_INTENTS))
         ]
@@ -304,6 +359,13 @@ class _Planner:
                     "update_scene_image_url", {"scene_id": scene_id, "image_url": intent.image_url}
                 )
             ]
+        if isinstance(intent, UsePicture):
+            file_id = self._picture(intent.picture, problems)
+            return (
+                []
+                if file_id is None
+                else [ToolCall("update_scene", {"scene_id": scene_id, "image_file_id": file_id})]
+            )
         if isinstance(intent, RenameScene):
             return [ToolCall("update_scene_title", {"scene_id": scene_id, "title": intent.title})]
         if isinstance(intent, DeleteScene):
@@ -462,6 +524,23 @@ class _Planner:
                     return self._find(refs[-1], scenes, [])
         return None
 
+    def _picture(self, number: int, problems: list[str]) -> str | None:
+        """The file id of the message's picture `number` (1-based, -1 the last)."""
+        count = len(self.pictures)
+        if count == 0:
+            problems.append(
+                "No picture came with this message: attach one (the paper clip, paste or drop) "
+                "and ask again."
+            )
+            return None
+        if not -count <= (number - 1 if number > 0 else number) < count:
+            problems.append(
+                f"Only {count} picture{'s' if count != 1 else ''} came with this message: "
+                f"there is no picture {number}."
+            )
+            return None
+        return self.pictures[number - 1 if number > 0 else number]
+
     def _no_project(self) -> str:
         return "I don't know which project we are working on: my instructions name none."
 
@@ -557,6 +636,8 @@ def _describe_result(result: ToolResult, scenes: list[dict[str, Any]]) -> str:
     if result.name == "delete_scene":
         deleted = next((s for s in scenes if s.get("id") == payload.get("deleted_scene_id")), None)
         return f"Deleted {_scene_label(deleted)}." if deleted else "Deleted the scene."
+    if result.name == "update_scene" and set(result.arguments) == {"scene_id", "image_file_id"}:
+        return f"Put the picture on {_scene_label(scene)}."
     if result.name == "update_scene":
         return f"Updated {_scene_label(scene)}: {_describe_fields(result.arguments)}."
     if result.name == "update_project":
@@ -622,6 +703,7 @@ FIELD_LABELS = {
     "title": "title",
     "script": "script",
     "image_url": "image",
+    "image_file_id": "picture",
 }
 
 

@@ -16,7 +16,6 @@ from backend.assistant.offline.model import CallTools, Decision, decide, split_i
 from backend.assistant.offline.state import state_of
 from backend.assistant.offline.store import new_id, now
 from backend.assistant.offline.usage import estimate_tokens, responses_usage
-from backend.assistant.offline.vision import blind_answer
 
 router = APIRouter()
 
@@ -32,11 +31,8 @@ def _input_items(value: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _decide(instructions: str, items: list[dict[str, Any]], tools: Any) -> Decision:
-    last = items[-1] if items else {}
-    if last.get("role") == "user" and (answer := blind_answer(last.get("content"))):
-        return answer
-    return decide(history.model_input(history.from_response_items(items), tools, instructions))
+def _decide(instructions: str, entries: list[history.Entry], tools: Any) -> Decision:
+    return decide(history.model_input(entries, tools, instructions))
 
 
 def _response_object(
@@ -98,15 +94,17 @@ async def create_response(request: Request) -> Response:
     state = state_of(request)
     body = await read_body(request)
     require_model(body)
-    history: list[dict[str, Any]] = []
+    earlier: list[dict[str, Any]] = []
     instructions = body.get("instructions") or ""
     if body.get("previous_response_id"):
         previous = state.responses.get(str(body["previous_response_id"]))
-        history = previous["input_items"] + previous["response"]["output"]
+        earlier = previous["input_items"] + previous["response"]["output"]
         instructions = instructions or previous["instructions"]
-    items = history + _input_items(body.get("input", []))
+    items = earlier + _input_items(body.get("input", []))
+    entries = history.from_response_items(items)  # a picture of the wrong shape is a 400
     knobs = knobs_for(request, state.settings, body["model"])
     knobs.check_tools(body.get("tools"), body["model"])
+    knobs.check_images(history.image_count(entries), body["model"])
     body = {**body, "model": base_model(body["model"])}
     response_id = new_id("resp_")
 
@@ -122,21 +120,21 @@ async def create_response(request: Request) -> Response:
 
     if body.get("stream"):
         await knobs.before_stream()
-        events = _stream(knobs, body, items, instructions, response_id, finish)
+        events = _stream(knobs, body, entries, instructions, response_id, finish)
         return await event_stream(events, knobs)
     await knobs.before_answer()
     if knobs.fault == "hang":
         await knobs.hang()
     if knobs.fault == "run_failed":
         return JSONResponse(finish("failed", []))
-    decision = _decide(instructions, items, body.get("tools"))
+    decision = _decide(instructions, entries, body.get("tools"))
     return JSONResponse(finish("completed", _output_items(decision)))
 
 
 async def _stream(
     knobs: Knobs,
     body: dict[str, Any],
-    items: list[dict[str, Any]],
+    entries: list[history.Entry],
     instructions: str,
     response_id: str,
     finish: Any,
@@ -158,7 +156,7 @@ async def _stream(
     if knobs.fault == "run_failed":
         yield emit("response.failed", response=finish("failed", []))
         return
-    decision = _decide(instructions, items, body.get("tools"))
+    decision = _decide(instructions, entries, body.get("tools"))
     output = _output_items(decision)
     for index, item in enumerate(output):
         if item["type"] == "function_call":

@@ -1,16 +1,11 @@
-"""Pictures in what a client sends: checked for the shape each surface takes, and answered
-honestly, since the offline model reads text only. A message with pictures gets an answer that
-says so (and what to connect instead), never one that pretends to have looked."""
+"""Pictures in what a client sends, checked for the shape each surface takes and counted. The
+model reads text only: it is told how many pictures the last user message had, and says so
+honestly (`model.pictures_note`), never as if it had looked."""
 
 from typing import Any
 
 from backend.assistant.offline.knobs import OfflineAPIError
-from backend.assistant.offline.model import Answer
 
-NO_VISION = (
-    "I can't see pictures: I'm the offline demo model, and I read text only. Connect a "
-    "vision-capable model (OPENAI_API_KEY and OPENAI_MODEL) to have images read."
-)
 # The part types that carry a picture, and the surfaces' shapes of them.
 URL_PARTS = ("image_url",)  # Chat Completions and Assistants: {"image_url": {"url": ...}}
 RESPONSES_PARTS = ("input_image",)  # Responses: {"image_url": "..."} or {"file_id": ...}
@@ -44,8 +39,3 @@ def count_images(content: Any, param: str = "content") -> int:
                 raise _refuse("image_file must be an object with a file_id", param)
             images += 1
     return images
-
-
-def blind_answer(last_user_content: Any) -> Answer | None:
-    """The answer to a last user message with pictures in it; None for one without."""
-    return Answer(NO_VISION) if count_images(last_user_content) else None

@@ -79,7 +79,8 @@ class UpdateSceneArguments(SceneUpdate, ToolArguments):
 @tool(
     "update_scene",
     "Change any fields of a scene at once: title, script, duration_seconds, shot_size, "
-    "camera_movement, audio, notes, image_url (null clears a field that may be empty).",
+    "camera_movement, audio, notes, image_url, image_file_id (a picture the user uploaded or "
+    "attached to their message; it must be theirs) (null clears a field that may be empty).",
     idempotent=True,
 )
 async def update_scene(

@@ -6,13 +6,14 @@ import { createConversationList } from "../components/conversation-list.js";
 import { renderMarkdown } from "../markdown.js";
 import { clear, el, loadProject, setTitle, toast } from "../ui.js";
 import { renderCitations } from "../components/citations.js";
+import { attachmentRow, createAttachmentTray } from "../components/chat-attachments.js";
 
 const NARROW = window.matchMedia("(max-width: 820px)");
 const WRITE_TOOLS = new Set(["create_scene", "update_scene_script", "update_scene_image_url", "update_scene_title", "move_scene", "delete_scene", "update_scene", "update_project", "import_scenes_from_document"]);
 const VERBS = {
   create_scene: "add the scene", update_scene_script: "update the script", update_scene_image_url: "set the image",
   update_scene_title: "rename the scene", move_scene: "move the scene", delete_scene: "delete the scene",
-  update_project: "update the project", get_project_details: "read the project",
+  update_scene: "update the scene", update_project: "update the project", get_project_details: "read the project",
   search_documents: "search the documents", read_document: "read the document",
   import_scenes_from_document: "make scenes from the document",
 };
@@ -35,6 +36,7 @@ export function describeTool(name, output) {
     update_scene_title: `Renamed scene ${Number(scene.order) + 1} to “${scene.title}”`,
     move_scene: `Moved “${scene.title}” to position ${Number(scene.order) + 1}`,
     delete_scene: "Deleted a scene",
+    update_scene: `Updated ${label}`,
     update_project: `Updated the project “${data.project && data.project.title}”`,
     get_project_details: `Read the project (${data.project ? data.project.scenes.length : 0} scenes)`,
     search_documents: `Searched the documents (${(data.results || []).length} passage${(data.results || []).length === 1 ? "" : "s"} found)`,
@@ -134,18 +136,25 @@ export async function render(root, { params: [projectId] }) {
   const input = el("textarea", { id: "chat-input", rows: 2, maxlength: 8000, placeholder: "Ask the assistant… (Enter sends, Shift+Enter for a new line)", "aria-label": "Message to the assistant", dataset: { testid: "chat-input" } });
   const sendButton = el("button", { type: "submit", class: "button", dataset: { testid: "chat-send" } }, "Send");
   const stopButton = el("button", { type: "button", class: "button danger", hidden: true, dataset: { testid: "chat-stop" }, onclick: stop }, "Stop");
-  const form = el("form", { class: "chat-form" }, input, sendButton, stopButton);
+  const card = el("section", { class: "card chat-card" });
+  const attachments = createAttachmentTray({
+    dropZone: card,
+    pasteTarget: input,
+    onChange: () => { sendButton.disabled = attachments.uploading; },
+  });
+  const form = el("form", { class: "chat-form" }, attachments.button, attachments.chooser, input, sendButton, stopButton);
   const sceneList = el("ol", { class: "side-scenes", dataset: { testid: "side-scenes" } });
 
   function scrollDown() {
     log.scrollTop = log.scrollHeight;
   }
 
-  function addBubble(role, text) {
+  /** A message; a user's shows the pictures sent with it (`[{file_id, filename}]`) under it. */
+  function addBubble(role, text, pictures = []) {
     emptyLog.hidden = true;
     const bubble = el("div", { class: `bubble ${role}`, dataset: { testid: `${role}-message` } });
     if (role === "assistant") bubble.append(renderMarkdown(text));
-    else bubble.textContent = text;
+    else bubble.append(text, attachmentRow(pictures) || "");
     log.append(bubble);
     scrollDown();
     return bubble;
@@ -243,10 +252,10 @@ export async function render(root, { params: [projectId] }) {
    * its client_message_id (a retry sends the same one, so a message the server already stored is
    * answered from the server's record instead of running again) and its bubble.
    */
-  async function send(text, attempt = { clientMessageId: crypto.randomUUID(), bubble: null }) {
+  async function send(text, attempt) {
     setRunning(true);
     stopRequested = false;
-    attempt.bubble ||= addBubble("user", text);
+    attempt.bubble ||= addBubble("user", text, attempt.pictures);
     const retry = { label: "Retry", testid: "chat-retry", run: (box) => { box.remove(); send(text, attempt); } };
     // The server stored the message and its turn failed for good: the same id would only replay
     // that failure, and a new one would run the tools again, so the person decides (the text goes
@@ -262,7 +271,11 @@ export async function render(root, { params: [projectId] }) {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-        body: JSON.stringify({ message: text, client_message_id: attempt.clientMessageId }),
+        body: JSON.stringify({
+          message: text,
+          client_message_id: attempt.clientMessageId,
+          attachments: attempt.pictures.map((item) => item.file_id),
+        }),
       });
       if (response.status === 401) {
         window.location.assign(signInUrl());
@@ -326,9 +339,17 @@ export async function render(root, { params: [projectId] }) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const text = input.value.trim();
-    if (!text || running) return;
+    if (running) return;
+    if (attachments.uploading) {
+      toast("Wait a moment: the pictures are still uploading.");
+      return;
+    }
+    if (!text) {
+      if (!attachments.tray.hidden) toast("Add a few words about the pictures, like “use this picture for scene 2”.");
+      return;
+    }
     input.value = "";
-    send(text);
+    send(text, { clientMessageId: crypto.randomUUID(), bubble: null, pictures: attachments.take() });
   });
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -345,9 +366,10 @@ export async function render(root, { params: [projectId] }) {
       el("div", { class: "editor-actions" },
         el("a", { class: "button secondary", href: `/canvas/${project.id}`, dataset: { testid: "open-canvas" } }, "Open the canvas"))),
     el("div", { class: "chat-layout" },
-      el("section", { class: "card chat-card" }, assistantBadge(), log, form),
+      card,
       el("aside", { class: "card chat-side", "aria-label": "Conversations and scenes" }, conversationList.node, el("h2", {}, "Scenes"), sceneList)),
   );
+  card.append(assistantBadge(), log, attachments.tray, form);
   log.append(emptyLog);
   // On a phone the page opens at its top (and without the keyboard popping up).
   if (!NARROW.matches) input.focus({ preventScroll: true });
@@ -362,7 +384,7 @@ export async function render(root, { params: [projectId] }) {
   }
   for (const message of history.messages) {
     if (message.role === "user") {
-      addBubble("user", message.content);
+      addBubble("user", message.content, message.attachments);
       // A turn that ended without an answer keeps what its tools changed: show it, and say so.
       if (message.status === "failed" || message.status === "cancelled") {
         showToolCalls(message.tool_calls);
