@@ -135,6 +135,10 @@ class ProjectPublic(PublicModel):
     aspect_ratio: AspectRatio
     target_duration_seconds: float | None
     total_duration_seconds: float = Field(description="The sum of the scenes' durations")
+    revision: int = Field(
+        description="Grows with every change set of the project (its History); the read's "
+        '`ETag: "r<revision>"` names it, and `If-Match` on a write checks it'
+    )
     created_at: datetime
     updated_at: datetime
     scene_count: int

@@ -48,6 +48,7 @@ def project_public(project: Project, scene_count: int, total_seconds: float) -> 
         aspect_ratio=project.aspect_ratio,
         target_duration_seconds=project.target_duration_seconds,
         total_duration_seconds=round(total_seconds, 1),
+        revision=project.revision,
         created_at=project.created_at,
         updated_at=project.updated_at,
         scene_count=scene_count,

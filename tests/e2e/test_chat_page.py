@@ -473,3 +473,58 @@ async def test_pictures_are_attached_sent_shown_and_one_goes_on_a_scene(
         )
         await session.shot("attachments-375", full_page=False)
         assert session.unexpected_errors() == []
+
+
+async def test_a_receipt_undoes_and_redoes_a_turn_and_the_scenes_follow_the_project_live(
+    chat_session: SessionFactory,
+) -> None:
+    """Under an answer that changed the board: what changed, in words, with Undo (then Redo);
+    its state survives a reload. The scene list follows changes made anywhere, live."""
+    async with chat_session() as session:
+        page = session.page
+        project_id = await open_chat(session)
+        await send(session, "add scenes Dawn and Pier")
+        receipt = page.get_by_test_id("receipt")
+        await expect(receipt.get_by_test_id("receipt-summary")).to_have_text(
+            "Added scene 1 “Dawn”; Added scene 2 “Pier”"
+        )
+        await expect(page.get_by_test_id("side-scene")).to_have_text(["1. Dawn", "2. Pier"])
+        await session.shot("chat-receipt")
+
+        undo = receipt.get_by_test_id("receipt-undo")
+        await undo.click()
+        await expect(receipt).to_contain_text("Undone")
+        await expect(undo).to_have_text("Redo")
+        await expect(page.get_by_test_id("side-scene")).to_have_count(0)
+        await undo.click()  # Redo: the undo undone
+        await expect(undo).to_have_text("Undo")
+        await expect(page.get_by_test_id("side-scene")).to_have_text(["1. Dawn", "2. Pier"])
+
+        # A question changes nothing: no receipt.
+        await send(session, "how many scenes do I have?")
+        await expect(page.get_by_test_id("assistant-message")).to_have_count(2)
+        await expect(page.get_by_test_id("receipt")).to_have_count(1)
+
+        await reload_chat(session)
+        await expect(page.get_by_test_id("receipt")).to_have_count(1)
+        await expect(page.get_by_test_id("receipt-undo")).to_have_text("Undo")  # redone
+
+        # A change made elsewhere (another tab, a script, MCP) shows in the scene list live.
+        cookie = next(
+            c for c in await session.context.cookies() if c["name"] == "scenecraft_session"
+        )
+        async with httpx.AsyncClient(
+            base_url=session.base_url, headers={"Authorization": f"Bearer {cookie['value']}"}
+        ) as client:
+            scenes = (await client.get(f"/api/projects/{project_id}")).json()["scenes"]
+            renamed = await client.put(
+                f"/api/scenes/{scenes[1]['id']}", json={"title": "Harbour at night"}
+            )
+            assert renamed.status_code == 200, renamed.text
+        await expect(page.get_by_test_id("side-scene")).to_have_text(
+            ["1. Dawn", "2. Harbour at night"]
+        )
+        await page.set_viewport_size({"width": 375, "height": 812})
+        await page.get_by_test_id("receipt").scroll_into_view_if_needed()
+        await session.shot("chat-receipt-phone", full_page=False)
+        assert session.unexpected_errors() == []

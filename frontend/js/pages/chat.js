@@ -1,5 +1,6 @@
-// The chat: history on load, streamed answers, a line per tool call, Stop, Retry, and the
-// project's scenes alongside, refreshed when a tool changed them.
+// The chat: history on load, streamed answers, a line per tool call, a receipt with Undo under
+// each answer that changed something, Stop, Retry, and the project's scenes alongside, following
+// the project live (the assistant's changes, and anyone else's).
 import { api, ApiError, describeError, signInUrl } from "../api.js";
 import { assistantBadge, turnLedger } from "../components/assistant-ledger.js";
 import { createConversationList } from "../components/conversation-list.js";
@@ -7,6 +8,8 @@ import { renderMarkdown } from "../markdown.js";
 import { clear, el, loadProject, setTitle, toast } from "../ui.js";
 import { renderCitations } from "../components/citations.js";
 import { attachmentRow, createAttachmentTray } from "../components/chat-attachments.js";
+import { followProject } from "../components/live.js";
+import { turnReceipt } from "../components/receipt.js";
 
 const NARROW = window.matchMedia("(max-width: 820px)");
 const WRITE_TOOLS = new Set(["create_scene", "update_scene_script", "update_scene_image_url", "update_scene_title", "move_scene", "delete_scene", "update_scene", "update_project", "import_scenes_from_document"]);
@@ -166,6 +169,13 @@ export async function render(root, { params: [projectId] }) {
     if (sources) { log.append(sources); scrollDown(); }
   }
 
+  /** What an answer changed, with Undo (`changeSetId`: the turn's change set, or null). */
+  function addReceipt(changeSetId) {
+    if (!changeSetId) return;
+    log.append(turnReceipt(changeSetId, { onChange: refreshScenes }));
+    scrollDown();
+  }
+
   function addToolLine(name) {
     const line = el("div", { class: "tool-line running", dataset: { testid: "tool-line", tool: name } }, `Running ${name}…`);
     log.append(line);
@@ -206,6 +216,18 @@ export async function render(root, { params: [projectId] }) {
     log.append(el("div", { class: `turn-marker ${stopped ? "stopped" : "failed"}`, dataset: { testid: stopped ? "chat-stopped" : "chat-failed" } },
       `${stopped ? "Stopped." : "This message got no answer."}${keptChanges(toolCalls)}`));
     scrollDown();
+  }
+
+  // One read at a time: changes that arrive meanwhile are read together once it is done.
+  let reading = null;
+  let readAgain = false;
+
+  function refreshScenesSoon() {
+    if (reading) { readAgain = true; return; }
+    reading = refreshScenes().finally(() => {
+      reading = null;
+      if (readAgain) { readAgain = false; refreshScenesSoon(); }
+    });
   }
 
   async function refreshScenes() {
@@ -316,6 +338,7 @@ export async function render(root, { params: [projectId] }) {
             const reply = data.messages.find((message) => message.role === "assistant");
             if (reply) ledger.attachLatest(answer, reply.id);
             addCitations(reply);
+            addReceipt(data.change_set_id);
           }
         } else if (name === "error") {
           ended = true;
@@ -395,8 +418,13 @@ export async function render(root, { params: [projectId] }) {
     showToolCalls(message.tool_calls);
     ledger.attach(addBubble("assistant", message.content), message.id);
     addCitations(message);
+    addReceipt(message.change_set_id);
   }
   conversationList.render(conversations, conversation && conversation.id);
   await refreshScenes();
+  followProject(project.id, {
+    after: project.revision,
+    onChange: (changeSet) => { if (changeSet.revision > project.revision) refreshScenesSoon(); },
+  });
   root.dataset.ready = "true";
 }
