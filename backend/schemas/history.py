@@ -8,6 +8,9 @@ from pydantic import Field
 
 from backend.schemas.common import PublicModel
 
+REVISION_MAX = 2**31 - 1
+"""The largest revision a request may name: revisions are 32-bit integers in the database."""
+
 
 class ActorPublic(PublicModel):
     kind: Literal["user", "assistant", "share_guest"]

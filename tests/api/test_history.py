@@ -374,6 +374,24 @@ async def test_summaries_say_what_changed_in_words(
     ]
 
 
+async def test_a_revision_past_what_the_database_holds_is_422(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    """A revision is a 32-bit integer in the database: a larger one is refused before any
+    query (it was a 500 on both databases)."""
+    project = await board(client, user)
+    for path in (
+        f"/api/projects/{project['id']}/history?before_revision=2147483648",
+        f"/api/projects/{project['id']}/events?last_event_id=2147483648",
+    ):
+        response = await client.get(path, headers=user.headers)
+        assert response.status_code == 422, (path, response.text)
+    fine = await client.get(
+        f"/api/projects/{project['id']}/history?before_revision=2147483647", headers=user.headers
+    )
+    assert fine.status_code == 200, fine.text
+
+
 async def test_history_pages_newest_first(client: httpx.AsyncClient, user: TestUser) -> None:
     project = await board(client, user, "A", "B", "C", "D")
     everything = await history(client, user, project["id"])

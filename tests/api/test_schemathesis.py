@@ -62,11 +62,36 @@ ACCEPTED = {
             "DELETE /api/scenes/{scene_id}/image",
             "POST /api/scenes/{scene_id}/duplicate",
             "POST /api/change-sets/{change_set_id}/undo",
+            "PUT /api/projects/{project_id}/dossier",
+            *(
+                f"{method} /api/projects/{{project_id}}/dossier/{kind}{item}"
+                for kind in ("characters", "themes", "locations", "plot_points")
+                for method, item in (
+                    ("POST", ""),
+                    ("PATCH", "/{item_id}"),
+                    ("DELETE", "/{item_id}"),
+                )
+            ),
+        )
+    },
+    **{
+        ("positive_data_acceptance", operation): (
+            "attachments must name pictures the user uploaded: no JSON Schema says that"
+        )
+        for operation in (
+            "POST /api/chat/{project_id}/send",
+            "POST /api/chat/{project_id}/stream",
+            "POST /api/conversations/{conversation_id}/send",
+            "POST /api/conversations/{conversation_id}/stream",
         )
     },
     ("positive_data_acceptance", "POST /api/projects/import"): (
         "an embedded picture must be base64 of a picture (the upload rule): a schema says only "
         "`string`"
+    ),
+    ("ensure_resource_availability", "GET /api/files/{file_id}/thumbnail"): (
+        'only a picture has a thumbnail (the contract\'s "images only"): a document made by '
+        "POST /api/files has none, so its thumbnail is a 404"
     ),
     ("use_after_free", "GET /api/chat/{project_id}/messages"): (
         "DELETE /api/chat/{project_id} ends the conversation, not the project: its messages "

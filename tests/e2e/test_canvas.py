@@ -1,6 +1,9 @@
-"""The canvas in a real browser: keyboard reordering, broken pictures, copies, small screens."""
+"""The canvas in a real browser: keyboard reordering, broken pictures, copies, small screens, and
+adding a scene while another is open."""
 
-from playwright.async_api import Page, Request, expect
+import asyncio
+
+from playwright.async_api import Page, Request, Route, expect
 
 from tests.e2e.conftest import BrowserSession
 from tests.e2e.test_web_app import (
@@ -162,3 +165,28 @@ async def test_the_small_screen_canvas_wraps_titles_and_scrolls_to_the_editor(
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375
     assert session.unexpected_errors() == []
+
+
+async def test_adding_a_scene_leaves_no_old_scene_open_to_type_into(
+    session: BrowserSession,
+) -> None:
+    """While a new scene is on its way, the drawer is closed: what a person types goes into the
+    new scene once it opens, never into the scene shown before (opening the new one would have
+    dropped those keystrokes)."""
+    page = session.page
+    await canvas_with_scenes(session, "One")
+    await expect(page.get_by_test_id("scene-title")).to_have_value("One")
+    answer = asyncio.Event()
+
+    async def slow_create(route: Route) -> None:
+        if route.request.method == "POST":
+            await answer.wait()
+        await route.continue_()
+
+    await page.route("**/api/projects/*/scenes", slow_create)
+    await page.get_by_test_id("add-scene").click()
+    await expect(page.get_by_test_id("scene-editor")).to_be_hidden()
+    answer.set()
+    await expect(page.get_by_test_id("scene-title")).to_have_value("Scene 2")
+    await page.unroute("**/api/projects/*/scenes")
+    assert await scene_titles(page) == ["One", "Scene 2"]

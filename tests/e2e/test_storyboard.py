@@ -25,6 +25,7 @@ async def add_frame(page: Page, title: str, seconds: str, shot: str = "") -> Non
     count = await page.get_by_test_id("scene-item").count()
     await page.get_by_test_id("add-scene").click()
     await expect(page.get_by_test_id("scene-item")).to_have_count(count + 1)
+    await expect(page.get_by_test_id("scene-title")).to_have_value(f"Scene {count + 1}")
     await page.get_by_test_id("scene-title").fill(title)
     await page.get_by_test_id("scene-duration").fill(seconds)
     if shot:

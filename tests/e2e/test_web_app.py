@@ -45,6 +45,8 @@ async def add_scene(page: Page, title: str) -> None:
     count = await page.get_by_test_id("scene-item").count()
     await page.get_by_test_id("add-scene").click()
     await expect(page.get_by_test_id("scene-item")).to_have_count(count + 1)
+    # The new scene's editor (the live stream may show its frame before it opens).
+    await expect(page.get_by_test_id("scene-title")).to_have_value(f"Scene {count + 1}")
     await page.get_by_test_id("scene-title").fill(title)
     await page.get_by_test_id("save-scene").click()
     await expect(page.get_by_test_id("save-state")).to_have_text("Saved")

@@ -11,6 +11,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from backend.api.deps import DetachedUser, SessionFactoryDep, SettingsDep, SignInCheckDep
 from backend.core.db import unit_of_work
+from backend.schemas.history import REVISION_MAX
 from backend.services.live_events import LiveEvents
 from backend.services.projects import require_project
 
@@ -68,6 +69,7 @@ async def follow_project_events(
         int | None,
         Query(
             ge=0,
+            le=REVISION_MAX,
             description="The same for a first connection (a browser's EventSource cannot set "
             "the header); the header wins when both are sent",
         ),

@@ -9,6 +9,7 @@ from backend.api.downloads import attachment
 from backend.api.routes.projects import etag_listed
 from backend.api.uploads import FILE_UPLOAD_ERRORS, read_upload
 from backend.schemas.file import FilePublic
+from backend.services import document_text
 from backend.services import files as file_service
 
 router = APIRouter(
@@ -23,6 +24,15 @@ FILE_CACHE_CONTROL = "private, max-age=31536000, immutable"
 READ_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"content": {"image/*": {}}, "description": "The bytes, with their stored type"},
     304: {"description": "Not modified: the `If-None-Match` ETag is current"},
+}
+DOCUMENT_TYPES = (document_text.PLAIN, document_text.MARKDOWN, document_text.FOUNTAIN,
+                  document_text.PDF, document_text.DOCX)  # fmt: skip
+FILE_READ_RESPONSES: dict[int | str, dict[str, object]] = {
+    **READ_RESPONSES,
+    200: {
+        "content": {"image/*": {}, **{kind.split(";")[0]: {} for kind in DOCUMENT_TYPES}},
+        "description": "The bytes, with their stored type: a picture, or a document as sent",
+    },
 }
 
 
@@ -59,7 +69,7 @@ def file_response(request: Request, content: file_service.FileContent, etag: str
     return Response(content.body, media_type=content.content_type, headers=headers)
 
 
-@router.get("/{file_id}", response_class=Response, responses=READ_RESPONSES)
+@router.get("/{file_id}", response_class=Response, responses=FILE_READ_RESPONSES)
 async def read_file(
     file_id: uuid.UUID, request: Request, session: SessionDep, user: CurrentUser
 ) -> Response:

@@ -7,7 +7,12 @@ from fastapi import APIRouter, Query, status
 
 from backend.api.deps import CurrentUser, IfMatch, SessionDep
 from backend.api.routes.projects import STALE
-from backend.schemas.history import ChangeSetPublic, HistoryPublic, UndoConflictPublic
+from backend.schemas.history import (
+    REVISION_MAX,
+    ChangeSetPublic,
+    HistoryPublic,
+    UndoConflictPublic,
+)
 from backend.services import history as history_service
 
 router = APIRouter(tags=["history"])
@@ -23,7 +28,8 @@ async def read_history(
     user: CurrentUser,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before_revision: Annotated[
-        int | None, Query(ge=1, description="Only change sets made before this revision")
+        int | None,
+        Query(ge=1, le=REVISION_MAX, description="Only change sets made before this revision"),
     ] = None,
 ) -> HistoryPublic:
     """The project's change sets, newest first: who made each (you, the assistant's turn),

@@ -508,8 +508,18 @@ export async function render(root, { params: [projectId] }) {
     }
   }
 
+  /** Before a new scene exists: the drawer closes, so nothing is typed into the scene it showed
+   * while the new one is on its way (opening the new one would drop those edits). */
+  function clearDrawer() {
+    if (!drawer.isOpen) return;
+    drawer.close();
+    selectedId = null;
+    draw();
+  }
+
   async function addScene() {
     if (!confirmDiscard()) return;
+    clearDrawer();
     try {
       const scene = await api(`/api/projects/${project.id}/scenes`, { method: "POST", body: { title: `Scene ${scenes.length + 1}` } });
       wrote();
@@ -525,6 +535,7 @@ export async function render(root, { params: [projectId] }) {
   async function duplicateScene() {
     const scene = selected();
     if (!scene || !confirmDiscard()) return;
+    clearDrawer();
     try {
       const copy = await api(`/api/scenes/${scene.id}/duplicate`, { method: "POST" });
       wrote();
