@@ -19,4 +19,6 @@ echo "==> ruff"
 echo "==> mypy"
 .venv/bin/mypy
 echo "==> pytest"
-exec .venv/bin/pytest "$@"
+# Two workers (TEST_WORKERS=0 runs in this process): most tests wait on a browser, a server or
+# a subprocess, so two share the machine's cores well. A module's tests stay on one worker.
+exec .venv/bin/pytest -n "${TEST_WORKERS:-2}" --dist loadscope "$@"

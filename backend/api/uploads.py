@@ -1,5 +1,7 @@
 """Reading an uploaded file's bytes under a cap."""
 
+from collections.abc import Callable
+
 from fastapi import UploadFile
 
 from backend.core.errors import TooLargeError
@@ -36,18 +38,22 @@ FILE_UPLOAD_ERRORS: dict[int | str, dict[str, str]] = {
         ".pdf or .docx document (judged by its bytes)"
     },
     422: {
-        "description": "No `file` part; a damaged picture; a damaged, encrypted or empty document"
+        "description": "No `file` part; a damaged picture; a damaged, encrypted or empty "
+        "document, or one over the page, character or time bounds of extraction"
     },
 }
 
 
-async def read_upload(upload: UploadFile, limit: int) -> bytes:
-    """The file's bytes, read in chunks and refused (413) as soon as they pass `limit`; the
-    body as a whole was already bounded while it streamed in (EdgeMiddleware), and
-    Starlette spools a large part to disk, not memory."""
+async def read_upload(upload: UploadFile, limit: int | Callable[[bytes], int]) -> bytes:
+    """The file's bytes, read in chunks and refused (413) as soon as they pass `limit` (or the
+    limit for what the file starts with, decided from its first chunk); the body as a whole
+    was already bounded while it streamed in (EdgeMiddleware), and Starlette spools a large
+    part to disk, not memory."""
     chunks: list[bytes] = []
     size = 0
     while chunk := await upload.read(CHUNK_BYTES):
+        if not isinstance(limit, int):
+            limit = limit(chunk)
         size += len(chunk)
         if size > limit:
             raise TooLargeError(f"The file is larger than {limit // (1024 * 1024)} MiB")

@@ -144,7 +144,8 @@ async def get_owned_change_set(
 async def list_undoing(
     session: AsyncSession, change_set_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, uuid.UUID]:
-    """change set id → the change set that undid it, for those of `change_set_ids` undone."""
+    """change set id → the change set that undid it, for those of `change_set_ids` undone (the
+    latest, should one have been undone twice: the rows come oldest first)."""
     if not change_set_ids:
         return {}
     result = await session.execute(

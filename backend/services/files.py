@@ -77,6 +77,7 @@ class FileService:
         self._session_factory = session_factory
         self._quota_bytes = settings.STORAGE_QUOTA_MB * 1024 * 1024
         self._max_image_bytes = settings.MAX_IMAGE_BYTES
+        self._max_document_bytes = settings.MAX_DOCUMENT_BYTES
         self._limiter = anyio.CapacityLimiter(settings.IMAGE_PROCESSING_CONCURRENCY)
         self.document_bounds = Bounds(
             settings.DOCUMENT_MAX_PAGES,
@@ -136,14 +137,19 @@ class FileService:
             ),
         )
 
+    def size_limit(self, head: bytes) -> int:
+        """The largest upload a file starting with `head` may be: a picture's, or a document's."""
+        is_picture = sniff_image_format(head[:12]) is not None
+        return self._max_image_bytes if is_picture else self._max_document_bytes
+
     async def upload(self, user_id: uuid.UUID, filename: str | None, data: bytes) -> FilePublic:
         """Store a picture (re-encoded, with a thumbnail) or a document (kept as sent, once its
         text is known to be readable: 415 for another type, 422 for no text)."""
+        if len(data) > self.size_limit(data):
+            raise TooLargeError(
+                f"The file is larger than {self.size_limit(data) // (1024 * 1024)} MiB"
+            )
         if sniff_image_format(data[:12]) is not None:
-            if len(data) > self._max_image_bytes:
-                raise TooLargeError(
-                    f"The picture is larger than {self._max_image_bytes // (1024 * 1024)} MiB"
-                )
             image = await self.process(data)
             async with unit_of_work(self._session_factory, write=True) as session:
                 stored = await self.store(session, user_id, filename, image)

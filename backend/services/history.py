@@ -11,10 +11,10 @@ forget it. Who writes (`Actor`) and which revision they saw ride on the unit of 
 
 import uuid
 from bisect import bisect_left
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,6 +57,8 @@ LABEL_MAX = 80
 """A dossier item's name or text in a summary: a plot point's text can be long."""
 # Every dossier change carries its item's kind; `order` is the item's place in its kind.
 KIND, ORDER = "kind", "order"
+Entry = TypeVar("Entry")
+Key = TypeVar("Key", bound=Hashable)
 
 Fields = dict[str, Any]
 
@@ -649,10 +651,18 @@ async def _put_back_positions(
     if not moved:
         return
     scenes = await scene_repository.list_scenes(session, project.id)
-    staying = [scene for scene in scenes if scene.id not in moved]
-    for scene in sorted((s for s in scenes if s.id in moved), key=lambda s: moved[s.id]):
-        staying.insert(min(moved[scene.id], len(staying)), scene)
-    await scene_repository.apply_order(session, staying)
+    await scene_repository.apply_order(session, _back_in_place(scenes, lambda s: s.id, moved))
+
+
+def _back_in_place(
+    items: Sequence[Entry], key: Callable[[Entry], Key], moved: Mapping[Key, int]
+) -> list[Entry]:
+    """`items` with the `moved` ones (key → old place) taken out, then each put at its old place
+    from the first place on, so that together they land where they were."""
+    staying = [item for item in items if key(item) not in moved]
+    for item in sorted((i for i in items if key(i) in moved), key=lambda i: moved[key(i)]):
+        staying.insert(min(moved[key(item)], len(staying)), item)
+    return staying
 
 
 def _reverse_dossier(content: Content, change: Change) -> None:
@@ -688,12 +698,18 @@ def _put_back_dossier_positions(content: Content, changes: Sequence[Change]) -> 
             and (c.before or {}).get(KIND) == kind
             and ORDER in (c.before or {})
         }
-        if not moved:
-            continue
-        staying = [item for item in items if item["id"] not in moved]
-        for item in sorted((i for i in items if i["id"] in moved), key=lambda i: moved[i["id"]]):
-            staying.insert(min(moved[item["id"]], len(staying)), item)
-        items[:] = staying
+        if moved:
+            items[:] = _back_in_place(items, lambda item: item["id"], moved)
+
+
+def _in_reverse(write: Sequence[Change]) -> list[Change]:
+    """One write's changes in the order to reverse them: last first, but what it deleted comes
+    back after the rest, from the lowest old place up, so that several deleted together (a
+    dossier replaced with fewer items) land where they were."""
+    deleted = sorted(
+        (c for c in write if c.action == "deleted"), key=lambda c: (c.before or {}).get(ORDER, 0)
+    )
+    return [c for c in reversed(write) if c.action != "deleted"] + deleted
 
 
 def _by_write(changes: Sequence[Change]) -> list[list[Change]]:
@@ -726,7 +742,7 @@ async def undo(
         row = await dossier_repository.get_dossier(session, project.id) if dossier else None
         content = dossier_repository.content_of(row)
         for write in _by_write(changes):
-            for change in reversed(write):
+            for change in _in_reverse(write):
                 if change.entity == "dossier":
                     _reverse_dossier(content, change)
                 else:

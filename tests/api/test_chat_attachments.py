@@ -190,6 +190,26 @@ async def test_a_model_that_cannot_see_answers_without_the_pictures_and_says_so(
         assert (await scenes_of(client, user, project))[0]["image_file_id"] == beach["id"]
 
 
+async def test_a_refusal_that_is_not_about_the_pictures_fails_the_turn(
+    make_app: AppFactory, user: TestUser, project: Json
+) -> None:
+    """Only a 400 about the pictures means a model that cannot see: any other (here, a model
+    without tools) fails the turn as before, never answered as if the pictures were the cause."""
+    app = make_app(CHAT_ENGINE="chat_completions", OPENAI_MODEL="offline-1+tools=refuse")
+    async with asgi_client(app) as client:
+        beach = await upload_picture(client, user, "beach.png", (30, 120, 200))
+        async with client.stream(
+            "POST",
+            f"/api/chat/{project['id']}/stream",
+            json={"message": "use this picture for scene 1", "attachments": [beach["id"]]},
+            headers=user.headers,
+        ) as response:
+            assert response.status_code == 200
+            text = "".join([chunk async for chunk in response.aiter_text()])
+    assert "event: error" in text
+    assert "can't see pictures" not in text  # no answer began as if they were the cause
+
+
 async def test_the_stream_shows_the_message_with_its_pictures(
     client: httpx.AsyncClient, user: TestUser, project: Json
 ) -> None:

@@ -257,6 +257,21 @@ async def test_an_image_over_max_image_bytes_inside_the_body_cap_is_413(
     await small_cap.state.engine.dispose()
 
 
+async def test_a_document_over_max_document_bytes_is_413_whatever_the_picture_cap(
+    settings: Settings, user: TestUser
+) -> None:
+    """Each kind has its own cap, chosen from what the file starts with."""
+    capped = create_app(settings.model_copy(update={"MAX_DOCUMENT_BYTES": 2048}))
+    async with asgi_client(capped) as client:
+        response = await post_file(client, user, b"words " * 700, "notes.txt")
+        assert response.status_code == 413, response.text
+        assert "larger than" in response.json()["detail"]
+        assert (await post_file(client, user, b"words " * 100, "notes.txt")).status_code == 201
+        big_picture = picture("PNG") + b"\x00" * 8192  # the picture cap still applies to it
+        assert (await post_file(client, user, big_picture)).status_code == 201
+    await capped.state.engine.dispose()
+
+
 async def test_quota_exceeded_is_409_and_stores_nothing(settings: Settings, user: TestUser) -> None:
     tight = create_app(settings.model_copy(update={"STORAGE_QUOTA_MB": 1}))
     async with asgi_client(tight) as client:

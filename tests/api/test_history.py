@@ -765,6 +765,26 @@ async def test_undo_puts_back_what_a_dossier_write_changed_and_can_itself_be_und
     assert (await dossier(client, user, project["id"])) == changed["dossier"]
 
 
+async def test_undoing_a_dossier_replaced_with_fewer_items_puts_each_back_in_place(
+    client: httpx.AsyncClient, user: TestUser
+) -> None:
+    """Several items removed by one PUT come back in their old order (not last first)."""
+    project = await board(client, user)
+    path = f"/api/projects/{project['id']}/dossier"
+    themes = [{"text": text} for text in ("Alpha", "Bravo", "Charlie", "Delta", "Echo")]
+    saved = await client.put(path, json={"themes": themes}, headers=user.headers)
+    assert saved.status_code == 200, saved.text
+    kept = [saved.json()["themes"][index] for index in (2, 4)]  # Charlie and Echo stay
+    fewer = await client.put(path, json={"themes": kept}, headers=user.headers)
+    assert [t["text"] for t in fewer.json()["themes"]] == ["Charlie", "Echo"]
+    (change_set, *_) = await history(client, user, project["id"])
+
+    undone = await undo(client, user, change_set["id"])
+    assert undone.status_code == 201, undone.text
+    restored = (await dossier(client, user, project["id"]))["themes"]
+    assert restored == saved.json()["themes"]  # ids, texts and order
+
+
 async def test_dossier_summaries_say_what_changed_in_words(
     client: httpx.AsyncClient, user: TestUser
 ) -> None:

@@ -26,8 +26,12 @@ ACCEPTED = {
         "scene_ids must be a permutation of the project's scenes: no JSON Schema says that"
     ),
     ("positive_data_acceptance", "POST /api/files"): (
-        "an upload must be a picture by its bytes (PNG, JPEG, WebP, GIF): a schema says only "
+        "an upload must be a picture or a document by its bytes: a schema says only "
         "`format: binary`"
+    ),
+    ("negative_data_rejection", "POST /api/files"): (
+        "a multipart part is bytes whatever JSON value the case meant: as UTF-8 text it is a "
+        "text document, which the route takes"
     ),
     ("positive_data_acceptance", "POST /api/scenes/{scene_id}/image"): (
         "the same upload rule as POST /api/files"

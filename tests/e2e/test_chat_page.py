@@ -184,13 +184,16 @@ async def test_hostile_text_stays_inert(chat_session: SessionFactory) -> None:
 async def test_a_provider_error_gives_the_message_back_instead_of_running_it_twice(
     chat_session: SessionFactory,
 ) -> None:
-    """The server stored the message and its turn failed for good: the page offers the text back
-    (to send again as a new message), never a resend behind the person's back."""
+    """The server stored the message and its turn failed for good: the page offers the text and
+    its pictures back (to send again as a new message), never a resend behind the person's
+    back."""
     async with chat_session(
         OPENAI_MODEL="offline-1+fault=server_error", OPENAI_MAX_RETRIES=0
     ) as session:
         page = session.page
         project_id = await open_chat(session)
+        await paste(page, "harbour.jpg", still(1))
+        await expect(page.get_by_test_id("attachment-status")).to_have_text(["Ready"])
         await send(session, "add a scene called Lost")
         await expect(page.get_by_test_id("chat-error")).to_contain_text(
             "The model provider returned an error (500)"
@@ -203,6 +206,11 @@ async def test_a_provider_error_gives_the_message_back_instead_of_running_it_twi
         await page.get_by_test_id("chat-edit-again").click()
         await expect(page.get_by_test_id("chat-input")).to_have_value("add a scene called Lost")
         await expect(page.get_by_test_id("chat-input")).to_be_focused()
+        # ... with its picture, back in the tray to send again.
+        await expect(page.get_by_test_id("attachment-status")).to_have_text(["Ready"])
+        await expect(page.get_by_test_id("attachment").locator("img")).to_have_js_property(
+            "complete", True
+        )
         stored = await stored_messages(session, project_id)
         assert [(m["role"], m["content"], m["status"]) for m in stored] == [
             ("user", "add a scene called Lost", "failed")
@@ -438,7 +446,12 @@ async def test_pictures_are_attached_sent_shown_and_one_goes_on_a_scene(
         pending = page.get_by_test_id("attachment")
         await expect(pending).to_have_count(3)
         await expect(page.get_by_test_id("attachment-status")).to_have_text(["Ready"] * 3)
-        await pending.nth(2).get_by_test_id("attachment-remove").click()
+        # Taken back: out of the tray, and its upload deleted (it would fill the storage).
+        async with page.expect_response(
+            lambda response: response.request.method == "DELETE" and "/api/files/" in response.url
+        ) as deleted:
+            await pending.nth(2).get_by_test_id("attachment-remove").click()
+        assert (await deleted.value).status == 204
         await expect(pending).to_have_count(2)
         await page.get_by_test_id("chat-input").fill("use this picture for scene 2")
         await session.shot("attachments-pending")

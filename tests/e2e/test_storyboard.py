@@ -126,7 +126,9 @@ async def test_a_six_scene_board_with_uploads_reorder_aspect_and_runtime(
     await expect(frames.nth(3).get_by_test_id("scene-thumb")).to_be_visible()
     await expect(page.get_by_test_id("scene-editor")).to_be_hidden()  # dropping opened nothing
 
-    # Reorder by drag: "Horizon" onto the left half of the first frame.
+    # Reorder by drag: "Horizon" onto the left half of the first frame (once the uploads are
+    # done, as a person waits for "Uploading…" to go).
+    await expect(page.locator(".frame.uploading")).to_have_count(0)
     await frames.nth(5).drag_to(frames.nth(0), target_position={"x": 10, "y": 60})
     await expect(page.get_by_test_id("scene-item-title").first).to_have_text("Horizon")
     # Reorder by keyboard: Alt+→ moves the focused frame later, and focus stays on it.

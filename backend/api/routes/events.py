@@ -32,9 +32,13 @@ async def followed_project(
 
 
 async def stream_slot(
-    request: Request, user: DetachedUser, settings: SettingsDep
+    _project_id: Annotated[uuid.UUID, Depends(followed_project)],
+    request: Request,
+    user: DetachedUser,
+    settings: SettingsDep,
 ) -> AsyncIterator[None]:
-    """One of the caller's EVENTS_STREAMS_PER_USER streams, held until the stream ends."""
+    """One of the caller's EVENTS_STREAMS_PER_USER streams, held until the stream ends; taken
+    once the project is known to be theirs (someone else's is a 404 however many are open)."""
     streams: LiveEvents = request.app.state.live_events
     with streams.stream_slot(user.id, settings.EVENTS_STREAMS_PER_USER):
         yield

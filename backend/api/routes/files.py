@@ -4,7 +4,7 @@ import uuid
 
 from fastapi import APIRouter, Request, Response, UploadFile, status
 
-from backend.api.deps import CurrentUser, DetachedUser, FileServiceDep, SessionDep, SettingsDep
+from backend.api.deps import CurrentUser, DetachedUser, FileServiceDep, SessionDep
 from backend.api.downloads import attachment
 from backend.api.routes.projects import etag_listed
 from backend.api.uploads import FILE_UPLOAD_ERRORS, read_upload
@@ -37,15 +37,13 @@ FILE_READ_RESPONSES: dict[int | str, dict[str, object]] = {
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=FILE_UPLOAD_ERRORS)
-async def upload_file(
-    file: UploadFile, user: DetachedUser, files: FileServiceDep, settings: SettingsDep
-) -> FilePublic:
+async def upload_file(file: UploadFile, user: DetachedUser, files: FileServiceDep) -> FilePublic:
     """Upload a picture (PNG, JPEG, WebP, GIF) or a document (.txt, .md, .fountain, .pdf,
     .docx); the type is read from the bytes. A picture is stored re-encoded without metadata
     (EXIF and GPS are gone), with a thumbnail; a document as sent, once its text proves
     readable. To make a document searchable in a project, upload it to the project's documents
     instead."""
-    data = await read_upload(file, max(settings.MAX_IMAGE_BYTES, settings.MAX_DOCUMENT_BYTES))
+    data = await read_upload(file, files.size_limit)
     return await files.upload(user.id, file.filename, data)
 
 

@@ -34,12 +34,20 @@ class ProviderError(Exception):
     """
 
     def __init__(
-        self, message: str, status_code: int = 502, *, cause: dict[str, object] | None = None
+        self,
+        message: str,
+        status_code: int = 502,
+        *,
+        cause: dict[str, object] | None = None,
+        refused_images: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status_code = status_code
         self.cause = cause or {}
+        self.refused_images = refused_images
+        """The provider refused the request for its pictures (a 400 that says "image"): a
+        model that cannot see them."""
 
 
 class TurnCancelledError(Exception):
@@ -255,6 +263,7 @@ async def provider_call() -> AsyncIterator[None]:
         raise ProviderError(
             f"The model provider returned an error ({error.status_code}). Try again.",
             cause=_sdk_cause(error),
+            refused_images=error.status_code == 400 and "image" in str(error.message).lower(),
         ) from error
     except openai.APIError as error:
         raise ProviderError(

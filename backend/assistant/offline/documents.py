@@ -4,10 +4,11 @@ documents") and scenes made from a script or treatment ("import the script", "ma
 from the treatment"). Anything else is left to the rest of the model (None).
 """
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from backend.assistant.offline.payloads import json_object
 
 SEARCH_LIMIT = 5
 
@@ -99,7 +100,7 @@ def next_step(
             return "I can't see the documents here: the list_documents tool is not available."
         return "list_documents", {"project_id": project_id}
     if len(outputs) == 1:
-        documents = _load(outputs[0]).get("documents") or []
+        documents = json_object(outputs[0]).get("documents") or []
         if not documents:
             return "The project has no documents yet: add the script or treatment on the canvas."
         chosen = pick_document(documents, request.text)
@@ -108,14 +109,6 @@ def next_step(
             return f"Which document should I make scenes from? The project has {names}."
         return "import_scenes_from_document", {"document_id": chosen["id"]}
     return describe_import(outputs[-1])
-
-
-def _load(output: str | None) -> dict[str, Any]:
-    try:
-        value = json.loads(output or "")
-    except (TypeError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def pick_document(documents: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
@@ -134,7 +127,7 @@ def pick_document(documents: list[dict[str, Any]], name: str) -> dict[str, Any] 
 
 
 def describe_search(topic: str, output: str | None) -> str:
-    payload = _load(output)
+    payload = json_object(output)
     if not payload.get("ok"):
         return f"I couldn't search the documents: {payload.get('error', 'unknown error')}."
     results = payload.get("results") or []
@@ -151,7 +144,7 @@ def describe_search(topic: str, output: str | None) -> str:
 
 
 def describe_import(output: str | None) -> str:
-    payload = _load(output)
+    payload = json_object(output)
     if not payload.get("ok"):
         return f"I couldn't make scenes from it: {payload.get('error', 'unknown error')}."
     scenes = payload.get("scenes") or []

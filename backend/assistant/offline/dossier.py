@@ -6,10 +6,11 @@ wrote them. Anything else is left to the rest of the model (None): a request abo
 never reads as one about the dossier.
 """
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from backend.assistant.offline.payloads import json_object
 
 TEXT_MAX = 2_500
 """A longer message is not a dossier request (a plot point holds at most 2,000 characters);
@@ -255,7 +256,7 @@ def next_step(
             if name is not None and name not in tools:
                 return _unavailable(name)
         return [("get_dossier", project)]
-    dossier = _load(rounds[0][0])
+    dossier = json_object(rounds[0][0])
     if not dossier.get("ok") or not isinstance(dossier.get("dossier"), dict):
         reason = "it is too long to read here" if dossier.get("truncated") else _error(dossier)
         return f"I couldn't read the story dossier: {reason}."
@@ -281,7 +282,7 @@ def _remove(
         ]
     lines = []
     for (kind, item), output in zip(found, done[-1] if done else [], strict=False):
-        result, named = _load(output), f"the {kind.singular} “{item[kind.label]}”"
+        result, named = json_object(output), f"the {kind.singular} “{item[kind.label]}”"
         removed = f"Removed {named} from the story dossier."
         lines.append(
             removed if result.get("ok") else f"I couldn't remove {named}: {_error(result)}."
@@ -306,7 +307,7 @@ def _relate(
         )
     character, line = who[1], f"{other[1]['name']}'s {request.relation}"
     if done:
-        result = _load(done[-1][0] if done[-1] else None)
+        result = json_object(done[-1][0] if done[-1] else None)
         if not result.get("ok"):
             return f"I couldn't note that {character['name']} is {line}: {_error(result)}."
         return f"Noted in the story dossier: {character['name']} is {line}."
@@ -323,14 +324,6 @@ def _relate(
 
 def _unavailable(tool: str) -> str:
     return f"I can't reach the story dossier here: the {tool} tool is not available."
-
-
-def _load(output: str | None) -> dict[str, Any]:
-    try:
-        value = json.loads(output or "")
-    except (TypeError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _error(payload: dict[str, Any]) -> str:
@@ -364,7 +357,7 @@ def _absent(content: Content, kind: Kind | None, name: str) -> str:
 def _describe_additions(kind: Kind, outputs: list[str | None]) -> str:
     lines = []
     for output in outputs:
-        payload = _load(output)
+        payload = json_object(output)
         item = payload.get("item") if payload.get("ok") else None
         if not isinstance(item, dict):
             lines.append(f"I couldn't add the {kind.singular}: {_error(payload)}.")

@@ -6,12 +6,12 @@ one tool output); `model_input` then finds the last user message, the rounds aft
 outputs (paired by call id), and the tools offered, in one place.
 """
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from backend.assistant.offline.model import ModelInput, ToolResult
+from backend.assistant.offline.payloads import json_object
 from backend.assistant.offline.vision import count_images
 
 INSTRUCTION_ROLES = ("system", "developer")
@@ -104,7 +104,7 @@ def model_input(entries: Sequence[Entry], tools: Any, instructions: str = "") ->
     outputs = {entry.call_id: entry.text for entry in entries if isinstance(entry, Output)}
     rounds = [
         [
-            ToolResult(call.name, _arguments(call.arguments), outputs.get(call.call_id))
+            ToolResult(call.name, json_object(call.arguments), outputs.get(call.call_id))
             for call in entry.calls
         ]
         for entry in entries[users[-1] + 1 if users else 0 :]
@@ -131,22 +131,14 @@ def _scene_ids(entries: Sequence[Entry]) -> list[str]:
     ids: list[str] = []
     for entry in entries:
         if isinstance(entry, Calls):
-            said = [_arguments(call.arguments).get("scene_id") for call in entry.calls]
+            said = [json_object(call.arguments).get("scene_id") for call in entry.calls]
         elif isinstance(entry, Output):
-            scene = _arguments(entry.text).get("scene")
+            scene = json_object(entry.text).get("scene")
             said = [scene.get("id")] if isinstance(scene, dict) else []
         else:
             continue
         ids.extend(scene_id for scene_id in said if isinstance(scene_id, str))
     return ids
-
-
-def _arguments(arguments: Any) -> dict[str, Any]:
-    try:
-        value = json.loads(arguments or "{}")
-    except (TypeError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 # --- each surface's shapes -----------------------------------------------------------------------

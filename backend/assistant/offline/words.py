@@ -84,7 +84,8 @@ def scene_ref(name: str, stop: str) -> str:
         rf"|(?P<{name}_it>its?\b|(?:this|that|the\s+same)\s+(?:one|scene|shot)\b)"
         rf"|(?:the\s+)?{NOT_A_TITLE}(?P<{name}_word_raw>[^\s,;:!?\"“]+(?:\s+[^\s,;:!?\"“]+)"
         rf"{{0,3}}?)\s+(?:scene|shot)\b(?!\s*\d)"
-        rf"|(?:the\s+)?{NOT_A_TITLE}(?P<{name}_bare_raw>[^\s,;:.!?\"“][^,;:!?\"“]{{0,{REFERENCE_MAX}}}?))"
+        rf"|(?:the\s+)?{NOT_A_TITLE}(?P<{name}_bare_raw>[^\s,;:.!?\"“]"
+        rf"[^,;:!?\"“]{{0,{REFERENCE_MAX - 1}}}?))"
         rf"(?={stop})"
     )
 

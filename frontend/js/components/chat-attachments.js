@@ -69,8 +69,10 @@ export function createAttachmentTray({ dropZone, pasteTarget, onChange }) {
       item.error = error.message;
     }
     if (items.includes(item)) { render(item); changed(); }
+    else forget(item); // removed while it uploaded
   }
 
+  /** Out of the tray (sent, or removed). */
   function remove(item) {
     items = items.filter((other) => other !== item);
     URL.revokeObjectURL(item.preview);
@@ -78,19 +80,37 @@ export function createAttachmentTray({ dropZone, pasteTarget, onChange }) {
     changed();
   }
 
+  /** A picture the person took back: its upload is deleted too, so it does not fill their
+   * storage (one still uploading is deleted once its upload answers). */
+  function discard(item) {
+    remove(item);
+    forget(item);
+  }
+
+  function forget(item) {
+    // One put back from a sent message stays: that message still shows it.
+    if (item.fileId && !item.sent) api(`/api/files/${item.fileId}`, { method: "DELETE" }).catch(() => {});
+  }
+
+  /** Into the tray: `item` is {file, fileId, filename, preview} (a new file, or one uploaded). */
+  function show(item) {
+    Object.assign(item, { error: "" });
+    item.status = el("span", { class: "attachment-status", dataset: { testid: "attachment-status" } });
+    item.node = el("li", { dataset: { testid: "attachment" } },
+      el("img", { src: item.preview, alt: item.filename || "Pasted picture", class: "attachment-preview" }),
+      item.status,
+      el("button", { type: "button", class: "attachment-remove", "aria-label": `Remove ${item.filename || "the picture"}`, dataset: { testid: "attachment-remove" }, onclick: () => discard(item) }, "×"));
+    render(item);
+    items.push(item);
+    tray.append(item.node);
+  }
+
   function add(files) {
     const room = MAX_ATTACHMENTS - items.length;
     if (files.length > room) toast(`A message takes up to ${MAX_ATTACHMENTS} pictures.`, "error");
     for (const file of files.slice(0, Math.max(room, 0))) {
-      const item = { file, fileId: null, filename: file.name, error: "", preview: URL.createObjectURL(file) };
-      item.status = el("span", { class: "attachment-status", dataset: { testid: "attachment-status" } });
-      item.node = el("li", { dataset: { testid: "attachment" } },
-        el("img", { src: item.preview, alt: file.name || "Pasted picture", class: "attachment-preview" }),
-        item.status,
-        el("button", { type: "button", class: "attachment-remove", "aria-label": `Remove ${file.name || "the picture"}`, dataset: { testid: "attachment-remove" }, onclick: () => remove(item) }, "×"));
-      render(item);
-      items.push(item);
-      tray.append(item.node);
+      const item = { file, fileId: null, filename: file.name, preview: URL.createObjectURL(file) };
+      show(item);
       upload(item);
     }
     changed();
@@ -133,6 +153,13 @@ export function createAttachmentTray({ dropZone, pasteTarget, onChange }) {
       const ready = items.filter((item) => item.fileId);
       for (const item of ready) remove(item);
       return ready.map((item) => ({ file_id: item.fileId, filename: item.filename }));
+    },
+    /** Pictures already uploaded (a message to edit and send again) back into the tray. */
+    putBack(pictures) {
+      for (const picture of pictures.slice(0, MAX_ATTACHMENTS - items.length)) {
+        show({ file: null, fileId: picture.file_id, filename: picture.filename, preview: `/api/files/${picture.file_id}/thumbnail`, sent: true });
+      }
+      changed();
     },
   };
 }

@@ -2,7 +2,9 @@
 // commits, from any instance, in revision order. The browser's EventSource reconnects by itself
 // and resumes with Last-Event-ID (the last revision it got); the first connection resumes from
 // the revision the page loaded (`after`), so nothing made in between is missed. A stream the
-// server refused or ended for good (a 404, a proxy's 502) is opened again a few seconds later.
+// server refused or ended for good (a 404, a proxy's 502) is opened again a few seconds later,
+// unless the sign-in has ended (the stream stops with it): then the page goes to sign in.
+import { api } from "../api.js";
 
 const RETRY_MS = 5000;
 
@@ -28,8 +30,19 @@ export function followProject(projectId, { after, onChange, onState = () => {} }
     source.addEventListener("error", () => {
       onState("reconnecting");
       if (source.readyState !== EventSource.CLOSED || closed) return;
-      retry = setTimeout(open, RETRY_MS);
+      retry = setTimeout(reopen, RETRY_MS);
     });
+  }
+
+  /** Open again while still signed in (a 401 here sends the page to sign in, as any call). */
+  async function reopen() {
+    try {
+      await api("/api/users/me");
+    } catch {
+      if (!closed) retry = setTimeout(reopen, RETRY_MS);
+      return;
+    }
+    if (!closed) open();
   }
 
   open();

@@ -282,7 +282,10 @@ export async function render(root, { params: [projectId] }) {
     // The server stored the message and its turn failed for good: the same id would only replay
     // that failure, and a new one would run the tools again, so the person decides (the text goes
     // back into the box, to send as it is or changed).
-    const editAgain = { label: "Edit and send again", testid: "chat-edit-again", run: () => { input.value = text; input.focus(); } };
+    const editAgain = {
+      label: "Edit and send again", testid: "chat-edit-again",
+      run: () => { input.value = text; attachments.putBack(attempt.pictures || []); input.focus(); },
+    };
     const pending = new Map();
     const results = [];
     let answer = null;
