@@ -126,10 +126,16 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=40)
     arguments = parser.parse_args()
     secret = secrets.token_urlsafe(48)
+    # Every stream is one account's: let it hold them all (20 per instance by default).
+    settings = {
+        "SECRET_KEY": secret,
+        "LOG_LEVEL": "WARNING",
+        "EVENTS_STREAMS_PER_USER": str(arguments.streams),
+    }
     with (
         throwaway_database() as database_url,
-        app_server(database_url, SECRET_KEY=secret, LOG_LEVEL="WARNING") as first,
-        app_server(database_url, SECRET_KEY=secret, LOG_LEVEL="WARNING") as second,
+        app_server(database_url, **settings) as first,
+        app_server(database_url, **settings) as second,
     ):
         headers = signed_in(first)
         asyncio.run(measure([first, second], headers, arguments.streams, arguments.changes))
