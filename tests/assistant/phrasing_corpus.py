@@ -431,6 +431,13 @@ CORPUS: list[tuple[str, Expect]] = [
     ("open on the market", to_position(5, 1)),
     # --- the story dossier (Mara and Leo, Revenge, Porto, "Leo loses the boat"), as written ---
     (
+        "we need a character called Jo, a young ferry pilot",
+        Expect(
+            [add_item("characters", name="Jo", description="a young ferry pilot")],
+            ("Added the character “Jo” to the story dossier: a young ferry pilot",),
+        ),
+    ),
+    (
         "add a character Mara, a retired detective who distrusts everyone",
         Expect(
             [

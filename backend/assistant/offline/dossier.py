@@ -61,7 +61,7 @@ def _pattern(*parts: str) -> re.Pattern[str]:
 
 _ADD = [
     _pattern(
-        _LEAD, r"(?:add|create|introduce|make|new)\s+", _A, _KIND,
+        _LEAD, r"(?:add|create|introduce|make|new|we\s+(?:need|want)|let'?s\s+have)\s+", _A, _KIND,
         r"\s*(?:(?:called|named)\s+|[:–—-]\s*|,\s*)?(?P<rest>.+)$",
     ),
     _pattern(
