@@ -139,6 +139,14 @@ async def get_current_user(
 CurrentUser = Annotated[Account, Depends(get_current_user)]
 
 
+async def _authenticate_detached(
+    session_factory: async_sessionmaker[AsyncSession], auth_service: AuthService, credential: str
+) -> Account:
+    """The account behind `credential`, checked in a short reading transaction of its own."""
+    async with unit_of_work(session_factory) as session:
+        return await auth_service.authenticate(session, credential, session_writes=False)
+
+
 async def get_detached_user(
     request: Request,
     session_factory: SessionFactoryDep,
@@ -148,10 +156,8 @@ async def get_detached_user(
     """The caller, checked in a short transaction of its own that ends before the route runs:
     for routes whose service does slow work (hashing a password, a chat turn) and so takes the
     session factory rather than holding the request's transaction meanwhile."""
-    async with unit_of_work(session_factory) as session:
-        account = await auth_service.authenticate(
-            session, _credential(request, bearer_token), session_writes=False
-        )
+    credential = _credential(request, bearer_token)
+    account = await _authenticate_detached(session_factory, auth_service, credential)
     return _in_scope(request, account)
 
 
@@ -174,10 +180,9 @@ class SignInCheck:
 
     async def still_valid(self) -> bool:
         try:
-            async with unit_of_work(self._session_factory) as session:
-                await self._auth_service.authenticate(
-                    session, self._credential, session_writes=False
-                )
+            await _authenticate_detached(
+                self._session_factory, self._auth_service, self._credential
+            )
         except AuthenticationError:
             return False
         return True
@@ -231,8 +236,7 @@ async def get_signing_up_guest(
         return None
     credential = _credential(request, bearer_token)
     try:
-        async with unit_of_work(session_factory) as session:
-            account = await auth_service.authenticate(session, credential, session_writes=False)
+        account = await _authenticate_detached(session_factory, auth_service, credential)
     except AuthenticationError:
         return None  # a stale sign-in: a new account, as without one
     return account if account.is_guest and account.personal_token is None else None

@@ -23,7 +23,8 @@ _DOSSIER_TABLE: Table = StoryDossier.__table__  # type: ignore[assignment]
 
 
 class UnrecordedWriteError(RuntimeError):
-    """A write to a project or scene outside `services/history.recording`: a bug, never input."""
+    """A write to a project, a scene or a story dossier outside `services/history.recording`
+    (for the dossier, one opened with `dossier=True`): a bug, never input."""
 
 
 def _recorded(session: Session, key: str = RECORDING) -> set[uuid.UUID]:

@@ -250,8 +250,8 @@ class TurnRunner:
     async def _produce(self, turn: TurnInput, recorded: list[ToolResult]) -> TurnOutput:
         """The engine's work under the turn's deadline. A model that cannot see pictures
         refuses a request with them (a 400 about the image): the message is then answered
-        without them (their
-        file ids stay in the instructions), the answer saying so first, instead of failing."""
+        without them (their file ids stay in the instructions), the answer saying so first,
+        instead of failing."""
         async with asyncio.timeout(self._settings.CHAT_TURN_TIMEOUT_SECONDS):
             try:
                 return await self._engine.run_turn(turn)

@@ -5,7 +5,7 @@ The layout is computed in millimetres, so every frame has a fixed box. Text is w
 a width narrower than the font needs, into lines that each fit one line of the box: a frame
 shows as many lines as it holds and never overflows. What does not fit goes, in full, to
 "Continued" pages after the board, and the frame says on which page. The story dossier, when
-asked for, is the last page.
+asked for, follows on pages of its own at the end.
 
 WeasyPrint fetches nothing but our own stored pictures (`StoredPictureFetcher`): a picture from
 a URL is a labelled placeholder with its link, and the server never requests it. Rendering is
@@ -102,7 +102,7 @@ class PdfOptions:
     orientation: Orientation = "landscape"
     fields: frozenset[str] = frozenset(FIELD_CHOICES)
     dossier: bool = False
-    """The story dossier as the last page."""
+    """The story dossier on pages of its own at the end."""
 
 
 def runtime(seconds: float) -> str:
@@ -306,7 +306,7 @@ def storyboard_html(
     dossier: DossierPublic | None = None,
 ) -> str:
     """The storyboard's HTML, every size fixed; `pictures`: scene file id → its fetcher URL;
-    `dossier`: the story dossier for the last page (None: no such page)."""
+    `dossier`: the story dossier for the end (None: no dossier pages)."""
     shape = geometry(options, project.aspect_ratio)
     frames = [_frame(scene, options, shape, pictures) for scene in project.scenes]
     pages: list[list[Frame]] = []

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.core.config import Settings
 from backend.core.db import unit_of_work
-from backend.core.errors import ConflictError, NotFoundError, TooLargeError, UnsupportedMediaError
+from backend.core.errors import ConflictError, NotFoundError, UnsupportedMediaError
 from backend.models import StoredFile
 from backend.repositories import files as file_repository
 from backend.repositories import scenes as scene_repository
@@ -144,11 +144,8 @@ class FileService:
 
     async def upload(self, user_id: uuid.UUID, filename: str | None, data: bytes) -> FilePublic:
         """Store a picture (re-encoded, with a thumbnail) or a document (kept as sent, once its
-        text is known to be readable: 415 for another type, 422 for no text)."""
-        if len(data) > self.size_limit(data):
-            raise TooLargeError(
-                f"The file is larger than {self.size_limit(data) // (1024 * 1024)} MiB"
-            )
+        text is known to be readable: 415 for another type, 422 for no text). `data` is within
+        `size_limit` already (the route reads it so)."""
         if sniff_image_format(data[:12]) is not None:
             image = await self.process(data)
             async with unit_of_work(self._session_factory, write=True) as session:

@@ -57,8 +57,8 @@ class PdfExportQuery(StorableText):
     )
     dossier: bool = Field(
         default=False,
-        description="Add the story dossier (characters, themes, locations, plot points) as "
-        "the last page",
+        description="Add the story dossier (characters, themes, locations, plot points) at "
+        "the end, on pages of its own",
     )
 
     def options(self) -> PdfOptions:
@@ -89,7 +89,7 @@ async def export_project_pdf(
     `per_page` frames a page at the project's aspect ratio with the chosen fields, page
     numbers. Uploaded pictures are embedded; pictures from a URL are shown as their link (the
     server never fetches them). Text that does not fit a frame continues on pages at the end;
-    with `dossier=true` the story dossier is the last page."""
+    with `dossier=true` the story dossier follows at the end, on pages of its own."""
     project, document = await renderer.render(
         project_id, user.id, query.options(), datetime.now(UTC).date()
     )

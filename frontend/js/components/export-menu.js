@@ -1,5 +1,5 @@
 // The canvas's Export menu: the PDF storyboard's options (frames per page, orientation, fields,
-// the story dossier as a last page) with a live preview of the page they make, and the CSV shot
+// the story dossier at the end) with a live preview of the page they make, and the CSV shot
 // list and JSON project file.
 // It reports each download to the page (`onDownload(path)`), which makes the request.
 import { el } from "../ui.js";
@@ -61,7 +61,7 @@ export function createExportMenu({ current, onDownload }) {
     segmented("Orientation", [["landscape", "Landscape"], ["portrait", "Portrait"]], options.orientation, (o) => { options.orientation = o; }, "export-orientation"),
     el("div", { class: "export-row" }, el("span", { class: "export-label" }, "Fields"), el("div", { class: "export-checks" }, ...fieldBoxes)),
     el("div", { class: "export-row" }, el("span", { class: "export-label" }, "Story"),
-      el("div", { class: "export-checks" }, el("label", { class: "export-check" }, dossierBox, "Story dossier as the last page"))),
+      el("div", { class: "export-checks" }, el("label", { class: "export-check" }, dossierBox, "Story dossier at the end"))),
     el("div", { class: "export-preview-area" }, preview, pages),
     pdfButton,
     el("h2", {}, "Other formats"),

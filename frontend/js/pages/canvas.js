@@ -3,8 +3,9 @@
 // the state and does every request; the components only report what the person did.
 // It follows the project's live event stream: a change made elsewhere (the assistant, another
 // tab) is shown at once, without touching a field the person is editing — on the board, and in
-// the story panel when it is open — and every edit is sent with If-Match, so a stale one is
-// never saved over a newer one without asking.
+// the story panel when it is open — and every edit of the project or a scene is sent with
+// If-Match, so a stale one is never saved over a newer one without asking (the story panel's
+// item edits are per item, and saved as they are made).
 import { api, download } from "../api.js";
 import { clear, el, loadProject, setTitle, toast } from "../ui.js";
 import { createBoard } from "../components/board.js";

@@ -172,7 +172,7 @@ export async function render(root, { params: [projectId] }) {
   /** What an answer changed, with Undo (`changeSetId`: the turn's change set, or null). */
   function addReceipt(changeSetId) {
     if (!changeSetId) return;
-    log.append(turnReceipt(changeSetId, { onChange: refreshScenes }));
+    log.append(turnReceipt(changeSetId, { onChange: refreshScenesSoon }));
     scrollDown();
   }
 
@@ -358,7 +358,7 @@ export async function render(root, { params: [projectId] }) {
       for (const lines of pending.values()) for (const line of lines) line.remove();
       setRunning(false);
       await refreshConversations();
-      if (results.some((result) => result.ok && WRITE_TOOLS.has(result.name))) await refreshScenes();
+      if (results.some((result) => result.ok && WRITE_TOOLS.has(result.name))) refreshScenesSoon();
     }
   }
 
