@@ -19,7 +19,7 @@ from tests.conftest import AppFactory
 from tests.e2e.conftest import BrowserSession
 from tests.e2e.test_web_app import create_project, register
 from tests.pictures import still
-from tests.servers import serve
+from tests.servers import eventually, serve
 
 SessionFactory = Callable[..., AbstractAsyncContextManager[BrowserSession]]
 
@@ -274,6 +274,13 @@ async def test_stop_never_shows_a_network_error(chat_session: SessionFactory) ->
         await page.route("**/api/chat/*/stream", die_after_the_server_is_done)
         await send(session, "add a scene called Never")
         await expect(page.get_by_test_id("chat-stop")).to_be_visible()
+
+        # The stream is held back whole, so the page cannot learn the turn started: wait until
+        # the server stored the message (and started its turn) before pressing Stop.
+        async def message_stored() -> bool:
+            return len(await stored_messages(session, project_id)) == 1
+
+        await eventually(message_stored, what="the message stored")
         async with page.expect_response("**/api/chat/*/cancel") as cancel:
             await page.get_by_test_id("chat-stop").click()
         assert await (await cancel.value).json() == {"cancelled": True}
@@ -285,6 +292,8 @@ async def test_stop_never_shows_a_network_error(chat_session: SessionFactory) ->
         await session.shot("chat-stopped-cut")
         stored = await stored_messages(session, project_id)
         assert [m["content"] for m in stored] == ["add a scene called Never"]
+        # The held-back stream's callback may still be finishing: let the page close over it.
+        await page.unroute_all(behavior="ignoreErrors")
 
 
 class FailingSecondRound(httpx2.AsyncBaseTransport):
