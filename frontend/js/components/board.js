@@ -10,6 +10,8 @@ export function createBoard({ onOpen, onReorder = () => {}, onDropFile = () => {
   const list = el("ol", { class: "board", dataset: { testid: "scene-list" }, "aria-label": "Scenes in order" });
   let scenes = [];
   let draggedId = null;
+  let deferred = null; // a render that came in during a drag, drawn when the drag ends
+  const drawn = new Map(); // scene id → { key, node }: a frame that has not changed is kept as is
 
   const frameOf = (node) => node && node.closest && node.closest("[data-scene-id]");
   const ids = () => scenes.map((scene) => scene.id);
@@ -71,11 +73,7 @@ export function createBoard({ onOpen, onReorder = () => {}, onDropFile = () => {
     event.dataTransfer.effectAllowed = "move";
     event.dataTransfer.setData("text/plain", draggedId);
   });
-  list.addEventListener("dragend", () => {
-    for (const node of list.querySelectorAll(".dragging")) node.classList.remove("dragging");
-    draggedId = null;
-    clearMarks();
-  });
+  list.addEventListener("dragend", endDrag);
   list.addEventListener("dragover", (event) => {
     const item = frameOf(event.target);
     if (!item || readOnly) return;
@@ -107,11 +105,48 @@ export function createBoard({ onOpen, onReorder = () => {}, onDropFile = () => {
       return;
     }
     const source = draggedId || event.dataTransfer.getData("text/plain");
+    endDrag();
     if (!source || source === target || !ids().includes(source)) return;
     const order = ids().filter((id) => id !== source);
     order.splice(order.indexOf(target) + (dropAfter(event, item) ? 1 : 0), 0, source);
     onReorder(order);
   });
+
+  /** A drag is over (dropped or let go): what changed meanwhile is drawn now. */
+  function endDrag() {
+    for (const node of list.querySelectorAll(".dragging")) node.classList.remove("dragging");
+    draggedId = null;
+    clearMarks();
+    if (deferred) { const [next, options] = deferred; deferred = null; draw(next, options); }
+  }
+
+  /** Draw the frames, building only those that changed and moving the rest into place, so a
+   * frame under the person's pointer (about to be dragged or clicked) stays the same element. */
+  function draw(next, { selectedId, view, ratio, failed, uploading = new Set(), comments = new Map() }) {
+    const keep = focused();
+    scenes = next;
+    list.className = `board ${view === "list" ? "list" : "grid"}`;
+    list.dataset.ratio = ratio;
+    const nodes = scenes.map((scene, index) => {
+      const options = {
+        index, count: scenes.length, selected: scene.id === selectedId, failed, uploading: uploading.has(scene.id), view,
+        readOnly, comments: comments.get(scene.id) || 0,
+      };
+      const key = JSON.stringify([scene, { ...options, failed: failed.has(scene.thumbnail_src) }]);
+      const known = drawn.get(scene.id);
+      if (known && known.key === key) return known.node;
+      const node = frame(scene, options);
+      drawn.set(scene.id, { key, node });
+      return node;
+    });
+    nodes.forEach((node, index) => {
+      if (list.children[index] !== node) list.insertBefore(node, list.children[index] || null);
+    });
+    while (list.children.length > nodes.length) list.lastElementChild.remove();
+    const shown = new Set(scenes.map((scene) => scene.id));
+    for (const sceneId of drawn.keys()) if (!shown.has(sceneId)) drawn.delete(sceneId);
+    restore(keep);
+  }
 
   /** Where the keyboard focus is, so a re-render can put it back on the same scene. */
   function focused() {
@@ -133,16 +168,10 @@ export function createBoard({ onOpen, onReorder = () => {}, onDropFile = () => {
   return {
     node: list,
     /** `comments`: open review comments per scene id (a Map), shown on the frames. */
-    render(next, { selectedId, view, ratio, failed, uploading = new Set(), comments = new Map() }) {
-      const keep = focused();
-      scenes = next;
-      list.className = `board ${view === "list" ? "list" : "grid"}`;
-      list.dataset.ratio = ratio;
-      list.replaceChildren(...scenes.map((scene, index) => frame(scene, {
-        index, count: scenes.length, selected: scene.id === selectedId, failed, uploading: uploading.has(scene.id), view,
-        readOnly, comments: comments.get(scene.id) || 0,
-      })));
-      restore(keep);
+    /** A render during a drag waits for the drag to end, so the board never moves under it. */
+    render(next, options) {
+      if (draggedId) deferred = [next, options];
+      else draw(next, options);
     },
     focusScene(sceneId) {
       const item = list.querySelector(`[data-scene-id="${sceneId}"]`);
