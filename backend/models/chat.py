@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from backend.models.base import Base, CreatedAtMixin, IdMixin, utc_now
 
 RUNNING = "running"
+SUPERSEDED = "superseded"
 
 
 class ChatSession(IdMixin, CreatedAtMixin, Base):
@@ -72,7 +73,12 @@ class ChatMessage(IdMixin, CreatedAtMixin, Base):
     # On a user message: the pictures sent with it, [{file_id, filename, content_type}], copied
     # when sent (a picture deleted later is still named; the engines skip it).
     attachments: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    # `complete`; a user message left unanswered is `failed` or `cancelled`; an answer replaced
+    # by regenerating (or a message replaced by editing it, with its answer) is `superseded`.
     status: Mapped[str] = mapped_column(String(16), default="complete")
+    # On an assistant message: the Responses API response that ended its turn (the chain a
+    # regenerated or edited later message continues from).
+    response_id: Mapped[str | None] = mapped_column(String(128))
     client_message_id: Mapped[str | None] = mapped_column(String(100))
     # On an assistant message: the change set its turn made, for the receipt's Undo.
     change_set_id: Mapped[uuid.UUID | None] = mapped_column(

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.models import ChatMessage, ChatSession, ChatTurn, DiscardedThread
-from backend.models.chat import RUNNING
+from backend.models.chat import RUNNING, SUPERSEDED
 
 
 async def get_current_session(
@@ -152,8 +152,68 @@ async def recent_history(
 
 
 async def get_turn_for_message(session: AsyncSession, message_id: uuid.UUID) -> ChatTurn | None:
-    result = await session.execute(select(ChatTurn).where(ChatTurn.user_message_id == message_id))
+    """The turn that answered the message last (a regenerated answer has several)."""
+    result = await session.execute(
+        select(ChatTurn)
+        .where(ChatTurn.user_message_id == message_id)
+        .order_by(ChatTurn.created_at.desc(), ChatTurn.id.desc())
+        .limit(1)
+    )
     return result.scalar_one_or_none()
+
+
+async def get_last_exchange(
+    session: AsyncSession, session_id: uuid.UUID
+) -> tuple[ChatMessage, ChatMessage | None] | None:
+    """The conversation's last user message that stands (not superseded) and its answer, if it
+    got one; None before the first message."""
+    result = await session.execute(
+        select(ChatMessage)
+        .where(
+            ChatMessage.session_id == session_id,
+            ChatMessage.status != SUPERSEDED,
+            ChatMessage.created_at
+            >= select(func.max(ChatMessage.created_at))
+            .where(
+                ChatMessage.session_id == session_id,
+                ChatMessage.role == "user",
+                ChatMessage.status != SUPERSEDED,
+            )
+            .scalar_subquery(),
+        )
+        .order_by(ChatMessage.created_at, ChatMessage.id)
+    )
+    messages = list(result.scalars())
+    asked = next((m for m in messages if m.role == "user"), None)
+    if asked is None:
+        return None
+    return asked, next((m for m in messages if m.role == "assistant"), None)
+
+
+async def get_response_before(
+    session: AsyncSession, session_id: uuid.UUID, before: datetime
+) -> str | None:
+    """The Responses API response that ended the last answer before `before` that stands: where
+    a chain continues when what came after it is replaced."""
+    result = await session.execute(
+        select(ChatMessage.response_id)
+        .where(
+            ChatMessage.session_id == session_id,
+            ChatMessage.role == "assistant",
+            ChatMessage.status == "complete",
+            ChatMessage.created_at < before,
+        )
+        .order_by(ChatMessage.created_at.desc(), ChatMessage.id.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def supersede(session: AsyncSession, message_ids: Sequence[uuid.UUID]) -> None:
+    """Mark messages replaced (kept, shown folded, never sent to the model again)."""
+    await session.execute(
+        update(ChatMessage).where(ChatMessage.id.in_(message_ids)).values(status=SUPERSEDED)
+    )
 
 
 async def get_running_turn(session: AsyncSession, session_id: uuid.UUID) -> ChatTurn | None:

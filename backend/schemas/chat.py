@@ -13,12 +13,15 @@ MESSAGE_MAX = 8_000
 ATTACHMENTS_MAX = 4
 
 
+MessageText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MESSAGE_MAX),
+    JsonSchemaExtra(pattern=NOT_BLANK),
+]
+
+
 class ChatSendRequest(InputModel):
-    message: Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=MESSAGE_MAX),
-        JsonSchemaExtra(pattern=NOT_BLANK),
-    ] = Field(examples=["Add a scene called Opening"])
+    message: MessageText = Field(examples=["Add a scene called Opening"])
     client_message_id: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = (
         Field(
             default=None,
@@ -31,6 +34,16 @@ class ChatSendRequest(InputModel):
         max_length=ATTACHMENTS_MAX,
         description=f"Up to {ATTACHMENTS_MAX} of your uploaded pictures (`POST /api/files` ids) "
         "to show the assistant with the message; a document or a file that is not yours is a 422",
+    )
+
+
+class RegenerateRequest(InputModel):
+    message: MessageText | None = Field(
+        default=None,
+        description="Your last message, edited: it stands in for the last one (kept, marked "
+        "`superseded`, with its answer) and is answered, with the same pictures. Omitted: the "
+        "last message is answered again",
+        examples=["Add a scene called Sunrise instead"],
     )
 
 
@@ -60,7 +73,9 @@ class ChatMessagePublic(PublicModel):
     status: str = Field(
         description="`complete`; for a user message whose reply did not complete, `failed` "
         "(the provider failed, the turn timed out, or the instance running it died) or "
-        "`cancelled` (stopped by the user)"
+        "`cancelled` (stopped by the user); `superseded` for an answer replaced by "
+        "regenerating it, and for a message replaced by editing it (kept, shown folded, never "
+        "sent to the model again)"
     )
     tool_calls: list[ToolCallPublic] | None = Field(
         default=None,

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,6 +26,7 @@ from backend.models.base import utc_now
 from backend.models.chat import RUNNING
 from backend.repositories import chat as chat_repository
 from backend.repositories import files as file_repository
+from backend.repositories import history as history_repository
 from backend.repositories import users as user_repository
 from backend.schemas.chat import (
     ChatHistory,
@@ -32,8 +34,11 @@ from backend.schemas.chat import (
     ConversationCreate,
     ConversationPublic,
     ConversationUpdate,
+    RegenerateRequest,
 )
+from backend.services import history as history_service
 from backend.services.chat_turn import PreparedTurn, TurnResult, TurnRunner, public_message
+from backend.services.history import Actor, act_as
 from backend.services.projects import require_project
 
 IN_PROGRESS = "A reply is already in progress for this conversation. Wait for it, or stop it."
@@ -206,13 +211,7 @@ class ChatService:
                 )
                 if original is not None:
                     return await self._replay(session, chat, original, data.message, attachments)
-            now = utc_now()
-            await self._take_daily_message(session, user_id, now, messages_per_day)
-            await chat_repository.expire_lapsed_turns(session, chat.id, now)
-            if not chat.is_active:  # idle past its TTL: a new message revives it
-                await chat_repository.touch_session(
-                    session, chat.id, is_active=True, last_message_at=now
-                )
+            now = await self._admit(session, user_id, chat, messages_per_day)
             if chat.title is None:
                 chat.title = title_from(data.message)
             message = ChatMessage(
@@ -222,29 +221,123 @@ class ChatService:
                 attachments=attachments or None,
                 client_message_id=data.client_message_id,
             )
-            try:
-                await chat_repository.add_message(session, message)
-                turn = await chat_repository.add_turn(
-                    session,
-                    ChatTurn(
-                        session_id=chat.id,
-                        user_message_id=message.id,
-                        lease_expires_at=now + self._lease,
-                    ),
-                )
-            except IntegrityError as error:
-                # The whole transaction rolls back: the refused message is not kept.
-                raise ConflictError(IN_PROGRESS) from error
-            return PreparedTurn(
-                user_id=user_id,
-                project_id=project.id,
-                project_title=project.title,
-                session_id=chat.id,
-                turn_id=turn.id,
-                user_message=public_message(message),
-                thread_id=chat.openai_thread_id,
-                response_id=chat.openai_response_id,
+            return await self._open_turn(
+                session, project, chat, message, now, chat.openai_thread_id, chat.openai_response_id
             )
+
+    async def regenerate(
+        self,
+        user_id: uuid.UUID,
+        target: ChatTarget,
+        data: RegenerateRequest,
+        *,
+        messages_per_day: int,
+    ) -> PreparedTurn:
+        """Answer the conversation's last message again, or (`data.message`) an edited version
+        of it with the same pictures. What is replaced is kept, marked superseded: the earlier
+        answer, and an edited (or never answered) message, which a new one stands in for. What
+        the earlier turn changed in the project is undone first, as a person would expect of
+        "try that again" (409, nothing changed, when a later change touched the same thing).
+        The provider's state goes back to before that message: the Responses chain to the
+        answer before it, an Assistants thread started afresh from the history."""
+        async with unit_of_work(self._sessions, write=True) as session:
+            project, chat = await find_conversation(session, user_id, target)
+            exchange = await chat_repository.get_last_exchange(session, chat.id) if chat else None
+            if chat is None or exchange is None:
+                raise ConflictError("There is no message to answer again yet: send one first.")
+            asked, answer = exchange
+            chat = await self._make_current(session, user_id, project.id, chat)
+            now = await self._admit(session, user_id, chat, messages_per_day)
+            if await chat_repository.get_running_turn(session, chat.id) is not None:
+                raise ConflictError(IN_PROGRESS)
+            await self._take_back(session, user_id, asked)
+            response_id = await chat_repository.get_response_before(
+                session, chat.id, asked.created_at
+            )
+            replaced = [answer.id] if answer else []
+            if data.message is not None or asked.status != "complete":
+                replaced.append(asked.id)
+                asked = ChatMessage(
+                    session_id=chat.id,
+                    role="user",
+                    content=data.message or asked.content,
+                    attachments=asked.attachments,
+                )
+            await chat_repository.supersede(session, replaced)
+            if chat.openai_thread_id:
+                await chat_repository.discard_threads(session, [chat.openai_thread_id])
+            await chat_repository.touch_session(
+                session, chat.id, openai_thread_id=None, openai_response_id=response_id
+            )
+            return await self._open_turn(session, project, chat, asked, now, None, response_id)
+
+    async def _admit(
+        self, session: AsyncSession, user_id: uuid.UUID, chat: ChatSession, messages_per_day: int
+    ) -> datetime:
+        """What every new turn passes first: the daily quota, a turn whose process died let go
+        of, an idle conversation taken up again. Returns the turn's start time."""
+        now = utc_now()
+        await self._take_daily_message(session, user_id, now, messages_per_day)
+        await chat_repository.expire_lapsed_turns(session, chat.id, now)
+        if not chat.is_active:  # idle past its TTL: a new message revives it
+            await chat_repository.touch_session(
+                session, chat.id, is_active=True, last_message_at=now
+            )
+        return now
+
+    async def _take_back(
+        self, session: AsyncSession, user_id: uuid.UUID, asked: ChatMessage
+    ) -> None:
+        """Undo what the turn that last answered `asked` changed, as the user."""
+        turn = await chat_repository.get_turn_for_message(session, asked.id)
+        change_set_id = (
+            await history_repository.get_turn_change_set_id(session, turn.id) if turn else None
+        )
+        if change_set_id is None:
+            return
+        act_as(session, Actor("user"))
+        try:
+            await history_service.take_back(session, change_set_id, user_id)
+        except ConflictError as error:
+            raise ConflictError(
+                f"The earlier answer's changes can't be taken back: {error.message}"
+            ) from error
+
+    async def _open_turn(
+        self,
+        session: AsyncSession,
+        project: Project,
+        chat: ChatSession,
+        message: ChatMessage,
+        now: datetime,
+        thread_id: str | None,
+        response_id: str | None,
+    ) -> PreparedTurn:
+        """Store the message (if new) and its running turn: 409 when the conversation already
+        has one running, on any instance (the whole transaction rolls back, nothing is kept)."""
+        try:
+            if inspect(message).transient:  # a new message, not the one answered again
+                await chat_repository.add_message(session, message)
+            turn = await chat_repository.add_turn(
+                session,
+                ChatTurn(
+                    session_id=chat.id,
+                    user_message_id=message.id,
+                    lease_expires_at=now + self._lease,
+                ),
+            )
+        except IntegrityError as error:
+            raise ConflictError(IN_PROGRESS) from error
+        return PreparedTurn(
+            user_id=chat.user_id,
+            project_id=project.id,
+            project_title=project.title,
+            session_id=chat.id,
+            turn_id=turn.id,
+            user_message=public_message(message),
+            thread_id=thread_id,
+            response_id=response_id,
+        )
 
     async def _take_daily_message(
         self, session: AsyncSession, user_id: uuid.UUID, now: datetime, per_day: int

@@ -326,6 +326,7 @@ class TurnRunner:
                     role="assistant",
                     content=storable(output.reply),
                     tool_calls=tool_calls,
+                    response_id=output.response_id,
                     change_set_id=await history_repository.get_turn_change_set_id(
                         session, prepared.turn_id
                     ),

@@ -725,6 +725,26 @@ async def undo(
 ) -> ChangeSetPublic:
     """A new change set that restores what the given one replaced, its changes reversed last
     first; ConflictError (nothing changes) when a later change set touched the same thing."""
+    undone = await _undo(session, change_set_id, user_id)
+    if undone is None:
+        raise ConflictError("Nothing to undo: the project is already as it was before.")
+    return undone
+
+
+async def take_back(session: AsyncSession, change_set_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """Undo a chat turn's change set before its answer is replaced (regenerated, or its message
+    edited), unless it is undone already or the project is as it was anyway; ConflictError
+    when a later change touched the same thing (nothing changes then)."""
+    undoing = (await history_repository.list_undoing(session, [change_set_id])).get(change_set_id)
+    redone = undoing is not None and bool(await history_repository.list_undoing(session, [undoing]))
+    if undoing is None or redone:
+        await _undo(session, change_set_id, user_id)
+
+
+async def _undo(
+    session: AsyncSession, change_set_id: uuid.UUID, user_id: uuid.UUID
+) -> ChangeSetPublic | None:
+    """The undo itself: None when it found nothing to change."""
     target = await history_repository.get_owned_change_set(session, change_set_id, user_id)
     if target is None:
         raise NotFoundError("Change set")
@@ -752,5 +772,5 @@ async def undo(
         if dossier:
             await dossier_repository.save_dossier(session, project.id, row, content, utc_now())
     if recorded.change_set is None:
-        raise ConflictError("Nothing to undo: the project is already as it was before.")
+        return None
     return change_set_public(recorded.change_set, recorded.changes)

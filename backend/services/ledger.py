@@ -15,7 +15,7 @@ from backend.schemas.assistant import (
     UsagePublic,
     UsageTotals,
 )
-from backend.services.projects import require_project
+from backend.services.chat import ChatTarget, find_conversation
 
 
 def public_turn(turn: ChatTurn) -> TurnLedgerPublic:
@@ -24,11 +24,10 @@ def public_turn(turn: ChatTurn) -> TurnLedgerPublic:
 
 
 async def list_turns(
-    session: AsyncSession, user_id: uuid.UUID, project_id: uuid.UUID, limit: int
+    session: AsyncSession, user_id: uuid.UUID, target: ChatTarget, limit: int
 ) -> list[TurnLedgerPublic]:
-    """The project's current conversation's turns, newest first (none before its first)."""
-    project = await require_project(session, project_id, user_id)
-    chat = await chat_repository.get_current_session(session, user_id, project.id)
+    """The conversation's turns, newest first (none before the project's first)."""
+    _, chat = await find_conversation(session, user_id, target)
     if chat is None:
         return []
     return [public_turn(turn) for turn in await chat_repository.list_turns(session, chat.id, limit)]

@@ -2,7 +2,8 @@
 
 import os
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, AppFactory
 from tests.servers import CHROMIUM, CHROMIUM_LAUNCH_OPTIONS, serve
 
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -85,3 +86,31 @@ async def session(
     page.on("pageerror", lambda error: browser_session.console_errors.append(str(error)))
     yield browser_session
     await context.close()
+
+
+SessionFactory = Callable[..., AbstractAsyncContextManager[BrowserSession]]
+
+
+@pytest.fixture
+def chat_session(
+    browser: Browser, make_app: AppFactory, request: pytest.FixtureRequest
+) -> SessionFactory:
+    """A browser session against an app built with the given settings."""
+
+    @asynccontextmanager
+    async def open_session(**settings: object) -> AsyncIterator[BrowserSession]:
+        app = make_app(**settings)
+        async with serve(app) as url:
+            context = await browser.new_context(viewport={"width": 1440, "height": 900})
+            page = await context.new_page()
+            page.set_default_timeout(10_000)
+            session = BrowserSession(
+                page, context, url, request.node.name.replace("[", "-").replace("]", "")
+            )
+            page.on("pageerror", lambda error: session.console_errors.append(str(error)))
+            try:
+                yield session
+            finally:
+                await context.close()
+
+    return open_session

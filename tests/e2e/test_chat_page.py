@@ -3,50 +3,19 @@
 import base64
 import json
 import re
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import httpx
 import httpx2
-import pytest
 from openai import AsyncOpenAI
-from playwright.async_api import Browser, FilePayload, Page, Request, Route, expect
+from playwright.async_api import FilePayload, Page, Request, Route, expect
 
 from backend.assistant.offline.app import create_offline_app
 from backend.assistant.offline.client import IN_PROCESS_BASE_URL
-from tests.conftest import AppFactory
-from tests.e2e.conftest import BrowserSession
+from tests.e2e.conftest import BrowserSession, SessionFactory
 from tests.e2e.test_web_app import create_project, register
 from tests.pictures import still
-from tests.servers import eventually, serve
-
-SessionFactory = Callable[..., AbstractAsyncContextManager[BrowserSession]]
-
-
-@pytest.fixture
-def chat_session(
-    browser: Browser, make_app: AppFactory, request: pytest.FixtureRequest
-) -> SessionFactory:
-    """A browser session against an app built with the given settings."""
-
-    @asynccontextmanager
-    async def open_session(**settings: object) -> AsyncIterator[BrowserSession]:
-        app = make_app(**settings)
-        async with serve(app) as url:
-            context = await browser.new_context(viewport={"width": 1440, "height": 900})
-            page = await context.new_page()
-            page.set_default_timeout(10_000)
-            session = BrowserSession(
-                page, context, url, request.node.name.replace("[", "-").replace("]", "")
-            )
-            page.on("pageerror", lambda error: session.console_errors.append(str(error)))
-            try:
-                yield session
-            finally:
-                await context.close()
-
-    return open_session
+from tests.servers import eventually
 
 
 async def stored_messages(session: BrowserSession, project_id: str) -> list[dict[str, Any]]:

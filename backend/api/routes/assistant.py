@@ -9,6 +9,7 @@ from backend.api.deps import AssistantServiceDep, CurrentUser, DetachedUser, Ses
 from backend.models.base import utc_now
 from backend.schemas.assistant import AssistantCheck, AssistantStatus, TurnLedgerPublic, UsagePublic
 from backend.services import ledger
+from backend.services.chat import ConversationById, CurrentConversation
 from backend.services.limits import account_limits
 
 router = APIRouter(tags=["assistant"])
@@ -32,17 +33,28 @@ async def check_assistant(user: DetachedUser, assistant: AssistantServiceDep) ->
     return await assistant.check(user.id)
 
 
+TurnsLimit = Annotated[int, Query(ge=1, le=200)]
+
+
 @router.get("/chat/{project_id}/turns", responses={404: {"description": "No such project"}})
 async def read_chat_turns(
-    project_id: uuid.UUID,
-    session: SessionDep,
-    user: CurrentUser,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    project_id: uuid.UUID, session: SessionDep, user: CurrentUser, limit: TurnsLimit = 50
 ) -> list[TurnLedgerPublic]:
     """The current conversation's turns, newest first, each with its figures: engine, model,
     status, model/tool/total time, tokens, tool calls, retries, error (failed and cancelled
     turns too)."""
-    return await ledger.list_turns(session, user.id, project_id, limit)
+    return await ledger.list_turns(session, user.id, CurrentConversation(project_id), limit)
+
+
+@router.get(
+    "/conversations/{conversation_id}/turns",
+    responses={404: {"description": "No such conversation, or not yours"}},
+)
+async def read_conversation_turns(
+    conversation_id: uuid.UUID, session: SessionDep, user: CurrentUser, limit: TurnsLimit = 50
+) -> list[TurnLedgerPublic]:
+    """As `/api/chat/{project_id}/turns`, for this conversation."""
+    return await ledger.list_turns(session, user.id, ConversationById(conversation_id), limit)
 
 
 @router.get("/users/me/usage")

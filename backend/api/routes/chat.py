@@ -1,5 +1,6 @@
 """The chat: a project's conversations, and in one of them send (JSON), stream (server-sent
-events), history, cancel, delete — by project (its current conversation) or by conversation id."""
+events), regenerate (or edit the last message), history, cancel, delete — by project (its
+current conversation) or by conversation id."""
 
 import asyncio
 import json
@@ -22,6 +23,7 @@ from backend.schemas.chat import (
     ConversationCreate,
     ConversationPublic,
     ConversationUpdate,
+    RegenerateRequest,
 )
 from backend.services import chat as chat_service
 from backend.services.auth import Account
@@ -105,10 +107,8 @@ def _per_day(settings: Settings, user: Account) -> int:
     return account_limits(settings, is_guest=user.is_guest).assistant_messages_per_day
 
 
-async def _send(
-    chat: ChatService, settings: Settings, user: Account, target: ChatTarget, data: ChatSendRequest
-) -> ChatTurnPublic:
-    started = await chat.start(user.id, target, data, messages_per_day=_per_day(settings, user))
+async def _answer(chat: ChatService, started: PreparedTurn | TurnResult) -> ChatTurnPublic:
+    """Run a started turn to its end (a client that goes away does not stop it)."""
     if isinstance(started, PreparedTurn):
         started = await asyncio.shield(chat.launch(started, SilentSink()))
     if started.error:
@@ -116,16 +116,40 @@ async def _send(
     return started.public()
 
 
-async def _stream(
-    chat: ChatService, settings: Settings, user: Account, target: ChatTarget, data: ChatSendRequest
-) -> StreamingResponse:
-    started = await chat.start(user.id, target, data, messages_per_day=_per_day(settings, user))
+def _events(chat: ChatService, started: PreparedTurn | TurnResult) -> StreamingResponse:
     return StreamingResponse(
         _turn_events(chat, started),
         media_type="text/event-stream",
         headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
     )
 
+
+async def _send(
+    chat: ChatService, settings: Settings, user: Account, target: ChatTarget, data: ChatSendRequest
+) -> PreparedTurn | TurnResult:
+    return await chat.start(user.id, target, data, messages_per_day=_per_day(settings, user))
+
+
+async def _regenerate(
+    chat: ChatService,
+    settings: Settings,
+    user: Account,
+    target: ChatTarget,
+    data: RegenerateRequest | None,
+) -> PreparedTurn:
+    return await chat.regenerate(
+        user.id, target, data or RegenerateRequest(), messages_per_day=_per_day(settings, user)
+    )
+
+
+RegenerateBody = Annotated[RegenerateRequest | None, Body()]
+REGENERATE_ERRORS: dict[int | str, dict[str, str]] = {
+    **TURN_ERRORS,
+    409: {
+        "description": "A reply is already in progress, there is no message yet, or the earlier "
+        "answer's changes cannot be undone (a later change touched the same thing)"
+    },
+}
 
 HistoryLimit = Annotated[int, Query(ge=1, le=200)]
 HistoryBefore = Annotated[uuid.UUID | None, Query(description="Only messages older than this one")]
@@ -143,7 +167,9 @@ async def send_chat_message(
     settings: SettingsDep,
 ) -> ChatTurnPublic:
     """Send a message and wait for the assistant's answer (tools run on the server)."""
-    return await _send(chat, settings, user, CurrentConversation(project_id), data)
+    return await _answer(
+        chat, await _send(chat, settings, user, CurrentConversation(project_id), data)
+    )
 
 
 @router.post(
@@ -159,7 +185,38 @@ async def stream_chat_message(
     chat: ChatServiceDep,
     settings: SettingsDep,
 ) -> StreamingResponse:
-    return await _stream(chat, settings, user, CurrentConversation(project_id), data)
+    return _events(chat, await _send(chat, settings, user, CurrentConversation(project_id), data))
+
+
+@router.post("/{project_id}/regenerate", responses=REGENERATE_ERRORS)
+async def regenerate_chat_answer(
+    project_id: uuid.UUID,
+    user: DetachedUser,
+    chat: ChatServiceDep,
+    settings: SettingsDep,
+    data: RegenerateBody = None,
+) -> ChatTurnPublic:
+    """As `/api/conversations/{conversation_id}/regenerate`, in the project's current
+    conversation."""
+    target = CurrentConversation(project_id)
+    return await _answer(chat, await _regenerate(chat, settings, user, target, data))
+
+
+@router.post(
+    "/{project_id}/regenerate/stream",
+    response_class=StreamingResponse,
+    description=STREAM_DESCRIPTION,
+    responses={200: {"content": {"text/event-stream": {}}}, **REGENERATE_ERRORS},
+)
+async def stream_regenerated_chat_answer(
+    project_id: uuid.UUID,
+    user: DetachedUser,
+    chat: ChatServiceDep,
+    settings: SettingsDep,
+    data: RegenerateBody = None,
+) -> StreamingResponse:
+    target = CurrentConversation(project_id)
+    return _events(chat, await _regenerate(chat, settings, user, target, data))
 
 
 @router.get("/{project_id}/messages", responses={404: {"description": "No such project"}})
@@ -267,7 +324,8 @@ async def send_conversation_message(
     settings: SettingsDep,
 ) -> ChatTurnPublic:
     """As `/api/chat/{project_id}/send`, in this conversation (which becomes current)."""
-    return await _send(chat, settings, user, ConversationById(conversation_id), data)
+    target = ConversationById(conversation_id)
+    return await _answer(chat, await _send(chat, settings, user, target, data))
 
 
 @conversations_router.post(
@@ -283,7 +341,49 @@ async def stream_conversation_message(
     chat: ChatServiceDep,
     settings: SettingsDep,
 ) -> StreamingResponse:
-    return await _stream(chat, settings, user, ConversationById(conversation_id), data)
+    target = ConversationById(conversation_id)
+    return _events(chat, await _send(chat, settings, user, target, data))
+
+
+@conversations_router.post(
+    "/conversations/{conversation_id}/regenerate",
+    responses={**REGENERATE_ERRORS, **CONVERSATION_NOT_FOUND},
+)
+async def regenerate_conversation_answer(
+    conversation_id: uuid.UUID,
+    user: DetachedUser,
+    chat: ChatServiceDep,
+    settings: SettingsDep,
+    data: RegenerateBody = None,
+) -> ChatTurnPublic:
+    """A new answer to the conversation's last message (which becomes current), or with a
+    `message`, to your last message edited. The earlier answer is kept, marked `superseded`
+    (and so is the edited message); what its turn changed in the project is undone first, so
+    the new answer starts from the board as it was. The model sees the conversation as it was
+    before that message."""
+    target = ConversationById(conversation_id)
+    return await _answer(chat, await _regenerate(chat, settings, user, target, data))
+
+
+@conversations_router.post(
+    "/conversations/{conversation_id}/regenerate/stream",
+    response_class=StreamingResponse,
+    description=STREAM_DESCRIPTION,
+    responses={
+        200: {"content": {"text/event-stream": {}}},
+        **REGENERATE_ERRORS,
+        **CONVERSATION_NOT_FOUND,
+    },
+)
+async def stream_regenerated_conversation_answer(
+    conversation_id: uuid.UUID,
+    user: DetachedUser,
+    chat: ChatServiceDep,
+    settings: SettingsDep,
+    data: RegenerateBody = None,
+) -> StreamingResponse:
+    target = ConversationById(conversation_id)
+    return _events(chat, await _regenerate(chat, settings, user, target, data))
 
 
 @conversations_router.get(

@@ -67,8 +67,9 @@ export function turnDetails(turn) {
     el("dl", {}, rows.flatMap(([term, value]) => [el("dt", {}, term), el("dd", { dataset: { testid: `turn-${term.toLowerCase().replace(" ", "-")}` } }, value)])));
 }
 
-/** The project's turns by the answer they produced, to put each answer's details under it. */
-export function turnLedger(projectId) {
+/** A conversation's turns by the answer they produced, to put each answer's details under it;
+ * `turnsPath()`: where the conversation on the page lists them. */
+export function turnLedger(turnsPath) {
   const byAnswer = new Map();
 
   function place(bubble, turn) {
@@ -78,7 +79,7 @@ export function turnLedger(projectId) {
   return {
     async load() {
       try {
-        for (const turn of await api(`/api/chat/${projectId}/turns?limit=200`)) {
+        for (const turn of await api(`${turnsPath()}?limit=200`)) {
           if (turn.assistant_message_id) byAnswer.set(turn.assistant_message_id, turn);
         }
       } catch {
@@ -91,7 +92,7 @@ export function turnLedger(projectId) {
     /** After a live answer: its turn is the newest. */
     async attachLatest(bubble, messageId) {
       try {
-        const [turn] = await api(`/api/chat/${projectId}/turns?limit=1`);
+        const [turn] = await api(`${turnsPath()}?limit=1`);
         if (turn && turn.assistant_message_id === messageId) place(bubble, turn);
       } catch {
         // As above.

@@ -1,6 +1,7 @@
 // The chat: history on load, streamed answers, a line per tool call, a receipt with Undo under
-// each answer that changed something, Stop, Retry, and the project's scenes alongside, following
-// the project live (the assistant's changes, and anyone else's).
+// each answer that changed something, Stop, Retry, Regenerate and Edit for the last turn (what
+// they replace folded away), and the project's scenes alongside, following the project live
+// (the assistant's changes, and anyone else's).
 import { api, ApiError, describeError, signInUrl } from "../api.js";
 import { assistantBadge, turnLedger } from "../components/assistant-ledger.js";
 import { createConversationList } from "../components/conversation-list.js";
@@ -10,6 +11,7 @@ import { renderCitations } from "../components/citations.js";
 import { attachmentRow, createAttachmentTray } from "../components/chat-attachments.js";
 import { followProject } from "../components/live.js";
 import { turnReceipt } from "../components/receipt.js";
+import { editBanner, foldReplaced, turnActions } from "../components/chat-revisions.js";
 
 const NARROW = window.matchMedia("(max-width: 820px)");
 const WRITE_TOOLS = new Set(["create_scene", "update_scene_script", "update_scene_image_url", "update_scene_title", "move_scene", "delete_scene", "update_scene", "update_project", "import_scenes_from_document"]);
@@ -78,7 +80,6 @@ export async function render(root, { params: [projectId] }) {
   if (!project) return;
   setTitle("Chat", project.title);
   let running = false;
-  const ledger = turnLedger(project.id);
   // The conversation on the page: `?conversation=<id>`, else the project's current one (none
   // before the first message, which starts it).
   const conversationsPath = `/api/projects/${project.id}/conversations`;
@@ -87,6 +88,7 @@ export async function render(root, { params: [projectId] }) {
   let conversation = conversations.find((item) => item.id === asked) || conversations.find((item) => item.is_current) || null;
   if (asked && (!conversation || conversation.id !== asked)) toast("That conversation no longer exists: here is the current one.");
   const chatPath = () => (conversation ? `/api/conversations/${conversation.id}` : `/api/chat/${project.id}`);
+  const ledger = turnLedger(() => `${chatPath()}/turns`);
   const chatPage = (id) => `/chat/${project.id}${id ? `?conversation=${id}` : ""}`;
   const conversationList = createConversationList({
     projectId: project.id,
@@ -249,6 +251,7 @@ export async function render(root, { params: [projectId] }) {
     stopButton.hidden = !value;
     stopButton.disabled = false;
     if (!value) input.focus();
+    showActions();
   }
 
   // Stop is asked of the server; if the turn did not exist yet when it asked (the stream had not
@@ -269,16 +272,50 @@ export async function render(root, { params: [projectId] }) {
     requestCancel();
   }
 
+  // The last turn, for Regenerate and Edit: its user message (bubble, id, text, pictures) and
+  // whether it got an answer; null before the first.
+  let lastTurn = null;
+  let editing = false;
+  const actions = turnActions({ onRegenerate: () => regenerateLast(null), onEdit: startEditing });
+  const banner = editBanner({ onCancel: stopEditing });
+
+  function showActions() {
+    actions.show(log, Boolean(lastTurn && lastTurn.id) && !running && !editing, { answered: lastTurn && lastTurn.answered });
+    if (!actions.node.hidden) scrollDown();
+  }
+
+  function startEditing() {
+    if (running || !lastTurn) return;
+    editing = true;
+    banner.hidden = false;
+    attachments.button.hidden = true; // the edited message keeps the pictures it was sent with
+    input.value = lastTurn.text;
+    input.focus();
+    showActions();
+  }
+
+  function stopEditing() {
+    editing = false;
+    banner.hidden = true;
+    attachments.button.hidden = false;
+    input.value = "";
+    showActions();
+  }
+
+  /** The nodes of the log after `node` (or from its start). */
+  function nodesAfter(node) {
+    const nodes = [];
+    for (let next = node ? node.nextSibling : log.firstChild; next; next = next.nextSibling) nodes.push(next);
+    return nodes.filter((item) => item !== actions.node);
+  }
+
   /**
    * Sends one message and follows its stream. `attempt` is the message as the server knows it:
    * its client_message_id (a retry sends the same one, so a message the server already stored is
    * answered from the server's record instead of running again) and its bubble.
    */
-  async function send(text, attempt) {
-    setRunning(true);
-    stopRequested = false;
+  function send(text, attempt) {
     attempt.bubble ||= addBubble("user", text, attempt.pictures);
-    const retry = { label: "Retry", testid: "chat-retry", run: (box) => { box.remove(); send(text, attempt); } };
     // The server stored the message and its turn failed for good: the same id would only replay
     // that failure, and a new one would run the tools again, so the person decides (the text goes
     // back into the box, to send as it is or changed).
@@ -286,21 +323,54 @@ export async function render(root, { params: [projectId] }) {
       label: "Edit and send again", testid: "chat-edit-again",
       run: () => { input.value = text; attachments.putBack(attempt.pictures || []); input.focus(); },
     };
+    return runTurn({
+      path: "stream",
+      body: { message: text, client_message_id: attempt.clientMessageId, attachments: attempt.pictures.map((item) => item.file_id) },
+      onStored: (stored) => ({ bubble: attempt.bubble, stored }),
+      retry: () => send(text, attempt),
+      failed: editAgain,
+    });
+  }
+
+  /** Answer the last message again, or (`edited`: its new text) the edited message. What they
+   * replace is folded once the server has taken the request. */
+  function regenerateLast(edited) {
+    const turn = lastTurn;
+    return runTurn({
+      path: "regenerate/stream",
+      body: edited === null ? {} : { message: edited },
+      onStored: (stored) => {
+        // A new message stands in for an edited (or never answered) one: the whole turn folds.
+        const replacedMessage = stored.id !== turn.id;
+        const nodes = nodesAfter(replacedMessage ? turn.bubble.previousSibling : turn.bubble);
+        if (nodes.length) foldReplaced(nodes, { edited: replacedMessage });
+        const bubble = replacedMessage ? addBubble("user", stored.content, stored.attachments) : turn.bubble;
+        return { bubble, stored };
+      },
+      retry: () => regenerateLast(edited),
+      failed: { label: "Try again", testid: "chat-retry", run: (box) => { box.remove(); regenerateLast(null); } },
+    });
+  }
+
+  /** One turn's stream, from the request to its end. `onStored(message)` runs when the server
+   * has stored the user message (the `message` event) and says which bubble is the turn's. */
+  async function runTurn({ path, body, onStored, retry, failed }) {
+    setRunning(true);
+    stopRequested = false;
+    const wasEditing = editing;
+    if (editing) { editing = false; banner.hidden = true; attachments.button.hidden = false; }
     const pending = new Map();
     const results = [];
     let answer = null;
     let answerText = "";
     let ended = false;
+    let turn = null;
     try {
-      const response = await fetch(`${chatPath()}/stream`, {
+      const response = await fetch(`${chatPath()}/${path}`, {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-        body: JSON.stringify({
-          message: text,
-          client_message_id: attempt.clientMessageId,
-          attachments: attempt.pictures.map((item) => item.file_id),
-        }),
+        body: JSON.stringify(body),
       });
       if (response.status === 401) {
         window.location.assign(signInUrl());
@@ -312,6 +382,9 @@ export async function render(root, { params: [projectId] }) {
       }
       await readEvents(response, async (name, data) => {
         if (name === "message") {
+          const { bubble, stored } = onStored(data);
+          turn = { bubble, id: stored.id, text: stored.content, pictures: stored.attachments || [], answered: false };
+          lastTurn = turn;
           if (stopRequested) await requestCancel();
         } else if (name === "tool_call") {
           const lines = pending.get(data.name) || [];
@@ -342,24 +415,63 @@ export async function render(root, { params: [projectId] }) {
             if (reply) ledger.attachLatest(answer, reply.id);
             addCitations(reply);
             addReceipt(data.change_set_id);
+            if (turn) turn.answered = true;
           }
         } else if (name === "error") {
           ended = true;
           addTurnMarker("failed", results);
-          addError(data.detail, editAgain);
+          addError(data.detail, failed);
         }
       });
       if (!ended) throw new ApiError(0, "The connection was lost before the answer arrived.");
     } catch (error) {
-      // After Stop, however the stream ended, the turn was stopped: never a network error.
-      if (stopRequested) addTurnMarker("cancelled", results);
-      else addError(error.message || "The message could not be sent.", retry);
+      if (!turn && path !== "stream") {
+        // Refused before anything changed (a reply running, changes in the way): say why.
+        toast(error.message || "Couldn't answer again.", "error");
+        if (wasEditing) startEditing();
+      } else if (stopRequested) {
+        // After Stop, however the stream ended, the turn was stopped: never a network error.
+        addTurnMarker("cancelled", results);
+      } else {
+        addError(error.message || "The message could not be sent.", { label: "Retry", testid: "chat-retry", run: (box) => { box.remove(); retry(); } });
+      }
     } finally {
       for (const lines of pending.values()) for (const line of lines) line.remove();
       setRunning(false);
       await refreshConversations();
       if (results.some((result) => result.ok && WRITE_TOOLS.has(result.name))) refreshScenesSoon();
     }
+  }
+
+  /** The stored conversation; what was replaced goes into folds, each where it happened. */
+  function renderHistory(messages) {
+    let fold = null; // the fold replaced answers join (an edited message's, or earlier answers')
+    for (const message of messages) {
+      const since = log.lastChild;
+      const replaced = message.status === "superseded";
+      if (message.role === "user") {
+        const bubble = addBubble("user", message.content, message.attachments);
+        // A turn that ended without an answer keeps what its tools changed: show it, and say so.
+        if (message.status === "failed" || message.status === "cancelled") {
+          showToolCalls(message.tool_calls);
+          addTurnMarker(message.status, message.tool_calls);
+        } else if (replaced) {
+          showToolCalls(message.tool_calls);
+        }
+        if (!replaced) lastTurn = { bubble, id: message.id, text: message.content, pictures: message.attachments, answered: false };
+      } else {
+        showToolCalls(message.tool_calls);
+        ledger.attach(addBubble("assistant", message.content), message.id);
+        addCitations(message);
+        addReceipt(message.change_set_id);
+        if (!replaced && lastTurn) lastTurn.answered = true;
+      }
+      if (!replaced) { fold = null; continue; }
+      const nodes = nodesAfter(since);
+      if (fold && message.role === "assistant") fold.append(...nodes);
+      else fold = foldReplaced(nodes, { edited: message.role === "user" });
+    }
+    showActions();
   }
 
   form.addEventListener("submit", (event) => {
@@ -375,7 +487,8 @@ export async function render(root, { params: [projectId] }) {
       return;
     }
     input.value = "";
-    send(text, { clientMessageId: crypto.randomUUID(), bubble: null, pictures: attachments.take() });
+    if (editing) regenerateLast(text);
+    else send(text, { clientMessageId: crypto.randomUUID(), bubble: null, pictures: attachments.take() });
   });
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -395,7 +508,7 @@ export async function render(root, { params: [projectId] }) {
       card,
       el("aside", { class: "card chat-side", "aria-label": "Conversations and scenes" }, conversationList.node, el("h2", {}, "Scenes"), sceneList)),
   );
-  card.append(assistantBadge(), log, attachments.tray, form);
+  card.append(assistantBadge(), log, attachments.tray, banner, form);
   log.append(emptyLog);
   // On a phone the page opens at its top (and without the keyboard popping up).
   if (!NARROW.matches) input.focus({ preventScroll: true });
@@ -408,21 +521,7 @@ export async function render(root, { params: [projectId] }) {
     log.before(note);
     form.addEventListener("submit", () => note.remove(), { once: true });
   }
-  for (const message of history.messages) {
-    if (message.role === "user") {
-      addBubble("user", message.content, message.attachments);
-      // A turn that ended without an answer keeps what its tools changed: show it, and say so.
-      if (message.status === "failed" || message.status === "cancelled") {
-        showToolCalls(message.tool_calls);
-        addTurnMarker(message.status, message.tool_calls);
-      }
-      continue;
-    }
-    showToolCalls(message.tool_calls);
-    ledger.attach(addBubble("assistant", message.content), message.id);
-    addCitations(message);
-    addReceipt(message.change_set_id);
-  }
+  renderHistory(history.messages);
   conversationList.render(conversations, conversation && conversation.id);
   await refreshScenes();
   followProject(project.id, {
