@@ -2,7 +2,7 @@
 
 from backend.models.base import Base
 from backend.models.change_set import Change, ChangeSet
-from backend.models.chat import ChatMessage, ChatSession, ChatTurn, DiscardedThread
+from backend.models.chat import ChatApproval, ChatMessage, ChatSession, ChatTurn, DiscardedThread
 from backend.models.document import Document, DocumentPassage
 from backend.models.dossier import StoryDossier
 from backend.models.file import StoredFile
@@ -16,6 +16,7 @@ __all__ = [
     "Base",
     "Change",
     "ChangeSet",
+    "ChatApproval",
     "ChatMessage",
     "ChatSession",
     "ChatTurn",

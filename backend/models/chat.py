@@ -11,6 +11,7 @@ from backend.models.base import Base, CreatedAtMixin, IdMixin, utc_now
 
 RUNNING = "running"
 SUPERSEDED = "superseded"
+PENDING = "pending"
 
 
 class ChatSession(IdMixin, CreatedAtMixin, Base):
@@ -129,3 +130,22 @@ class ChatTurn(IdMixin, CreatedAtMixin, Base):
     output_tokens: Mapped[int | None]
     tool_call_count: Mapped[int | None]
     retries: Mapped[int | None]
+
+
+class ChatApproval(IdMixin, CreatedAtMixin, Base):
+    """A tool call held back for the person's OK (their `assistant_approval` setting): what it
+    would change (`preview`, from a dry run), and the answer. In the database, so any instance
+    can take the answer to the instance whose turn waits for it."""
+
+    __tablename__ = "chat_approval"
+
+    turn_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("chat_turn.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(64))
+    arguments: Mapped[dict[str, Any]] = mapped_column(JSON)
+    preview: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # pending, then approved or declined (by the person), expired (unanswered in time), or
+    # cancelled (the turn ended while it waited).
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    decided_at: Mapped[datetime | None]

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.models import ChatMessage, ChatSession, ChatTurn, DiscardedThread
-from backend.models.chat import RUNNING, SUPERSEDED
+from backend.models import ChatApproval, ChatMessage, ChatSession, ChatTurn, DiscardedThread
+from backend.models.chat import PENDING, RUNNING, SUPERSEDED
 
 
 async def get_current_session(
@@ -345,6 +345,64 @@ async def record_tool_calls(
             .where(ChatMessage.id == turn.user_message_id)
             .values(tool_calls=tool_calls)
         )
+
+
+# --- approvals -------------------------------------------------------------------------------
+
+
+async def add_approval(session: AsyncSession, approval: ChatApproval) -> ChatApproval:
+    session.add(approval)
+    await session.flush()
+    return approval
+
+
+async def get_owned_approval(
+    session: AsyncSession, user_id: uuid.UUID, approval_id: uuid.UUID
+) -> tuple[ChatApproval, ChatTurn] | None:
+    """The approval with its turn, when its conversation is the user's."""
+    row = (
+        await session.execute(
+            select(ChatApproval, ChatTurn)
+            .join(ChatTurn, ChatTurn.id == ChatApproval.turn_id)
+            .join(ChatSession, ChatSession.id == ChatTurn.session_id)
+            .where(ChatApproval.id == approval_id, ChatSession.user_id == user_id)
+        )
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+async def settle_approval(
+    session: AsyncSession, approval_id: uuid.UUID, status: str, decided_at: datetime
+) -> bool:
+    """Answer a pending approval; False if it was answered (or given up) already."""
+    result = await session.execute(
+        update(ChatApproval)
+        .where(ChatApproval.id == approval_id, ChatApproval.status == PENDING)
+        .values(status=status, decided_at=decided_at)
+        .returning(ChatApproval.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def get_approval_status(session: AsyncSession, approval_id: uuid.UUID) -> str | None:
+    result = await session.execute(
+        select(ChatApproval.status).where(ChatApproval.id == approval_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def get_pending_approval(session: AsyncSession, turn_id: uuid.UUID) -> ChatApproval | None:
+    result = await session.execute(
+        select(ChatApproval)
+        .where(ChatApproval.turn_id == turn_id, ChatApproval.status == PENDING)
+        .order_by(ChatApproval.created_at.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def get_turn(session: AsyncSession, turn_id: uuid.UUID) -> ChatTurn | None:
+    return await session.get(ChatTurn, turn_id, populate_existing=True)
 
 
 async def list_turns(session: AsyncSession, session_id: uuid.UUID, limit: int) -> list[ChatTurn]:

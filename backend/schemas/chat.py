@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, computed_field, field_validator
 
@@ -103,6 +103,35 @@ class ChatMessagePublic(PublicModel):
         if self.role != "assistant":
             return None
         return citations_from([call.model_dump() for call in self.tool_calls or []])
+
+
+class ApprovalPreview(PublicModel):
+    summary: str = Field(description="What the call would change, in words")
+    changes: list[dict[str, Any]] = Field(
+        description="Each change as the history records it: `{entity, action, before, after}` "
+        "(the fields that would change, or the whole entity for a creation or deletion)"
+    )
+
+
+class ApprovalPublic(PublicModel):
+    approval_id: uuid.UUID
+    name: str = Field(description="The tool the assistant wants to call")
+    arguments: dict[str, Any]
+    preview: ApprovalPreview
+
+
+class AwaitingApprovalPublic(PublicModel):
+    """A turn paused on a tool call that waits for the person's OK."""
+
+    session_id: uuid.UUID
+    status: Literal["awaiting_approval"] = "awaiting_approval"
+    approval: ApprovalPublic
+    messages: list[ChatMessagePublic] = Field(description="The turn's user message")
+    tool_calls: list[ToolCallPublic] = Field(description="The calls that ran before the pause")
+
+
+class ApprovalDecision(InputModel):
+    approve: bool = Field(description="`true` runs the call; `false` declines it")
 
 
 class ChatTurnPublic(PublicModel):

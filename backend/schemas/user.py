@@ -66,9 +66,9 @@ class AccountLimits(PublicModel):
 
 AssistantApproval = Literal["destructive", "writes", "none"]
 ASSISTANT_APPROVAL_HELP = (
-    "Which tool calls of assistants connected over MCP wait for your approval: `destructive` "
-    "(deleting, the default), `writes` (every change) or `none`. The chat does not ask yet: "
-    "undo its changes from the project's history"
+    "Which of the assistant's tool calls wait for your approval, in the chat (the turn pauses: "
+    "`approval_required`, or `202` from `/send`) and over MCP (elicitation): `destructive` "
+    "(deleting, the default), `writes` (every change) or `none`"
 )
 
 

@@ -36,11 +36,14 @@ from backend.schemas.chat import (
     ConversationUpdate,
     RegenerateRequest,
 )
+from backend.services import account_settings
 from backend.services import history as history_service
+from backend.services.approvals import Approvals, AwaitingApproval, approval_public
 from backend.services.chat_turn import PreparedTurn, TurnResult, TurnRunner, public_message
 from backend.services.history import Actor, act_as
 from backend.services.projects import require_project
 
+PROGRESS_POLL_SECONDS = 0.1
 IN_PROGRESS = "A reply is already in progress for this conversation. Wait for it, or stop it."
 UNTITLED = "New conversation"
 TITLE_LENGTH = 60
@@ -145,6 +148,27 @@ async def rename_conversation(
     return conversation_public(chat, await chat_repository.count_messages(session, chat.id))
 
 
+async def _stored_result(
+    session: AsyncSession, session_id: uuid.UUID, turn: ChatTurn
+) -> TurnResult:
+    """A turn that ended, as the database has it: the same result its own run returned."""
+    ids = [turn.user_message_id] + (
+        [turn.assistant_message_id] if turn.assistant_message_id else []
+    )
+    messages = [public_message(m) for m in await chat_repository.get_messages(session, ids)]
+    answered = turn.assistant_message_id is not None
+    return TurnResult(
+        session_id=session_id,
+        messages=messages,
+        reply=messages[-1].content if answered else "",
+        tool_calls=list(turn.tool_calls or []),
+        cancelled=turn.status == "cancelled",
+        error=turn.error if turn.status in ("failed", "expired") else None,
+        error_status=turn.error_status or (502 if turn.status == "expired" else None),
+        change_set_id=messages[-1].change_set_id if answered else None,
+    )
+
+
 class ChatService:
     def __init__(
         self,
@@ -155,7 +179,8 @@ class ChatService:
         self._settings = settings
         self._sessions = session_factory
         self._engine = engine
-        self._runner = TurnRunner(settings, session_factory, engine)
+        self._approvals = Approvals(settings, session_factory)
+        self._runner = TurnRunner(settings, session_factory, engine, self._approvals)
         self._lease = timedelta(seconds=settings.CHAT_TURN_LEASE_SECONDS)
         self._tasks: dict[uuid.UUID, asyncio.Task[TurnResult]] = {}
 
@@ -328,6 +353,7 @@ class ChatService:
             )
         except IntegrityError as error:
             raise ConflictError(IN_PROGRESS) from error
+        setting = await account_settings.get_assistant_approval(session, chat.user_id)
         return PreparedTurn(
             user_id=chat.user_id,
             project_id=project.id,
@@ -337,6 +363,7 @@ class ChatService:
             user_message=public_message(message),
             thread_id=thread_id,
             response_id=response_id,
+            assistant_approval=setting,
         )
 
     async def _take_daily_message(
@@ -410,19 +437,48 @@ class ChatService:
         turn = await chat_repository.get_turn_for_message(session, original.id)
         if turn is None or turn.status == RUNNING:
             raise ConflictError("The reply to this message is still in progress.")
-        ids = [original.id] + ([turn.assistant_message_id] if turn.assistant_message_id else [])
-        messages = [public_message(m) for m in await chat_repository.get_messages(session, ids)]
-        reply = messages[-1].content if turn.assistant_message_id else ""
-        return TurnResult(
-            session_id=chat.id,
-            messages=messages,
-            reply=reply,
-            tool_calls=list(turn.tool_calls or []),
-            cancelled=turn.status == "cancelled",
-            error=turn.error if turn.status in ("failed", "expired") else None,
-            error_status=turn.error_status or (502 if turn.status == "expired" else None),
-            change_set_id=messages[-1].change_set_id if turn.assistant_message_id else None,
-        )
+        return await _stored_result(session, chat.id, turn)
+
+    # --- approvals -------------------------------------------------------------------------------
+
+    async def decide(
+        self, user_id: uuid.UUID, target: ChatTarget, approval_id: uuid.UUID, approve: bool
+    ) -> TurnResult | AwaitingApproval:
+        """Answer an approval the conversation's turn waits for, then the rest of the turn:
+        its end, or its next approval. The turn may run on another instance: the answer and
+        the turn's progress are read from the database."""
+        async with unit_of_work(self._sessions, write=True) as session:
+            _, chat = await find_conversation(session, user_id, target)
+            if chat is None:
+                raise NotFoundError("Approval")
+            turn = await self._approvals.answer(session, user_id, chat.id, approval_id, approve)
+        self._approvals.wake(approval_id)
+        return await self._rest_of_turn(chat.id, turn.id)
+
+    async def _rest_of_turn(
+        self, session_id: uuid.UUID, turn_id: uuid.UUID
+    ) -> TurnResult | AwaitingApproval:
+        """Wait until the turn ends or asks again. A turn whose instance died (its lease ran
+        out) is expired here rather than waited for."""
+        while True:
+            async with unit_of_work(self._sessions, write=True) as session:
+                now = utc_now()
+                await chat_repository.expire_lapsed_turns(session, session_id, now)
+                turn = await chat_repository.get_turn(session, turn_id)
+                if turn is None:
+                    raise NotFoundError("Conversation")
+                if turn.status != RUNNING:
+                    return await _stored_result(session, session_id, turn)
+                pending = await chat_repository.get_pending_approval(session, turn_id)
+                if pending is not None:
+                    [asked] = await chat_repository.get_messages(session, [turn.user_message_id])
+                    return AwaitingApproval(
+                        session_id,
+                        approval_public(pending),
+                        public_message(asked),
+                        list(turn.tool_calls or []),
+                    )
+            await asyncio.sleep(PROGRESS_POLL_SECONDS)
 
     # --- running a turn --------------------------------------------------------------------------
 

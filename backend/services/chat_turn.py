@@ -10,11 +10,13 @@ stopped meanwhile (from any instance) writes nothing more.
 
 import asyncio
 import base64
+import contextlib
 import dataclasses
 import json
 import logging
 import time
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -32,6 +34,7 @@ from backend.assistant.engines.base import (
 )
 from backend.assistant.engines.meter import TurnMeter, current_meter, metering
 from backend.assistant.tools import ToolContext, ToolResult, is_read_only, run_tool
+from backend.assistant.tools.registry import TOOLS, preview_tool
 from backend.core.config import Settings
 from backend.core.db import unit_of_work
 from backend.models import ChatMessage
@@ -42,6 +45,7 @@ from backend.repositories import files as file_repository
 from backend.repositories import history as history_repository
 from backend.schemas.chat import ChatMessagePublic, ChatTurnPublic
 from backend.schemas.common import storable
+from backend.services.approvals import APPROVED, EXPIRED, Approvals
 
 logger = logging.getLogger("scenecraft.chat")
 
@@ -52,6 +56,18 @@ PICTURES_LINE = (
     "scene):"
 )
 UNSEEN_LINE = "The model could not be shown these pictures: it reads text only."
+DECLINED_BY_USER = (
+    "The user declined this change, so nothing was changed. Do not try it another way; ask "
+    "what they would like instead."
+)
+NOT_ANSWERED = (
+    "Nobody approved this change within {seconds:g} seconds, so it was not made. Tell the user "
+    "it needs their approval."
+)
+TOO_MANY_WRITES = (
+    "This turn has made {limit} changes, the most one turn may make; this one was not made. "
+    "Tell the user what is left to do, so they can ask again."
+)
 
 
 @dataclass
@@ -90,14 +106,55 @@ class PreparedTurn:
     user_message: ChatMessagePublic
     thread_id: str | None
     response_id: str | None
+    assistant_approval: str = "destructive"
+    """The person's setting when the turn started: which tool calls wait for their OK."""
 
 
 class _CancelledMeanwhileError(Exception):
     pass
 
 
+class Deadline:
+    """The turn's deadline, which stands still while the turn waits for the person."""
+
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+        self._timeout: asyncio.Timeout | None = None
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        async with asyncio.timeout(self._seconds) as timeout:
+            self._timeout = timeout
+            yield
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        timeout = self._timeout
+        when = timeout.when() if timeout is not None else None
+        if timeout is None or when is None:
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        left = when - loop.time()
+        timeout.reschedule(None)
+        try:
+            yield
+        finally:
+            timeout.reschedule(loop.time() + left)
+
+
 def public_message(message: ChatMessage) -> ChatMessagePublic:
     return ChatMessagePublic.model_validate(message)
+
+
+def _refused(name: str, arguments: str, reason: str) -> ToolResult:
+    """A call answered without running: the model reads why, nothing changed."""
+    try:
+        parsed = json.loads(arguments)
+    except ValueError:
+        parsed = {}
+    shown = parsed if isinstance(parsed, dict) else {}
+    return ToolResult(name, shown, json.dumps({"ok": False, "error": reason}), False)
 
 
 def _calls(recorded: list[ToolResult]) -> list[dict[str, object]]:
@@ -111,10 +168,12 @@ class TurnRunner:
         settings: Settings,
         session_factory: async_sessionmaker[AsyncSession],
         engine: Engine,
+        approvals: Approvals,
     ) -> None:
         self._settings = settings
         self._sessions = session_factory
         self._engine = engine
+        self._approvals = approvals
         self.shutting_down = False
         """Set when the app stops: a turn interrupted then failed, the user did not stop it."""
 
@@ -138,9 +197,11 @@ class TurnRunner:
     ) -> TurnResult:
         recorded: list[ToolResult] = []
         log = {"turn_id": str(prepared.turn_id)}
+        deadline = Deadline(self._settings.CHAT_TURN_TIMEOUT_SECONDS)
         try:
-            turn = self._input(prepared, sink, recorded, await self._pictures(prepared))
-            output = await self._produce(turn, recorded)
+            pictures = await self._pictures(prepared)
+            turn = self._input(prepared, sink, recorded, pictures, deadline)
+            output = await self._produce(turn, recorded, deadline)
             ending.set()
             return await self._complete(prepared, output, recorded)
         except (asyncio.CancelledError, TurnCancelledError):
@@ -198,13 +259,20 @@ class TurnRunner:
         sink: TurnSink,
         recorded: list[ToolResult],
         pictures: list[Picture],
+        deadline: Deadline,
     ) -> TurnInput:
         context = ToolContext(
             self._sessions, prepared.user_id, prepared.project_id, prepared.turn_id
         )
 
+        async def is_cancelled() -> bool:
+            return await self._is_cancelled(prepared.turn_id)
+
         async def record(name: str, arguments: str) -> ToolResult:
-            result = await run_tool(context, name, arguments)
+            held = await self._held_back(
+                prepared, context, sink, recorded, deadline, is_cancelled, name, arguments
+            )
+            result = held or await run_tool(context, name, arguments)
             recorded.append(result)
             if result.ok and not is_read_only(name):
                 # Stored as they happen: if this process dies, the turn still lists its changes.
@@ -241,18 +309,54 @@ class TurnRunner:
             load_history=load_history,
             run_tool=record,
             refuse_tool=recorded.append,
-            is_cancelled=lambda: self._is_cancelled(prepared.turn_id),
+            is_cancelled=is_cancelled,
             sink=sink,
             thread_id=prepared.thread_id,
             previous_response_id=prepared.response_id,
         )
 
-    async def _produce(self, turn: TurnInput, recorded: list[ToolResult]) -> TurnOutput:
+    async def _held_back(
+        self,
+        prepared: PreparedTurn,
+        context: ToolContext,
+        sink: TurnSink,
+        recorded: list[ToolResult],
+        deadline: Deadline,
+        is_cancelled: Callable[[], Awaitable[bool]],
+        name: str,
+        arguments: str,
+    ) -> ToolResult | None:
+        """The answer to a write the turn may not make as it stands: past the turn's limit of
+        changes, or held back by the person's setting and not approved (declined, or left
+        unanswered). None: run it. The question shows what the call would change (a dry run);
+        a call that would change nothing, or fail, is not asked about."""
+        selected = TOOLS.get(name)
+        if selected is None or selected.read_only:
+            return None
+        limit = self._settings.CHAT_MAX_WRITES_PER_TURN
+        if sum(1 for done in recorded if done.ok and not is_read_only(done.name)) >= limit:
+            return _refused(name, arguments, TOO_MANY_WRITES.format(limit=limit))
+        if not selected.needs_approval(prepared.assistant_approval):
+            return None
+        preview = await preview_tool(context, name, arguments)
+        if preview is None:
+            return None
+        with deadline.paused():
+            status = await self._approvals.ask(prepared.turn_id, name, preview, sink, is_cancelled)
+        if status == APPROVED:
+            return None
+        timeout = self._settings.CHAT_APPROVAL_TIMEOUT_SECONDS
+        reason = NOT_ANSWERED.format(seconds=timeout) if status == EXPIRED else DECLINED_BY_USER
+        return _refused(name, arguments, reason)
+
+    async def _produce(
+        self, turn: TurnInput, recorded: list[ToolResult], deadline: Deadline
+    ) -> TurnOutput:
         """The engine's work under the turn's deadline. A model that cannot see pictures
         refuses a request with them (a 400 about the image): the message is then answered
         without them (their file ids stay in the instructions), the answer saying so first,
         instead of failing."""
-        async with asyncio.timeout(self._settings.CHAT_TURN_TIMEOUT_SECONDS):
+        async with deadline.running():
             try:
                 return await self._engine.run_turn(turn)
             except ProviderError as error:

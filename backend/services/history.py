@@ -37,6 +37,7 @@ ActorKind = Literal["user", "assistant", "share_guest"]
 _ACTOR = "scenecraft_actor"
 _EXPECTED = "scenecraft_expected_revisions"
 _ON_RECORDED = "scenecraft_on_recorded"
+_COLLECTED = "scenecraft_collected_changes"
 
 PROJECT_FIELDS = ("title", "description", "aspect_ratio", "target_duration_seconds")
 # Under their API names: the scene's `position` column is its `order`.
@@ -80,6 +81,13 @@ def expect_revision(session: AsyncSession, revisions: frozenset[int] | None) -> 
     """The revisions the caller's `If-Match` names (None: any); a recording of a project at
     another revision refuses the write (412) before anything changes."""
     session.info[_EXPECTED] = revisions
+
+
+def collect_changes(session: AsyncSession) -> list[tuple[Change, str]]:
+    """Every change the unit of work records from now on, with its words, as it records them
+    (what a dry run previews)."""
+    collected: list[tuple[Change, str]] = session.info.setdefault(_COLLECTED, [])
+    return collected
 
 
 def on_recorded(session: AsyncSession, listener: Callable[[int], None]) -> None:
@@ -448,6 +456,8 @@ async def _store(
     result: Recording,
 ) -> None:
     words = [describe(change, after) for change in changes]
+    if _COLLECTED in session.info:
+        session.info[_COLLECTED].extend(zip(changes, words, strict=True))
     grown = (
         await history_repository.get_turn_change_set(session, project_id, actor.turn_id)
         if actor.turn_id is not None

@@ -41,6 +41,22 @@ async def send(
     )
 
 
+async def send_approving(
+    client: httpx.AsyncClient, user: TestUser, project: Json, message: str
+) -> httpx.Response:
+    """Send, approving every call the turn asks about (the default setting asks before a
+    delete), as a person who means what they asked would."""
+    response = await send(client, user, project, message)
+    while response.status_code == 202:
+        approval_id = response.json()["approval"]["approval_id"]
+        response = await client.post(
+            f"/api/chat/{project['id']}/approvals/{approval_id}",
+            json={"approve": True},
+            headers=user.headers,
+        )
+    return response
+
+
 async def scenes_of(client: httpx.AsyncClient, user: TestUser, project: Json) -> list[Json]:
     detail = await client.get(f"/api/projects/{project['id']}", headers=user.headers)
     return list(detail.json()["scenes"])

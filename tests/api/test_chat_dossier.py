@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 
 from backend.models import StoryDossier
-from tests.api.test_chat import ENGINES, send
+from tests.api.test_chat import ENGINES, send_approving
 from tests.conftest import AppFactory, TestUser, asgi_client
 
 Json = dict[str, Any]
@@ -52,7 +52,7 @@ async def test_the_assistant_builds_the_dossier_from_plain_requests(
     app = make_app(**engine)
     async with asgi_client(app) as client:
         for text, tools, answer in TURNS:
-            response = await send(client, user, project, text)
+            response = await send_approving(client, user, project, text)
             assert response.status_code == 200, response.text
             body = response.json()
             assert [(c["name"], c["ok"]) for c in body["tool_calls"]] == [

@@ -6,6 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.api.test_chat import send_approving
 from tests.conftest import AppFactory, TestUser, asgi_client
 
 Json = dict[str, Any]
@@ -17,9 +18,7 @@ ENGINES = [
 
 
 async def say(client: httpx.AsyncClient, user: TestUser, project: Json, message: str) -> Json:
-    response = await client.post(
-        f"/api/chat/{project['id']}/send", json={"message": message}, headers=user.headers
-    )
+    response = await send_approving(client, user, project, message)
     assert response.status_code == 200, response.text
     return dict(response.json())
 

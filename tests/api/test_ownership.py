@@ -49,6 +49,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/api/conversations/{conversation_id}"): {"title": "hijacked"},
     ("POST", "/api/conversations/{conversation_id}/send"): {"message": "delete scene 1"},
     ("POST", "/api/conversations/{conversation_id}/stream"): {"message": "delete scene 1"},
+    ("POST", "/api/chat/{project_id}/approvals/{approval_id}"): {"approve": True},
+    ("POST", "/api/conversations/{conversation_id}/approvals/{approval_id}"): {"approve": True},
     ("POST", "/api/projects/{project_id}/dossier/characters"): {"name": "intruder"},
     ("POST", "/api/projects/{project_id}/dossier/locations"): {"name": "intruder"},
     ("POST", "/api/projects/{project_id}/dossier/themes"): {"text": "intruder"},
@@ -154,7 +156,15 @@ async def owner_data(client: httpx.AsyncClient, make_user: UserFactory) -> dict[
         headers=owner.headers,
     )
     assert conversation.status_code == 201, conversation.text
+    # A turn that waits for the owner's OK on a delete: its approval is the owner's.
+    waiting = await client.post(
+        f"/api/conversations/{conversation.json()['id']}/send",
+        json={"message": "delete scene 2"},
+        headers=owner.headers,
+    )
+    assert waiting.status_code == 202, waiting.text
     return {
+        "approval_id": waiting.json()["approval"]["approval_id"],
         "conversation_id": conversation.json()["id"],
         "owner": owner,
         "project": project,
@@ -186,6 +196,7 @@ def fill(path: str, ids: dict[str, str]) -> str:
                 "token_id",
                 "change_set_id",
                 "conversation_id",
+                "approval_id",
             )
             if f"{{{name}}}" in path
         }
@@ -232,6 +243,7 @@ def _ids(owner_data: dict[str, Any]) -> dict[str, str]:
         "item_id": owner_data["item_id"],
         "conversation_id": owner_data["conversation_id"],
         "change_set_id": owner_data["change_set_id"],
+        "approval_id": owner_data["approval_id"],
     }
 
 
@@ -279,6 +291,7 @@ async def test_made_up_ids_are_404_like_foreign_ones(
         "item_id": str(uuid.uuid4()),
         "conversation_id": str(uuid.uuid4()),
         "change_set_id": str(uuid.uuid4()),
+        "approval_id": str(uuid.uuid4()),
     }
     for method, path in api_routes(app):
         if "{" in path:

@@ -1,16 +1,15 @@
 """Regenerate and edit-and-resend on the chat page, in a real browser against the real app and
 the offline model: what they replace folds away, the board follows, a reload shows the same."""
 
-from playwright.async_api import expect
+from playwright.async_api import Locator, expect
 
 from tests.e2e.conftest import BrowserSession, SessionFactory
 from tests.e2e.test_chat_page import open_chat, reload_chat, send
 
 
-async def visible_texts(session: BrowserSession, testid: str) -> list[str]:
+def visible(session: BrowserSession, testid: str) -> Locator:
     """The messages outside the folds of what was replaced."""
-    bubbles = session.page.locator(f".chat-log > [data-testid={testid}]")
-    return [text.strip() for text in await bubbles.all_inner_texts()]
+    return session.page.locator(f".chat-log > [data-testid={testid}]")
 
 
 async def test_regenerate_and_edit_replace_the_last_turn_and_fold_what_they_replaced(
@@ -31,7 +30,7 @@ async def test_regenerate_and_edit_replace_the_last_turn_and_fold_what_they_repl
         await page.get_by_role("button", name="Regenerate").click()
         await expect(page.get_by_test_id("replaced")).to_have_count(1)
         await expect(page.get_by_test_id("replaced")).to_contain_text("Earlier answer (replaced)")
-        assert await visible_texts(session, "assistant-message") == ["Added scene 1 “Alpha”."]
+        await expect(visible(session, "assistant-message")).to_have_text(["Added scene 1 “Alpha”."])
         await expect(page.get_by_test_id("receipt")).to_have_count(2)
         await expect(page.get_by_test_id("side-scene")).to_have_text(["1. Alpha"])
         await expect(page.get_by_test_id("turn-actions")).to_be_visible()
@@ -49,14 +48,18 @@ async def test_regenerate_and_edit_replace_the_last_turn_and_fold_what_they_repl
         folds = page.locator(".chat-log > [data-testid=replaced]")
         await expect(folds).to_have_count(1)  # the turn folds whole, its earlier answer within
         await expect(folds).to_contain_text("Earlier version of your message (edited)")
-        assert await visible_texts(session, "user-message") == ["add a scene called Sunrise"]
-        assert await visible_texts(session, "assistant-message") == ["Added scene 1 “Sunrise”."]
+        await expect(visible(session, "user-message")).to_have_text(["add a scene called Sunrise"])
+        await expect(visible(session, "assistant-message")).to_have_text(
+            ["Added scene 1 “Sunrise”."]
+        )
         await session.shot("chat-regenerated")
 
         # After a reload, the same: the folds open to what was said before.
         await reload_chat(session)
-        assert await visible_texts(session, "user-message") == ["add a scene called Sunrise"]
-        assert await visible_texts(session, "assistant-message") == ["Added scene 1 “Sunrise”."]
+        await expect(visible(session, "user-message")).to_have_text(["add a scene called Sunrise"])
+        await expect(visible(session, "assistant-message")).to_have_text(
+            ["Added scene 1 “Sunrise”."]
+        )
         fold = page.locator(".chat-log > [data-testid=replaced]")
         await expect(fold).to_have_count(1)
         await expect(fold.get_by_test_id("user-message")).to_be_hidden()

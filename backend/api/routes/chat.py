@@ -9,13 +9,16 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Query, Response, status
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from backend.api.deps import ChatServiceDep, CurrentUser, DetachedUser, SessionDep, SettingsDep
 from backend.assistant.engines.base import SilentSink
 from backend.assistant.tools import ToolResult
 from backend.core.config import Settings
 from backend.schemas.chat import (
+    ApprovalDecision,
+    ApprovalPublic,
+    AwaitingApprovalPublic,
     CancelResult,
     ChatHistory,
     ChatSendRequest,
@@ -26,6 +29,7 @@ from backend.schemas.chat import (
     RegenerateRequest,
 )
 from backend.services import chat as chat_service
+from backend.services.approvals import AwaitingApproval
 from backend.services.auth import Account
 from backend.services.chat import (
     ChatService,
@@ -80,6 +84,9 @@ class _QueueSink:
     async def delta(self, text: str) -> None:
         await self.events.put(_event("delta", {"text": text}))
 
+    async def approval_required(self, approval: ApprovalPublic) -> None:
+        await self.events.put(_event("approval_required", approval.model_dump(mode="json")))
+
 
 def _final_event(result: TurnResult) -> bytes:
     if result.error:
@@ -98,19 +105,63 @@ async def _turn_events(
     sink = _QueueSink()
     task = chat.launch(started, sink)
     task.add_done_callback(lambda _: sink.events.put_nowait(None))
-    while (event := await sink.events.get()) is not None:
+    while True:
+        try:
+            # A comment now and then while the turn waits (for an approval, a slow model), so
+            # proxies and clients do not take the quiet stream for a dead one.
+            event = await asyncio.wait_for(sink.events.get(), STREAM_PING_SECONDS)
+        except TimeoutError:
+            yield b": ping\n\n"
+            continue
+        if event is None:
+            break
         yield event
     yield _final_event(task.result())
+
+
+class _PauseSink(SilentSink):
+    """For the JSON routes: notes the calls that ran and the approval the turn waits for."""
+
+    def __init__(self) -> None:
+        self.tool_calls: list[dict[str, object]] = []
+        self.approval: ApprovalPublic | None = None
+        self.paused = asyncio.Event()
+
+    async def tool_result(self, result: ToolResult) -> None:
+        self.tool_calls.append(result.public())
+
+    async def approval_required(self, approval: ApprovalPublic) -> None:
+        self.approval = approval
+        self.paused.set()
 
 
 def _per_day(settings: Settings, user: Account) -> int:
     return account_limits(settings, is_guest=user.is_guest).assistant_messages_per_day
 
 
-async def _answer(chat: ChatService, started: PreparedTurn | TurnResult) -> ChatTurnPublic:
-    """Run a started turn to its end (a client that goes away does not stop it)."""
+async def _answer(
+    chat: ChatService, started: PreparedTurn | TurnResult | AwaitingApproval
+) -> ChatTurnPublic | JSONResponse:
+    """Run a started turn until it ends (a client that goes away does not stop it), or until it
+    waits for an approval: then `202` with the question."""
     if isinstance(started, PreparedTurn):
-        started = await asyncio.shield(chat.launch(started, SilentSink()))
+        sink = _PauseSink()
+        task = chat.launch(started, sink)
+        paused = asyncio.ensure_future(sink.paused.wait())
+        try:
+            await asyncio.wait([task, paused], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            paused.cancel()
+        if not task.done() and sink.approval is not None:
+            started = AwaitingApproval(
+                started.session_id, sink.approval, started.user_message, sink.tool_calls
+            )
+        else:
+            started = await task
+    if isinstance(started, AwaitingApproval):
+        return JSONResponse(
+            started.public().model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED
+        )
     if started.error:
         raise HTTPException(started.error_status or status.HTTP_502_BAD_GATEWAY, started.error)
     return started.public()
@@ -151,6 +202,21 @@ REGENERATE_ERRORS: dict[int | str, dict[str, str]] = {
     },
 }
 
+STREAM_PING_SECONDS = 15.0
+APPROVAL_ERRORS: dict[int | str, dict[str, str]] = {
+    404: {"description": "No such approval in this conversation, or not yours"},
+    409: {"description": "Already answered, given up (unanswered in time), or its turn ended"},
+    502: {"description": "The model provider failed after the answer; the message is kept"},
+    504: {"description": "The model provider did not answer in time; the message is kept"},
+}
+PAUSED: dict[int | str, dict[str, Any]] = {
+    202: {
+        "model": AwaitingApprovalPublic,
+        "description": "The turn waits for your OK on a tool call (your `assistant_approval` "
+        "setting): answer it with `POST .../approvals/{approval_id}`",
+    }
+}
+
 HistoryLimit = Annotated[int, Query(ge=1, le=200)]
 HistoryBefore = Annotated[uuid.UUID | None, Query(description="Only messages older than this one")]
 
@@ -158,14 +224,16 @@ HistoryBefore = Annotated[uuid.UUID | None, Query(description="Only messages old
 # --- the project's current conversation ----------------------------------------------------------
 
 
-@router.post("/{project_id}/send", responses=TURN_ERRORS)
+@router.post(
+    "/{project_id}/send", response_model=ChatTurnPublic, responses={**TURN_ERRORS, **PAUSED}
+)
 async def send_chat_message(
     project_id: uuid.UUID,
     data: ChatSendRequest,
     user: DetachedUser,
     chat: ChatServiceDep,
     settings: SettingsDep,
-) -> ChatTurnPublic:
+) -> ChatTurnPublic | JSONResponse:
     """Send a message and wait for the assistant's answer (tools run on the server)."""
     return await _answer(
         chat, await _send(chat, settings, user, CurrentConversation(project_id), data)
@@ -188,14 +256,18 @@ async def stream_chat_message(
     return _events(chat, await _send(chat, settings, user, CurrentConversation(project_id), data))
 
 
-@router.post("/{project_id}/regenerate", responses=REGENERATE_ERRORS)
+@router.post(
+    "/{project_id}/regenerate",
+    response_model=ChatTurnPublic,
+    responses={**REGENERATE_ERRORS, **PAUSED},
+)
 async def regenerate_chat_answer(
     project_id: uuid.UUID,
     user: DetachedUser,
     chat: ChatServiceDep,
     settings: SettingsDep,
     data: RegenerateBody = None,
-) -> ChatTurnPublic:
+) -> ChatTurnPublic | JSONResponse:
     """As `/api/conversations/{conversation_id}/regenerate`, in the project's current
     conversation."""
     target = CurrentConversation(project_id)
@@ -239,6 +311,24 @@ async def cancel_chat_turn(
 ) -> CancelResult:
     """Stop the running reply, if any; nothing is written after it."""
     return CancelResult(cancelled=await chat.cancel(user.id, CurrentConversation(project_id)))
+
+
+@router.post(
+    "/{project_id}/approvals/{approval_id}",
+    response_model=ChatTurnPublic,
+    responses={**APPROVAL_ERRORS, **PAUSED},
+)
+async def answer_chat_approval(
+    project_id: uuid.UUID,
+    approval_id: uuid.UUID,
+    data: ApprovalDecision,
+    user: DetachedUser,
+    chat: ChatServiceDep,
+) -> ChatTurnPublic | JSONResponse:
+    """As `/api/conversations/{conversation_id}/approvals/{approval_id}`, in the project's
+    current conversation."""
+    target = CurrentConversation(project_id)
+    return await _answer(chat, await chat.decide(user.id, target, approval_id, data.approve))
 
 
 @router.delete(
@@ -314,7 +404,9 @@ async def delete_conversation(
 
 
 @conversations_router.post(
-    "/conversations/{conversation_id}/send", responses=CONVERSATION_TURN_ERRORS
+    "/conversations/{conversation_id}/send",
+    response_model=ChatTurnPublic,
+    responses={**CONVERSATION_TURN_ERRORS, **PAUSED},
 )
 async def send_conversation_message(
     conversation_id: uuid.UUID,
@@ -322,7 +414,7 @@ async def send_conversation_message(
     user: DetachedUser,
     chat: ChatServiceDep,
     settings: SettingsDep,
-) -> ChatTurnPublic:
+) -> ChatTurnPublic | JSONResponse:
     """As `/api/chat/{project_id}/send`, in this conversation (which becomes current)."""
     target = ConversationById(conversation_id)
     return await _answer(chat, await _send(chat, settings, user, target, data))
@@ -347,7 +439,8 @@ async def stream_conversation_message(
 
 @conversations_router.post(
     "/conversations/{conversation_id}/regenerate",
-    responses={**REGENERATE_ERRORS, **CONVERSATION_NOT_FOUND},
+    response_model=ChatTurnPublic,
+    responses={**REGENERATE_ERRORS, **CONVERSATION_NOT_FOUND, **PAUSED},
 )
 async def regenerate_conversation_answer(
     conversation_id: uuid.UUID,
@@ -355,7 +448,7 @@ async def regenerate_conversation_answer(
     chat: ChatServiceDep,
     settings: SettingsDep,
     data: RegenerateBody = None,
-) -> ChatTurnPublic:
+) -> ChatTurnPublic | JSONResponse:
     """A new answer to the conversation's last message (which becomes current), or with a
     `message`, to your last message edited. The earlier answer is kept, marked `superseded`
     (and so is the edited message); what its turn changed in the project is undone first, so
@@ -408,3 +501,23 @@ async def cancel_conversation_turn(
     conversation_id: uuid.UUID, user: DetachedUser, chat: ChatServiceDep
 ) -> CancelResult:
     return CancelResult(cancelled=await chat.cancel(user.id, ConversationById(conversation_id)))
+
+
+@conversations_router.post(
+    "/conversations/{conversation_id}/approvals/{approval_id}",
+    response_model=ChatTurnPublic,
+    responses={**APPROVAL_ERRORS, **PAUSED},
+)
+async def answer_conversation_approval(
+    conversation_id: uuid.UUID,
+    approval_id: uuid.UUID,
+    data: ApprovalDecision,
+    user: DetachedUser,
+    chat: ChatServiceDep,
+) -> ChatTurnPublic | JSONResponse:
+    """Approve or decline the tool call the conversation's turn waits for (its
+    `approval_required` event, or `/send`'s `202`), then get the rest of the turn: as `/send`
+    answers, or another `202` when it asks again. A declined call is answered to the model as
+    declined and changes nothing. Any instance can take the answer."""
+    target = ConversationById(conversation_id)
+    return await _answer(chat, await chat.decide(user.id, target, approval_id, data.approve))

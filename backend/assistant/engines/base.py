@@ -13,6 +13,7 @@ import openai
 
 from backend.assistant.engines.meter import timed
 from backend.assistant.tools import ToolResult, is_read_only
+from backend.schemas.chat import ApprovalPublic
 
 SYSTEM_PROMPT = (
     "You are Scenecraft's planning assistant. You help the user plan a video scene by scene. "
@@ -63,6 +64,9 @@ class TurnSink(Protocol):
 
     async def delta(self, text: str) -> None: ...
 
+    async def approval_required(self, approval: ApprovalPublic) -> None:
+        """A tool call waits for the person's OK (`services/approvals.py`)."""
+
 
 class SilentSink:
     async def tool_call(self, name: str, arguments: str) -> None:
@@ -72,6 +76,9 @@ class SilentSink:
         return None
 
     async def delta(self, text: str) -> None:
+        return None
+
+    async def approval_required(self, approval: ApprovalPublic) -> None:
         return None
 
 

@@ -379,7 +379,12 @@ def _model_input(state: OfflineState, run: Run) -> ModelInput:
     said = [
         history.Message(message.role, message.text, message.images) for message in thread.messages
     ]
-    return history.model_input([*said, *run.tool_history], run.tools, run.instructions)
+    return history.model_input(
+        [*said, *run.tool_history],
+        run.tools,
+        run.instructions,
+        obey_scripts=run.knobs.settings.obey_scripts,
+    )
 
 
 def _decide(state: OfflineState, run: Run) -> Decision:

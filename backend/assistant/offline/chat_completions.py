@@ -18,8 +18,8 @@ from backend.assistant.offline.usage import answer_tokens, chat_usage, estimate_
 router = APIRouter()
 
 
-def _decide(entries: list[history.Entry], tools: Any) -> Decision:
-    return decide(history.model_input(entries, tools))
+def _decide(entries: list[history.Entry], tools: Any, knobs: Knobs) -> Decision:
+    return decide(history.model_input(entries, tools, obey_scripts=knobs.settings.obey_scripts))
 
 
 def _tool_calls(decision: CallTools) -> list[dict[str, Any]]:
@@ -73,7 +73,7 @@ async def create_chat_completion(request: Request) -> Response:
     await knobs.before_answer()
     if knobs.fault == "hang":
         await knobs.hang()
-    decision = _decide(entries, body.get("tools"))
+    decision = _decide(entries, body.get("tools"), knobs)
     if isinstance(decision, CallTools):
         message: dict[str, Any] = {
             "role": "assistant",
@@ -127,7 +127,7 @@ async def _stream(
     if knobs.fault == "hang":
         await knobs.hang()
         return
-    decision = _decide(entries, tools)
+    decision = _decide(entries, tools, knobs)
     if isinstance(decision, CallTools):
         for index, call in enumerate(_tool_calls(decision)):
             opening = {

@@ -154,6 +154,11 @@ class DeleteScene:
 
 
 @dataclass(frozen=True)
+class DeleteAllScenes:
+    """ "Delete all the scenes", "clear the board": every scene the project has when asked."""
+
+
+@dataclass(frozen=True)
 class UpdateProject:
     title: str | None = None
     description: str | None = None
@@ -200,8 +205,8 @@ class Unparsed:
 
 Intent = (
     ShowProject | ShowScene | AskScenes | AskRuntime | CreateScene | UpdateScript | UpdateImage
-    | UsePicture | RenameScene | MoveScene | SwapScenes | DeleteScene | UpdateProject
-    | SetSceneFields | AddAudio | Creative | Unsupported | Unparsed
+    | UsePicture | RenameScene | MoveScene | SwapScenes | DeleteScene | DeleteAllScenes
+    | UpdateProject | SetSceneFields | AddAudio | Creative | Unsupported | Unparsed
 )  # fmt: skip
 
 SCENE_REF_INTENTS = (
@@ -561,6 +566,11 @@ SWAP = compile_all(
     + SWAP_AHEAD.removeprefix("(?=")[:-1]
     + r"\s*(?:swap|switch|trade|exchange)\s*(?:places|positions|spots|around|round)?",
 )
+DELETE_ALL = compile_all(
+    rf"{DELETE_VERB}\s+(?:all|every|each)(?:\s+(?:of\s+)?(?:the|my))?\s+(?:scenes?|shots?|frames?)"
+    r"(?:\s+(?:of|in|from)\s+(?:the|this|my)\s+(?:project|board|storyboard))?",
+    r"(?:clear|wipe|empty)\s+(?:out\s+)?(?:the|this|my)\s+(?:board|storyboard)",
+)
 DELETE_SEVERAL = compile_all(rf"{DELETE_VERB}\s+(?:both\s+)?{scene_list('refs', CONNECTOR)}")
 DELETE = compile_all(rf"{DELETE_VERB}\s+{scene_ref('ref', CONNECTOR)}")
 UPDATE_PROJECT = compile_all(
@@ -839,6 +849,7 @@ COMMANDS: list[Command] = [
     Command(RENAME_SCENE, _one_scene(_rename)),
     Command(SWAP, _swap),
     Command(MOVE, _one_scene(_move)),
+    Command(DELETE_ALL, lambda match: [DeleteAllScenes()]),
     Command(DELETE_SEVERAL, _delete_several),
     Command(DELETE, _one_scene(lambda ref, match: DeleteScene(ref))),
     Command(SHOW, lambda match: [ShowProject()]),

@@ -86,7 +86,9 @@ def image_count(entries: Sequence[Entry]) -> int:
     return sum(entry.images for entry in entries if isinstance(entry, Message))
 
 
-def model_input(entries: Sequence[Entry], tools: Any, instructions: str = "") -> ModelInput:
+def model_input(
+    entries: Sequence[Entry], tools: Any, instructions: str = "", *, obey_scripts: bool = False
+) -> ModelInput:
     """The instructions (with any system or developer messages), the last user message, and
     the tool rounds after it, each call with its output (None while none was sent), and what
     came before it (for what "it" means)."""
@@ -123,6 +125,7 @@ def model_input(entries: Sequence[Entry], tools: Any, instructions: str = "") ->
         ),
         tuple(_scene_ids(earlier)),
         last_user.images if isinstance(last_user, Message) else 0,
+        obey_scripts,
     )
 
 

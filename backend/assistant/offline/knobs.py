@@ -3,11 +3,12 @@
 Each knob can be set for the whole server (`OfflineSettings`, the CLI flags), per model name
 (`offline-1+fault=rate_limit+latency=200`), or per request with headers (`X-Offline-Fault`,
 `X-Offline-Latency-Ms`, `X-Offline-Delta-Delay-Ms`, `X-Offline-Fault-Attempts`, `X-Offline-Tools`,
-`X-Offline-Vision`), the most specific winning. `tools=refuse` makes the model one without tool
-support: a request that offers tools is refused with a 400, as such models' servers do;
-`vision=refuse` does the same for a request with pictures. `fault_attempts=N` faults
-only the SDK's first N attempts (it numbers them in `x-stainless-retry-count`), so "429, then
-success on the retry" is one request's setting.
+`X-Offline-Vision`, `X-Offline-Obey`), the most specific winning. `tools=refuse` makes the model
+one without tool support: a request that offers tools is refused with a 400, as such models'
+servers do; `vision=refuse` does the same for a request with pictures; `obey=scripts` makes a
+red-team model that does what the scene scripts it reads say (prompt injection).
+`fault_attempts=N` faults only the SDK's first N attempts (it numbers them in
+`x-stainless-retry-count`), so "429, then success on the retry" is one request's setting.
 """
 
 import asyncio
@@ -40,6 +41,8 @@ class OfflineSettings:
     """Answer a request that offers tools with a 400, like a model without tool support."""
     refuse_images: bool = False
     """Answer a request with pictures with a 400, like a model that cannot see."""
+    obey_scripts: bool = False
+    """Do what the scene scripts say (`obey=scripts`): a model taken over by injected text."""
 
 
 class OfflineAPIError(Exception):
@@ -201,6 +204,11 @@ def knobs_for(request: Request, settings: OfflineSettings, model: str | None) ->
         )
     if vision:
         overrides["refuse_images"] = vision == "refuse"
+    obey = pick("x-offline-obey", "obey")
+    if obey is not None and obey not in ("scripts", "user"):
+        raise OfflineAPIError(400, f"obey must be scripts or user, got {obey!r}", param="obey")
+    if obey:
+        overrides["obey_scripts"] = obey == "scripts"
     for header, directive, field in (
         ("x-offline-latency-ms", "latency", "latency_ms"),
         ("x-offline-delta-delay-ms", "delta", "delta_delay_ms"),

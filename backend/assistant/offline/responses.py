@@ -31,8 +31,9 @@ def _input_items(value: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _decide(instructions: str, entries: list[history.Entry], tools: Any) -> Decision:
-    return decide(history.model_input(entries, tools, instructions))
+def _decide(instructions: str, entries: list[history.Entry], tools: Any, knobs: Knobs) -> Decision:
+    obey = knobs.settings.obey_scripts
+    return decide(history.model_input(entries, tools, instructions, obey_scripts=obey))
 
 
 def _response_object(
@@ -127,7 +128,7 @@ async def create_response(request: Request) -> Response:
         await knobs.hang()
     if knobs.fault == "run_failed":
         return JSONResponse(finish("failed", []))
-    decision = _decide(instructions, entries, body.get("tools"))
+    decision = _decide(instructions, entries, body.get("tools"), knobs)
     return JSONResponse(finish("completed", _output_items(decision)))
 
 
@@ -156,7 +157,7 @@ async def _stream(
     if knobs.fault == "run_failed":
         yield emit("response.failed", response=finish("failed", []))
         return
-    decision = _decide(instructions, entries, body.get("tools"))
+    decision = _decide(instructions, entries, body.get("tools"), knobs)
     output = _output_items(decision)
     for index, item in enumerate(output):
         if item["type"] == "function_call":

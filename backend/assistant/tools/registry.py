@@ -23,7 +23,7 @@ from backend.core.errors import DomainError, NotFoundError
 from backend.repositories import scenes as scene_repository
 from backend.schemas.common import StorableText
 from backend.schemas.user import AccountLimits
-from backend.services.history import Actor, act_as
+from backend.services.history import Actor, act_as, collect_changes
 
 MAX_OUTPUT_CHARS = 8_000
 
@@ -210,15 +210,10 @@ def _describe_validation(error: ValidationError) -> str:
     return "invalid arguments — " + "; ".join(problems)
 
 
-async def run_tool(
-    context: ToolContext,
-    name: str,
-    raw_arguments: str | Json,
-    tools: Mapping[str, Tool] = TOOLS,
-) -> ToolResult:
-    """Run one call of one of `tools` in its own short transaction (a writer only for tools
-    that write); any failure the model can act on is an error output, anything else (a bug)
-    is raised."""
+def _parse(
+    name: str, raw_arguments: str | Json, tools: Mapping[str, Tool]
+) -> tuple[Tool, ToolArguments, Json] | ToolResult:
+    """The tool and its validated arguments, or the error result the model gets instead."""
     try:
         arguments = json.loads(raw_arguments) if isinstance(raw_arguments, str) else raw_arguments
     except ValueError:
@@ -232,16 +227,79 @@ async def run_tool(
             name, arguments, _error(f"unknown tool {name!r}; the tools are {known}"), False
         )
     try:
-        parsed = selected.arguments.model_validate(arguments)
+        return selected, selected.arguments.model_validate(arguments), arguments
     except ValidationError as error:
         return ToolResult(name, arguments, _error(_describe_validation(error)), False)
+
+
+async def run_tool(
+    context: ToolContext,
+    name: str,
+    raw_arguments: str | Json,
+    tools: Mapping[str, Tool] = TOOLS,
+) -> ToolResult:
+    """Run one call of one of `tools` in its own short transaction (a writer only for tools
+    that write); any failure the model can act on is an error output, anything else (a bug)
+    is raised."""
+    parsed = _parse(name, raw_arguments, tools)
+    if isinstance(parsed, ToolResult):
+        return parsed
+    selected, valid, arguments = parsed
     try:
         # A read-only tool is not a writer: on SQLite it does not queue behind other writers.
         async with unit_of_work(context.session_factory, write=not selected.read_only) as session:
             act_as(session, Actor("assistant", context.turn_id, context.token_name))
-            payload = await selected.handler(session, context, parsed)
+            payload = await selected.handler(session, context, valid)
     except ValidationError as error:
         return ToolResult(name, arguments, _error(_describe_validation(error)), False)
     except DomainError as error:
         return ToolResult(name, arguments, _error(error.message), False)
     return ToolResult(name, arguments, _bounded(payload), True)
+
+
+class _PreviewRolledBackError(Exception):
+    """Ends a preview's transaction: rolled back, nothing of it kept or announced."""
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a call would change, found by running it in a transaction that is rolled back."""
+
+    arguments: Json
+    summary: str
+    changes: list[Json]
+
+
+async def preview_tool(
+    context: ToolContext, name: str, raw_arguments: str | Json
+) -> Preview | None:
+    """The call's changes, before → after, through the one write path, none of them kept;
+    None when it would change nothing or fail (then running it changes nothing either)."""
+    parsed = _parse(name, raw_arguments, TOOLS)
+    if isinstance(parsed, ToolResult):
+        return None
+    selected, valid, arguments = parsed
+    found: Preview | None = None
+    try:
+        async with unit_of_work(context.session_factory, write=True) as session:
+            act_as(session, Actor("assistant", context.turn_id, context.token_name))
+            collected = collect_changes(session)
+            await selected.handler(session, context, valid)
+            if collected:
+                found = Preview(
+                    arguments,
+                    "; ".join(words for _, words in collected),
+                    [
+                        {
+                            "entity": c.entity,
+                            "action": c.action,
+                            "before": c.before,
+                            "after": c.after,
+                        }
+                        for c, _ in collected
+                    ],
+                )
+            raise _PreviewRolledBackError
+    except (_PreviewRolledBackError, ValidationError, DomainError):
+        pass
+    return found

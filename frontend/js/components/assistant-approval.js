@@ -1,5 +1,5 @@
-// The assistant_approval setting: which changes of assistants connected over MCP wait for the
-// person's OK (the chat does not pause for approval yet).
+// The assistant_approval setting: which of the assistant's changes wait for the person's OK, in
+// the chat and from assistants connected over MCP.
 import { api } from "../api.js";
 import { el, toast } from "../ui.js";
 
@@ -30,6 +30,6 @@ export function assistantApprovalCard(user) {
   });
   return el("section", { class: "card" },
     el("h2", {}, "Assistant approval"),
-    el("p", { class: "hint" }, "Which changes of assistants connected over MCP (Claude, Cursor…) wait for your OK. A client that cannot ask is refused. The chat here does not ask yet: undo its changes from the canvas's History."),
+    el("p", { class: "hint" }, "Which of the assistant's changes wait for your OK: here in the chat, the assistant shows what would change and waits for Approve or Decline; an assistant connected over MCP (Claude, Cursor…) asks through its client, and one whose client cannot ask is refused. Anything it did can still be undone from the canvas's History."),
     el("div", { class: "field" }, el("label", { for: "assistant-approval" }, "Ask me"), select, " ", state));
 }

@@ -12,6 +12,7 @@ import { attachmentRow, createAttachmentTray } from "../components/chat-attachme
 import { followProject } from "../components/live.js";
 import { turnReceipt } from "../components/receipt.js";
 import { editBanner, foldReplaced, turnActions } from "../components/chat-revisions.js";
+import { approvalCard } from "../components/approval-card.js";
 
 const NARROW = window.matchMedia("(max-width: 820px)");
 const WRITE_TOOLS = new Set(["create_scene", "update_scene_script", "update_scene_image_url", "update_scene_title", "move_scene", "delete_scene", "update_scene", "update_project", "import_scenes_from_document"]);
@@ -361,6 +362,7 @@ export async function render(root, { params: [projectId] }) {
     if (editing) { editing = false; banner.hidden = true; attachments.button.hidden = false; }
     const pending = new Map();
     const results = [];
+    const asking = new Map(); // tool name → the approval cards waiting on its calls
     let answer = null;
     let answerText = "";
     let ended = false;
@@ -390,7 +392,18 @@ export async function render(root, { params: [projectId] }) {
           const lines = pending.get(data.name) || [];
           lines.push(addToolLine(data.name));
           pending.set(data.name, lines);
+        } else if (name === "approval_required") {
+          const card = approvalCard(data, {
+            onAnswer: (approve) => api(`${chatPath()}/approvals/${data.approval_id}`, { method: "POST", body: { approve } }),
+          });
+          asking.set(data.name, [...(asking.get(data.name) || []), card]);
+          const line = (pending.get(data.name) || [])[0];
+          if (line) line.textContent = `Waiting for your OK to ${VERBS[data.name] || `run ${data.name}`}…`;
+          log.append(card.node);
+          scrollDown();
         } else if (name === "tool_result") {
+          const card = (asking.get(data.name) || []).shift();
+          if (card) card.close(data.ok);
           const line = (pending.get(data.name) || []).shift() || addToolLine(data.name);
           finishToolLine(line, data.name, data.output);
           results.push(data);
@@ -437,6 +450,7 @@ export async function render(root, { params: [projectId] }) {
       }
     } finally {
       for (const lines of pending.values()) for (const line of lines) line.remove();
+      for (const cards of asking.values()) for (const card of cards) card.close(false);
       setRunning(false);
       await refreshConversations();
       if (results.some((result) => result.ok && WRITE_TOOLS.has(result.name))) refreshScenesSoon();
