@@ -401,6 +401,22 @@ async def get_pending_approval(session: AsyncSession, turn_id: uuid.UUID) -> Cha
     return result.scalar_one_or_none()
 
 
+async def get_waiting_approval(session: AsyncSession, session_id: uuid.UUID) -> ChatApproval | None:
+    """The question the conversation's running turn waits on, if it waits."""
+    result = await session.execute(
+        select(ChatApproval)
+        .join(ChatTurn, ChatTurn.id == ChatApproval.turn_id)
+        .where(
+            ChatTurn.session_id == session_id,
+            ChatTurn.status == RUNNING,
+            ChatApproval.status == PENDING,
+        )
+        .order_by(ChatApproval.created_at.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
 async def get_turn(session: AsyncSession, turn_id: uuid.UUID) -> ChatTurn | None:
     return await session.get(ChatTurn, turn_id, populate_existing=True)
 

@@ -148,6 +148,11 @@ class ChatTurnPublic(PublicModel):
 
 class ChatHistory(PublicModel):
     session_id: uuid.UUID | None
+    awaiting_approval: ApprovalPublic | None = Field(
+        default=None,
+        description="The tool call the conversation's running turn waits for your OK on, if "
+        "any (answer it with `POST .../approvals/{approval_id}`)",
+    )
     is_active: bool | None = Field(
         default=None,
         description="`false` once the conversation has been idle for CHAT_CONVERSATION_TTL_DAYS "

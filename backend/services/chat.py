@@ -207,10 +207,12 @@ class ChatService:
         messages = await chat_repository.list_messages(
             session, chat.id, limit=limit, before=before_at
         )
+        waiting = await chat_repository.get_waiting_approval(session, chat.id)
         return ChatHistory(
             session_id=chat.id,
             is_active=chat.is_active,
             messages=[public_message(m) for m in messages],
+            awaiting_approval=approval_public(waiting) if waiting else None,
         )
 
     # --- starting a turn -------------------------------------------------------------------------

@@ -238,6 +238,9 @@ async def test_approvals_are_the_owners_and_the_answer_is_a_strict_boolean(
     paused = await send(client, user, chat, "delete scene 1")
     approval_id = paused.json()["approval"]["approval_id"]
     conversation = paused.json()["session_id"]
+    # A page opened meanwhile (another tab, a reload) finds the question with the history.
+    waiting = (await client.get(f"{chat}/messages", headers=user.headers)).json()
+    assert waiting["awaiting_approval"] == paused.json()["approval"]
     for bad in ({"approve": "yes"}, {"approve": 1}, {}, {"approve": True, "also": 1}):
         refused = await client.post(
             f"{chat}/approvals/{approval_id}", json=bad, headers=user.headers
@@ -254,6 +257,8 @@ async def test_approvals_are_the_owners_and_the_answer_is_a_strict_boolean(
     by_id = await answer(client, user, f"/api/conversations/{conversation}", approval_id, True)
     assert by_id.status_code == 200, by_id.text
     assert await titles(client, user, project) == []
+    done = (await client.get(f"{chat}/messages", headers=user.headers)).json()
+    assert done["awaiting_approval"] is None
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -5,7 +5,7 @@ before every change" an edit shows its fields before → after."""
 from playwright.async_api import expect
 
 from tests.e2e.conftest import SessionFactory
-from tests.e2e.test_chat_page import open_chat, send
+from tests.e2e.test_chat_page import open_chat, reload_chat, send
 
 
 async def test_a_delete_waits_for_approve_or_decline(chat_session: SessionFactory) -> None:
@@ -54,4 +54,28 @@ async def test_a_delete_waits_for_approve_or_decline(chat_session: SessionFactor
         await session.shot("chat-approval-fields")
         await card.get_by_role("button", name="Approve").click()
         await expect(page.get_by_test_id("side-scene")).to_have_text(["1. Gamma"])
+        assert session.unexpected_errors() == []
+
+
+async def test_a_question_waiting_when_the_page_reloads_can_still_be_answered(
+    chat_session: SessionFactory,
+) -> None:
+    async with chat_session() as session:
+        page = session.page
+        await open_chat(session)
+        await send(session, "add a scene called Alpha")
+        await expect(page.get_by_test_id("side-scene")).to_have_text(["1. Alpha"])
+        await send(session, "delete scene 1")
+        await expect(page.get_by_test_id("approval")).to_be_visible()
+        await reload_chat(session)
+        card = page.get_by_test_id("approval")
+        await expect(card.get_by_test_id("approval-summary")).to_have_text(
+            "If you approve: Deleted scene 1 “Alpha”"
+        )
+        await card.get_by_role("button", name="Approve").click()
+        await expect(page.get_by_test_id("assistant-message").last).to_have_text(
+            "Deleted scene 1 “Alpha”."
+        )
+        await expect(page.get_by_test_id("approval")).to_have_count(0)
+        await expect(page.get_by_test_id("side-scenes")).to_have_text("No scenes yet.")
         assert session.unexpected_errors() == []

@@ -457,6 +457,30 @@ export async function render(root, { params: [projectId] }) {
     }
   }
 
+  /** The question a turn this page is not following waits on (it runs in another tab, or
+   * this page was reloaded): answered here, the conversation is shown again once it is done. */
+  function showWaiting(approval) {
+    if (!approval) return;
+    const card = approvalCard(approval, {
+      onAnswer: async (approve) => {
+        await api(`${chatPath()}/approvals/${approval.approval_id}`, { method: "POST", body: { approve } });
+        await showStoredConversation();
+        refreshScenesSoon();
+      },
+    });
+    log.append(card.node);
+    scrollDown();
+  }
+
+  /** The conversation as the server has it, drawn again. */
+  async function showStoredConversation() {
+    const [stored] = await Promise.all([api(`${chatPath()}/messages?limit=200`), ledger.load()]);
+    log.replaceChildren(emptyLog);
+    lastTurn = null;
+    renderHistory(stored.messages);
+    showWaiting(stored.awaiting_approval);
+  }
+
   /** The stored conversation; what was replaced goes into folds, each where it happened. */
   function renderHistory(messages) {
     let fold = null; // the fold replaced answers join (an edited message's, or earlier answers')
@@ -536,6 +560,7 @@ export async function render(root, { params: [projectId] }) {
     form.addEventListener("submit", () => note.remove(), { once: true });
   }
   renderHistory(history.messages);
+  showWaiting(history.awaiting_approval);
   conversationList.render(conversations, conversation && conversation.id);
   await refreshScenes();
   followProject(project.id, {
