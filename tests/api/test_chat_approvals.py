@@ -102,10 +102,12 @@ async def test_a_delete_waits_for_approval_with_a_preview_and_a_decline_changes_
         assert approved.json()["change_set_id"] is not None
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 async def test_the_stream_asks_and_goes_on_once_answered_through_another_instance(
-    make_app: AppFactory, user: TestUser, project: Json
+    make_app: AppFactory, user: TestUser, project: Json, engine: dict[str, str]
 ) -> None:
-    first, second = make_app(), make_app()
+    first = make_app(**engine)
+    second = make_app(model_client=first.state.model_client, **engine)
     async with serve(first) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
         chat = await board(client, user, project, "Alpha")
         events: list[tuple[str, Json]] = []
