@@ -270,6 +270,19 @@ GRAMMAR = [
     ),
     ("get rid of the scene called Beach", [("delete_scene", {"scene_id": "s-beach"})]),
     ("drop the last scene", [("delete_scene", {"scene_id": "s-finale"})]),
+    *(
+        (text, [("delete_scene", {"scene_id": scene["id"]}) for scene in SCENES])
+        for text in (
+            "delete all scenes",
+            "start over: remove all the scenes in the project",
+            "clear the board",
+            "get rid of every scene",
+            "delete everything",
+        )
+    ),
+    # An exception changes what "all" means: not read as "delete all".
+    ("delete all scenes except the first", None),
+    ("delete everything but the intro", None),
     # project
     ("rename the project to Summer Trip", [("update_project", {**P, "title": "Summer Trip"})]),
     ('rename the project "Trip two"', [("update_project", {**P, "title": "Trip two"})]),

@@ -227,11 +227,12 @@ CONNECTOR_AHEAD = (
     r"[.!?]*\s*$)"
 )
 FILLER = re.compile(
-    r"(?:\s|[,;.!?]|\b(?:please|pls|kindly|ok(?:ay)?|hey|hi|now|also|then|and|next|so|right|"
+    r"(?:\s|[,;.!?:]|\b(?:please|pls|kindly|ok(?:ay)?|hey|hi|now|also|then|and|next|so|right|"
     r"assistant|could\s+you|can\s+you|would\s+you|will\s+you|i\s+want\s+(?:you\s+)?to|"
     r"i'?d\s+like\s+(?:you\s+)?to|we\s+need\s+to|i\s+need\s+(?:you\s+)?to|let'?s|"
     r"go\s+ahead\s+and|just|quickly|honestly|actually|yeah|yes|yep|alright|great|cool|"
-    r"i\s+think|i\s+guess|maybe|um+|hmm+|could\s+we|can\s+we|let\s+us)\b)*",
+    r"i\s+think|i\s+guess|maybe|um+|hmm+|could\s+we|can\s+we|let\s+us|"
+    r"(?:let'?s\s+)?start\s+(?:over|again|from\s+scratch))\b)*",
     re.IGNORECASE,
 )
 NOT_A_COMMAND = re.compile(
@@ -566,10 +567,14 @@ SWAP = compile_all(
     + SWAP_AHEAD.removeprefix("(?=")[:-1]
     + r"\s*(?:swap|switch|trade|exchange)\s*(?:places|positions|spots|around|round)?",
 )
+# Not "delete all scenes but the first": an exception anywhere in the sentence changes what
+# "all" means, so the request is not read as "delete all" (it is left to be asked again).
+_NO_EXCEPTION = r"(?![^.;!?\n]*\b(?:except|but|apart\s+from|other\s+than|besides|save\s+for)\b)"
 DELETE_ALL = compile_all(
-    rf"{DELETE_VERB}\s+(?:all|every|each)(?:\s+(?:of\s+)?(?:the|my))?\s+(?:scenes?|shots?|frames?)"
-    r"(?:\s+(?:of|in|from)\s+(?:the|this|my)\s+(?:project|board|storyboard))?",
-    r"(?:clear|wipe|empty)\s+(?:out\s+)?(?:the|this|my)\s+(?:board|storyboard)",
+    rf"{DELETE_VERB}\s+(?:all|every|each)(?:\s+(?:of\s+)?(?:the|my))?\s+(?:scenes?|shots?|frames?)\b"
+    rf"(?:\s+(?:of|in|from)\s+(?:the|this|my)\s+(?:project|board|storyboard)\b)?{_NO_EXCEPTION}",
+    rf"(?:clear|wipe|empty)\s+(?:out\s+)?(?:the|this|my)\s+(?:board|storyboard)\b{_NO_EXCEPTION}",
+    rf"{DELETE_VERB}\s+(?:everything|them\s+all|all\s+of\s+them)\b{_NO_EXCEPTION}",
 )
 DELETE_SEVERAL = compile_all(rf"{DELETE_VERB}\s+(?:both\s+)?{scene_list('refs', CONNECTOR)}")
 DELETE = compile_all(rf"{DELETE_VERB}\s+{scene_ref('ref', CONNECTOR)}")
