@@ -76,7 +76,8 @@ class Settings(BaseSettings):
     CHAT_TURN_LEASE_SECONDS: float = Field(15, gt=0, le=600)
     CHAT_TURN_HEARTBEAT_SECONDS: float = Field(5, gt=0, le=300)
     CHAT_HISTORY_MESSAGES: int = Field(20, ge=0, le=200)
-    CHAT_APPROVAL_TIMEOUT_SECONDS: float = Field(300, gt=0, le=3600)
+    # Under the Assistants API's 10-minute run expiry, which a waiting run is subject to.
+    CHAT_APPROVAL_TIMEOUT_SECONDS: float = Field(300, gt=0, le=600)
     CHAT_MAX_WRITES_PER_TURN: int = Field(50, ge=1, le=1000)
     CHAT_MESSAGES_PER_DAY: int = Field(500, ge=1)
     OFFLINE_MODEL_LATENCY_MS: int = Field(0, ge=0)

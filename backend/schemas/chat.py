@@ -74,8 +74,8 @@ class ChatMessagePublic(PublicModel):
         description="`complete`; for a user message whose reply did not complete, `failed` "
         "(the provider failed, the turn timed out, or the instance running it died) or "
         "`cancelled` (stopped by the user); `superseded` for an answer replaced by "
-        "regenerating it, and for a message replaced by editing it (kept, shown folded, never "
-        "sent to the model again)"
+        "regenerating it, and for a message replaced by editing it or sending it again (kept, "
+        "shown folded, never sent to the model again)"
     )
     tool_calls: list[ToolCallPublic] | None = Field(
         default=None,
@@ -108,7 +108,8 @@ class ChatMessagePublic(PublicModel):
 class ApprovalPreview(PublicModel):
     summary: str = Field(description="What the call would change, in words")
     changes: list[dict[str, Any]] = Field(
-        description="Each change as the history records it: `{entity, action, before, after}` "
+        description="Each change as the history records it: `{entity, entity_id, action, "
+        "before, after}` "
         "(the fields that would change, or the whole entity for a creation or deletion)"
     )
 

@@ -105,9 +105,11 @@ class Approvals:
                     await asyncio.wait_for(answered.wait(), min(POLL_SECONDS, left))
                 async with unit_of_work(self._sessions) as session:
                     status = await chat_repository.get_approval_status(session, approval.id)
+                if status is None:  # its turn was deleted with the conversation
+                    raise TurnCancelledError
                 if status != PENDING:
                     settled = True
-                    return str(status)
+                    return status
                 if await is_cancelled():
                     raise TurnCancelledError
             settled = True

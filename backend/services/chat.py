@@ -43,7 +43,7 @@ from backend.services.chat_turn import PreparedTurn, TurnResult, TurnRunner, pub
 from backend.services.history import Actor, act_as
 from backend.services.projects import require_project
 
-PROGRESS_POLL_SECONDS = 0.1
+PROGRESS_POLL_SECONDS = 0.25
 IN_PROGRESS = "A reply is already in progress for this conversation. Wait for it, or stop it."
 UNTITLED = "New conversation"
 TITLE_LENGTH = 60
@@ -453,6 +453,8 @@ class ChatService:
             _, chat = await find_conversation(session, user_id, target)
             if chat is None:
                 raise NotFoundError("Approval")
+            # A turn whose instance died is ended first: its question cannot be answered.
+            await chat_repository.expire_lapsed_turns(session, chat.id, utc_now())
             turn = await self._approvals.answer(session, user_id, chat.id, approval_id, approve)
         self._approvals.wake(approval_id)
         return await self._rest_of_turn(chat.id, turn.id)
@@ -460,12 +462,10 @@ class ChatService:
     async def _rest_of_turn(
         self, session_id: uuid.UUID, turn_id: uuid.UUID
     ) -> TurnResult | AwaitingApproval:
-        """Wait until the turn ends or asks again. A turn whose instance died (its lease ran
-        out) is expired here rather than waited for."""
+        """Wait until the turn ends or asks again, reading a few times a second. A turn whose
+        instance died (its lease ran out) is expired here rather than waited for."""
         while True:
-            async with unit_of_work(self._sessions, write=True) as session:
-                now = utc_now()
-                await chat_repository.expire_lapsed_turns(session, session_id, now)
+            async with unit_of_work(self._sessions) as session:
                 turn = await chat_repository.get_turn(session, turn_id)
                 if turn is None:
                     raise NotFoundError("Conversation")
@@ -480,6 +480,11 @@ class ChatService:
                         public_message(asked),
                         list(turn.tool_calls or []),
                     )
+                lapsed = turn.lease_expires_at < utc_now()
+            if lapsed:
+                async with unit_of_work(self._sessions, write=True) as session:
+                    await chat_repository.expire_lapsed_turns(session, session_id, utc_now())
+                continue
             await asyncio.sleep(PROGRESS_POLL_SECONDS)
 
     # --- running a turn --------------------------------------------------------------------------

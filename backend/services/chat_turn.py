@@ -341,6 +341,9 @@ class TurnRunner:
         preview = await preview_tool(context, name, arguments)
         if preview is None:
             return None
+        async with unit_of_work(self._sessions, write=True) as session:
+            # The calls before the pause, as the approval route's 202 shows them.
+            await chat_repository.record_tool_calls(session, prepared.turn_id, _calls(recorded))
         with deadline.paused():
             status = await self._approvals.ask(prepared.turn_id, name, preview, sink, is_cancelled)
         if status == APPROVED:

@@ -164,7 +164,12 @@ async def test_idempotent_retry_with_client_message_id(
 
 async def test_history_pagination(client: httpx.AsyncClient, user: TestUser, project: Json) -> None:
     empty = (await client.get(f"/api/chat/{project['id']}/messages", headers=user.headers)).json()
-    assert empty == {"session_id": None, "is_active": None, "messages": []}
+    assert empty == {
+        "session_id": None,
+        "is_active": None,
+        "awaiting_approval": None,
+        "messages": [],
+    }
     for number in range(4):
         await send(client, user, project, f"hello {number}")
     url = f"/api/chat/{project['id']}/messages"
@@ -190,7 +195,12 @@ async def test_reset_ends_the_conversation(
         await client.delete(f"/api/chat/{project['id']}", headers=user.headers)
     ).status_code == 204
     history = (await client.get(f"/api/chat/{project['id']}/messages", headers=user.headers)).json()
-    assert history == {"session_id": None, "is_active": None, "messages": []}
+    assert history == {
+        "session_id": None,
+        "is_active": None,
+        "awaiting_approval": None,
+        "messages": [],
+    }
     second = (await send(client, user, project, "hello again")).json()
     assert second["session_id"] != first["session_id"]
 

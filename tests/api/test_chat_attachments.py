@@ -261,7 +261,12 @@ async def test_pictures_that_are_not_the_senders_are_refused_and_nothing_is_stor
     assert too_many.json()["detail"][0]["loc"] == ["body", "attachments"]
     assert await count(app, ChatMessage) == 0
     history = await client.get(f"/api/chat/{project['id']}/messages", headers=user.headers)
-    assert history.json() == {"session_id": None, "is_active": None, "messages": []}
+    assert history.json() == {
+        "session_id": None,
+        "is_active": None,
+        "awaiting_approval": None,
+        "messages": [],
+    }
 
 
 async def test_a_repeated_client_message_id_with_other_pictures_is_409(

@@ -83,16 +83,18 @@ async def test_an_edited_message_is_answered_as_if_the_old_one_was_never_sent(
             True,
         )
         assert await titles(client, user, project) == ["Alpha", "Gamma"]
-        assert await history(client, user, path) == [
+        stored = await history(client, user, path)
+        assert stored[:5] == [
             ("complete", "add a scene called Alpha"),
             ("complete", "Added scene 1 “Alpha”."),
             ("complete", "add a scene called Beta"),
             ("complete", "Added scene 2 “Beta”."),
             ("superseded", "what's in scene 1?"),
-            ("superseded", (await history(client, user, path))[5][1]),
-            ("complete", "rename it to Gamma"),
-            ("complete", body["reply"]),
         ]
+        # The replaced answer (about scene 1, Alpha), then the edited message and its answer.
+        assert stored[5][0] == "superseded"
+        assert "Alpha" in stored[5][1]
+        assert stored[6:] == [("complete", "rename it to Gamma"), ("complete", body["reply"])]
 
         after = await provider_state(app, conversation)
         if engine["CHAT_ENGINE"] == "assistants":
@@ -250,10 +252,9 @@ async def test_nothing_to_regenerate_bad_bodies_and_other_peoples_conversations(
         method = "GET" if suffix == "/turns" else "POST"
         response = await client.request(method, path + suffix, headers=intruder.headers)
         assert response.status_code == 404, (suffix, response.text)
-    assert await history(client, user, path) == [
-        ("complete", "show the project"),
-        ("complete", (await history(client, user, path))[1][1]),
-    ]
+    stored = await history(client, user, path)
+    assert [status for status, _ in stored] == ["complete", "complete"]
+    assert stored[0][1] == "show the project"
 
 
 async def test_a_conversations_turns_are_its_own_even_when_it_is_not_current(
@@ -270,6 +271,49 @@ async def test_a_conversations_turns_are_its_own_even_when_it_is_not_current(
     assert len((await client.get(f"{chat}/turns", headers=user.headers)).json()) == 1
     async with app.state.session_factory() as session:
         current = await session.scalar(
-            select(ChatSession.id).where(ChatSession.is_current.is_(True))
+            select(ChatSession.id).where(
+                ChatSession.project_id == uuid.UUID(project["id"]),
+                ChatSession.is_current.is_(True),
+            )
         )
+    assert current is not None
     assert str(current) != older
+
+
+async def test_an_answer_already_undone_is_answered_again_without_a_second_undo(
+    client: httpx.AsyncClient, user: TestUser, project: Json
+) -> None:
+    chat = f"/api/chat/{project['id']}"
+    first = await say(client, user, chat, "add a scene called Alpha")
+    undone = await client.post(
+        f"/api/change-sets/{first['change_set_id']}/undo", headers=user.headers
+    )
+    assert undone.status_code == 201, undone.text
+    assert await titles(client, user, project) == []
+    again = await regenerate(client, user, chat)
+    assert again.status_code == 200, again.text
+    assert await titles(client, user, project) == ["Alpha"]
+    changes = (
+        await client.get(f"/api/projects/{project['id']}/history", headers=user.headers)
+    ).json()["change_sets"]
+    # Newest first: the new answer's, the person's own undo, the first answer's; nothing more.
+    assert [(c["actor"]["kind"], c["undoes"]) for c in changes[:3]] == [
+        ("assistant", None),
+        ("user", first["change_set_id"]),
+        ("assistant", None),
+    ]
+
+
+async def test_regenerate_while_the_turn_waits_for_an_approval_is_409(
+    client: httpx.AsyncClient, user: TestUser, project: Json
+) -> None:
+    chat = f"/api/chat/{project['id']}"
+    await say(client, user, chat, "add a scene called Alpha")
+    paused = await client.post(
+        f"{chat}/send", json={"message": "delete scene 1"}, headers=user.headers
+    )
+    assert paused.status_code == 202, paused.text
+    refused = await regenerate(client, user, chat, {"message": "add a scene called Beta"})
+    assert refused.status_code == 409, refused.text
+    assert "already in progress" in refused.json()["detail"]
+    assert await titles(client, user, project) == ["Alpha"]

@@ -28,6 +28,7 @@ from backend.schemas.chat import (
     ConversationUpdate,
     RegenerateRequest,
 )
+from backend.schemas.common import storable
 from backend.services import chat as chat_service
 from backend.services.approvals import AwaitingApproval
 from backend.services.auth import Account
@@ -50,9 +51,12 @@ TURN_ERRORS: dict[int | str, dict[str, str]] = {
     504: {"description": "The model provider did not answer in time; the message is kept"},
 }
 STREAM_DESCRIPTION = """Server-sent events, in order: `message` (the stored user message), then
-`tool_call` (`{name, arguments}`) and `tool_result` (`{name, output, ok}`) as tools run, `delta`
-(`{text}`) as the answer streams, and last `done` (`{reply, messages, tool_calls, cancelled}`) or
-`error` (`{detail, status}`). A client that disconnects does not stop the turn."""
+`tool_call` (`{name, arguments}`) and `tool_result` (`{name, output, ok}`) as tools run,
+`approval_required` (`{approval_id, name, arguments, preview}`) when a call waits for your OK (the
+stream stays open until it is answered, declined or times out), `delta` (`{text}`) as the answer
+streams, and last `done` (`{reply, messages, tool_calls, cancelled}`) or `error` (`{detail,
+status}`). A `: ping` comment comes every 15 s of quiet. A client that disconnects does not stop
+the turn."""
 
 
 def _event(name: str, data: Any) -> bytes:
@@ -128,7 +132,7 @@ class _PauseSink(SilentSink):
         self.paused = asyncio.Event()
 
     async def tool_result(self, result: ToolResult) -> None:
-        self.tool_calls.append(result.public())
+        self.tool_calls.append(storable(result.public()))
 
     async def approval_required(self, approval: ApprovalPublic) -> None:
         self.approval = approval

@@ -292,6 +292,7 @@ async def preview_tool(
                     [
                         {
                             "entity": c.entity,
+                            "entity_id": str(c.entity_id),
                             "action": c.action,
                             "before": c.before,
                             "after": c.after,

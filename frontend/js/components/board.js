@@ -105,10 +105,11 @@ export function createBoard({ onOpen, onReorder = () => {}, onDropFile = () => {
       return;
     }
     const source = draggedId || event.dataTransfer.getData("text/plain");
-    endDrag();
-    if (!source || source === target || !ids().includes(source)) return;
+    const after = dropAfter(event, item); // measured before the redraw below replaces the node
+    endDrag(); // draws what changed meanwhile: the target may be gone
+    if (!source || source === target || !ids().includes(source) || !ids().includes(target)) return;
     const order = ids().filter((id) => id !== source);
-    order.splice(order.indexOf(target) + (dropAfter(event, item) ? 1 : 0), 0, source);
+    order.splice(order.indexOf(target) + (after ? 1 : 0), 0, source);
     onReorder(order);
   });
 
@@ -132,7 +133,9 @@ export function createBoard({ onOpen, onReorder = () => {}, onDropFile = () => {
         index, count: scenes.length, selected: scene.id === selectedId, failed, uploading: uploading.has(scene.id), view,
         readOnly, comments: comments.get(scene.id) || 0,
       };
-      const key = JSON.stringify([scene, { ...options, failed: failed.has(scene.thumbnail_src) }]);
+      // The frame shows the count only as "is it the last one" (its Move later button).
+      const shown = { ...options, count: undefined, last: index === scenes.length - 1, failed: failed.has(scene.thumbnail_src) };
+      const key = JSON.stringify([scene, shown]);
       const known = drawn.get(scene.id);
       if (known && known.key === key) return known.node;
       const node = frame(scene, options);

@@ -3,12 +3,19 @@
 // away (kept, as the server keeps it, never shown to the model again).
 import { el } from "../ui.js";
 
-/** A fold holding what a regenerate or an edit replaced; `nodes` move into it, in order.
- * Returns the fold's content, for what joins it later (an edited message's answer). */
-export function foldReplaced(nodes, { edited }) {
+const FOLD_LABELS = {
+  answer: "Earlier answer (replaced)",
+  edited: "Earlier version of your message (edited)",
+  retried: "Earlier attempt (sent again)",
+};
+
+/** A fold holding what a regenerate, an edit or a second try replaced (`kind`: answer, edited
+ * or retried); `nodes` move into it, in order. Returns the fold's content, for what joins it
+ * later (an edited message's answer). */
+export function foldReplaced(nodes, kind) {
   const content = el("div", { class: "replaced-content" });
   const fold = el("details", { class: "replaced", dataset: { testid: "replaced" } },
-    el("summary", {}, edited ? "Earlier version of your message (edited)" : "Earlier answer (replaced)"), content);
+    el("summary", {}, FOLD_LABELS[kind]), content);
   nodes[0].before(fold);
   content.append(...nodes);
   return content;

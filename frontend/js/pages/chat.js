@@ -277,7 +277,7 @@ export async function render(root, { params: [projectId] }) {
   // whether it got an answer; null before the first.
   let lastTurn = null;
   let editing = false;
-  const actions = turnActions({ onRegenerate: () => regenerateLast(null), onEdit: startEditing });
+  const actions = turnActions({ onRegenerate: () => regenerateLast(null), onEdit: () => startEditing() });
   const banner = editBanner({ onCancel: stopEditing });
 
   function showActions() {
@@ -285,12 +285,13 @@ export async function render(root, { params: [projectId] }) {
     if (!actions.node.hidden) scrollDown();
   }
 
-  function startEditing() {
+  /** `text`: what goes into the box (the message as sent, or an edit the server refused). */
+  function startEditing(text = lastTurn && lastTurn.text) {
     if (running || !lastTurn) return;
     editing = true;
     banner.hidden = false;
     attachments.button.hidden = true; // the edited message keeps the pictures it was sent with
-    input.value = lastTurn.text;
+    input.value = text;
     input.focus();
     showActions();
   }
@@ -344,7 +345,8 @@ export async function render(root, { params: [projectId] }) {
         // A new message stands in for an edited (or never answered) one: the whole turn folds.
         const replacedMessage = stored.id !== turn.id;
         const nodes = nodesAfter(replacedMessage ? turn.bubble.previousSibling : turn.bubble);
-        if (nodes.length) foldReplaced(nodes, { edited: replacedMessage });
+        const kind = !replacedMessage ? "answer" : edited === null ? "retried" : "edited";
+        if (nodes.length) foldReplaced(nodes, kind);
         const bubble = replacedMessage ? addBubble("user", stored.content, stored.attachments) : turn.bubble;
         return { bubble, stored };
       },
@@ -441,7 +443,10 @@ export async function render(root, { params: [projectId] }) {
       if (!turn && path !== "stream") {
         // Refused before anything changed (a reply running, changes in the way): say why.
         toast(error.message || "Couldn't answer again.", "error");
-        if (wasEditing) startEditing();
+        if (wasEditing) startEditing(body.message);
+      } else if (turn && path !== "stream" && !stopRequested) {
+        // The server took it: asking again would replace that turn too. Show what it did.
+        addError(error.message || "The connection was lost.", { label: "Show what happened", testid: "chat-reload", run: () => showStoredConversation() });
       } else if (stopRequested) {
         // After Stop, however the stream ended, the turn was stopped: never a network error.
         addTurnMarker("cancelled", results);
@@ -463,9 +468,13 @@ export async function render(root, { params: [projectId] }) {
     if (!approval) return;
     const card = approvalCard(approval, {
       onAnswer: async (approve) => {
-        await api(`${chatPath()}/approvals/${approval.approval_id}`, { method: "POST", body: { approve } });
-        await showStoredConversation();
-        refreshScenesSoon();
+        try {
+          await api(`${chatPath()}/approvals/${approval.approval_id}`, { method: "POST", body: { approve } });
+        } finally {
+          // Answered, answered elsewhere, timed out or failed after: the server knows how it went.
+          await showStoredConversation();
+          refreshScenesSoon();
+        }
       },
     });
     log.append(card.node);
@@ -481,10 +490,16 @@ export async function render(root, { params: [projectId] }) {
     showWaiting(stored.awaiting_approval);
   }
 
+  /** A replaced user message was edited, or sent again as it was (the message that stands in). */
+  function replacedKind(messages, index) {
+    const next = messages.slice(index + 1).find((later) => later.role === "user");
+    return next && next.content === messages[index].content ? "retried" : "edited";
+  }
+
   /** The stored conversation; what was replaced goes into folds, each where it happened. */
   function renderHistory(messages) {
     let fold = null; // the fold replaced answers join (an edited message's, or earlier answers')
-    for (const message of messages) {
+    for (const [index, message] of messages.entries()) {
       const since = log.lastChild;
       const replaced = message.status === "superseded";
       if (message.role === "user") {
@@ -507,7 +522,7 @@ export async function render(root, { params: [projectId] }) {
       if (!replaced) { fold = null; continue; }
       const nodes = nodesAfter(since);
       if (fold && message.role === "assistant") fold.append(...nodes);
-      else fold = foldReplaced(nodes, { edited: message.role === "user" });
+      else fold = foldReplaced(nodes, message.role === "assistant" ? "answer" : replacedKind(messages, index));
     }
     showActions();
   }
