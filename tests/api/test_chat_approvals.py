@@ -49,6 +49,17 @@ async def board(client: httpx.AsyncClient, user: TestUser, project: Json, *names
     return chat
 
 
+async def waiting_delete(
+    client: httpx.AsyncClient, user: TestUser, project: Json
+) -> tuple[str, httpx.Response]:
+    """A board with one scene, Alpha, and a turn that waits for the OK to delete it: the
+    project's chat path and the `/send` answer (a 202)."""
+    chat = await board(client, user, project, "Alpha")
+    paused = await send(client, user, chat, "delete scene 1")
+    assert paused.status_code == 202, paused.text
+    return chat, paused
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 async def test_a_delete_waits_for_approval_with_a_preview_and_a_decline_changes_nothing(
     make_app: AppFactory, user: TestUser, project: Json, engine: dict[str, str]
@@ -146,9 +157,7 @@ async def test_an_unanswered_approval_counts_as_declined_and_the_turn_answers(
 ) -> None:
     app = make_app(CHAT_APPROVAL_TIMEOUT_SECONDS=0.5)
     async with asgi_client(app) as client:
-        chat = await board(client, user, project, "Alpha")
-        paused = await send(client, user, chat, "delete scene 1")
-        assert paused.status_code == 202, paused.text
+        chat, paused = await waiting_delete(client, user, project)
 
         async def answered() -> bool:
             history = (await client.get(f"{chat}/messages", headers=user.headers)).json()
@@ -168,9 +177,7 @@ async def test_the_deadline_stands_still_while_the_turn_waits(
 ) -> None:
     app = make_app(CHAT_TURN_TIMEOUT_SECONDS=1)
     async with asgi_client(app) as client:
-        chat = await board(client, user, project, "Alpha")
-        paused = await send(client, user, chat, "delete scene 1")
-        assert paused.status_code == 202, paused.text
+        chat, paused = await waiting_delete(client, user, project)
         await asyncio.sleep(1.5)  # longer than the turn's whole deadline
         approved = await answer(client, user, chat, paused.json()["approval"]["approval_id"], True)
         assert approved.status_code == 200, approved.text
@@ -180,9 +187,7 @@ async def test_the_deadline_stands_still_while_the_turn_waits(
 async def test_stop_while_waiting_ends_the_turn_and_the_approval(
     client: httpx.AsyncClient, user: TestUser, project: Json
 ) -> None:
-    chat = await board(client, user, project, "Alpha")
-    paused = await send(client, user, chat, "delete scene 1")
-    assert paused.status_code == 202, paused.text
+    chat, paused = await waiting_delete(client, user, project)
     stopped = await client.post(f"{chat}/cancel", headers=user.headers)
     assert stopped.json() == {"cancelled": True}
     late = await answer(client, user, chat, paused.json()["approval"]["approval_id"], True)
@@ -236,8 +241,7 @@ async def test_a_turn_makes_at_most_the_configured_number_of_changes(
 async def test_approvals_are_the_owners_and_the_answer_is_a_strict_boolean(
     client: httpx.AsyncClient, user: TestUser, project: Json, make_user: UserFactory
 ) -> None:
-    chat = await board(client, user, project, "Alpha")
-    paused = await send(client, user, chat, "delete scene 1")
+    chat, paused = await waiting_delete(client, user, project)
     approval_id = paused.json()["approval"]["approval_id"]
     conversation = paused.json()["session_id"]
     # A page opened meanwhile (another tab, a reload) finds the question with the history.

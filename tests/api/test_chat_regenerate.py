@@ -41,6 +41,14 @@ async def titles(client: httpx.AsyncClient, user: TestUser, project: Json) -> li
     return [scene["title"] for scene in await scenes_of(client, user, project)]
 
 
+async def latest_change_sets(
+    client: httpx.AsyncClient, user: TestUser, project: Json
+) -> list[tuple[str, str | None]]:
+    """(actor kind, the change set it undoes) of the project's three newest change sets."""
+    history = await client.get(f"/api/projects/{project['id']}/history", headers=user.headers)
+    return [(c["actor"]["kind"], c["undoes"]) for c in history.json()["change_sets"][:3]]
+
+
 async def provider_state(app: FastAPI, conversation: str) -> tuple[str | None, str | None]:
     async with app.state.session_factory() as session:
         row = await session.get(ChatSession, uuid.UUID(conversation))
@@ -155,11 +163,8 @@ async def test_regenerating_takes_back_the_answers_changes_and_answers_again(
             ("superseded", "Added scene 1 “Alpha”."),
             ("complete", "Added scene 1 “Alpha”."),
         ]
-        changes = (
-            await client.get(f"/api/projects/{project['id']}/history", headers=user.headers)
-        ).json()["change_sets"]
         # Newest first: the new answer's, the undo of the first (by the user), the first.
-        assert [(c["actor"]["kind"], c["undoes"]) for c in changes[:3]] == [
+        assert await latest_change_sets(client, user, project) == [
             ("assistant", None),
             ("user", first["change_set_id"]),
             ("assistant", None),
@@ -293,11 +298,8 @@ async def test_an_answer_already_undone_is_answered_again_without_a_second_undo(
     again = await regenerate(client, user, chat)
     assert again.status_code == 200, again.text
     assert await titles(client, user, project) == ["Alpha"]
-    changes = (
-        await client.get(f"/api/projects/{project['id']}/history", headers=user.headers)
-    ).json()["change_sets"]
     # Newest first: the new answer's, the person's own undo, the first answer's; nothing more.
-    assert [(c["actor"]["kind"], c["undoes"]) for c in changes[:3]] == [
+    assert await latest_change_sets(client, user, project) == [
         ("assistant", None),
         ("user", first["change_set_id"]),
         ("assistant", None),
