@@ -54,7 +54,8 @@ STREAM_DESCRIPTION = """Server-sent events, in order: `message` (the stored user
 `tool_call` (`{name, arguments}`) and `tool_result` (`{name, output, ok}`) as tools run,
 `approval_required` (`{approval_id, name, arguments, preview}`) when a call waits for your OK (the
 stream stays open until it is answered, declined or times out), `delta` (`{text}`) as the answer
-streams, and last `done` (`{reply, messages, tool_calls, cancelled}`) or `error` (`{detail,
+streams, and last `done` (`{reply, messages, tool_calls, cancelled, change_set_id}`) or
+`error` (`{detail,
 status}`). A `: ping` comment comes every 15 s of quiet. A client that disconnects does not stop
 the turn."""
 
