@@ -12,8 +12,9 @@ Approval: a call the person's `assistant_approval` setting holds back is asked a
 elicitation (the SDK's resolver: an `InputRequiredResult` on 2026-07-28, an `elicitation/create`
 request mid-call on the handshake era). The question is sealed in the SDK's request state, bound
 to this tool, these arguments and this token, so a client cannot answer a question it was not
-asked or reuse an answer for another call. A client that cannot elicit is refused, with how to
-allow the call.
+asked or reuse an answer for another call. The question shows what the call would change (the
+registry's dry run, as the chat's approval card does); a call that would change nothing or fail
+is not asked about. A client that cannot elicit is refused, with how to allow the call.
 """
 
 import hashlib
@@ -44,6 +45,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from backend.assistant.tools import ACCOUNT_TOOLS, TOOLS, Tool, ToolContext, run_tool
+from backend.assistant.tools.registry import preview_tool
 from backend.core.config import Settings
 from backend.core.db import unit_of_work
 from backend.core.errors import AuthenticationError
@@ -199,6 +201,16 @@ class ScenecraftMcp:
         ]
         return listing.model_copy(update={"tools": visible})
 
+    def _context(self, account: Account) -> ToolContext:
+        """A call's scope over MCP: the token's user, any of their projects."""
+        return ToolContext(
+            self._sessions,
+            account.id,
+            None,
+            limits=account_limits(self._settings, is_guest=account.is_guest),
+            token_name=account.personal_token.name if account.personal_token else None,
+        )
+
     def _mcp_tool(self, selected: Tool) -> McpTool:
         """The registry's tool as the SDK's: the registry's schema and annotations, a resolver
         that asks for approval when the setting says so, and `run_tool` for the call."""
@@ -211,6 +223,12 @@ class ScenecraftMcp:
                 setting = await account_settings.get_assistant_approval(session, account.id)
             if not selected.needs_approval(setting):
                 return Verdict()
+            # As in the chat: a call that would change nothing, or fail, is not asked about.
+            preview = await preview_tool(
+                self._context(account), selected.name, arguments, MCP_TOOLS
+            )
+            if preview is None:
+                return Verdict()
             if not _can_elicit(ctx):
                 allowing = (
                     "destructive" if setting == "writes" and not selected.destructive else "none"
@@ -220,7 +238,8 @@ class ScenecraftMcp:
                 )
             shown = json.dumps(arguments, ensure_ascii=False, sort_keys=True)
             return Elicit(
-                f"Allow Scenecraft's {selected.name} ({selected.description}) with {shown}?",
+                f"Allow Scenecraft's {selected.name} with {shown}? It would change your "
+                f"project:\n{preview.in_words()}",
                 Approval,
             )
 
@@ -236,15 +255,9 @@ class ScenecraftMcp:
                 return _text(answer.refusal, is_error=True)
             if isinstance(answer, Approval) and not answer.approve:
                 return _text(DECLINED.format(name=selected.name), is_error=True)
-            account = _account(ctx)
-            context = ToolContext(
-                self._sessions,
-                account.id,
-                None,
-                limits=account_limits(self._settings, is_guest=account.is_guest),
-                token_name=account.personal_token.name if account.personal_token else None,
+            result = await run_tool(
+                self._context(_account(ctx)), selected.name, arguments, MCP_TOOLS
             )
-            result = await run_tool(context, selected.name, arguments, MCP_TOOLS)
             return _text(result.output, is_error=not result.ok)
 
         registered = McpTool.from_function(

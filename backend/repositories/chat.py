@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.models import ChatApproval, ChatMessage, ChatSession, ChatTurn, DiscardedThread
-from backend.models.chat import PENDING, RUNNING, SUPERSEDED
+from backend.models.chat import CANCELLED, COMPLETE, EXPIRED, FAILED, PENDING, RUNNING, SUPERSEDED
 
 
 async def get_current_session(
@@ -142,7 +142,7 @@ async def recent_history(
         select(ChatMessage.role, ChatMessage.content)
         .where(
             ChatMessage.session_id == session_id,
-            ChatMessage.status == "complete",
+            ChatMessage.status == COMPLETE,
             ChatMessage.created_at < before,
         )
         .order_by(ChatMessage.created_at.desc(), ChatMessage.id.desc())
@@ -200,7 +200,7 @@ async def get_response_before(
         .where(
             ChatMessage.session_id == session_id,
             ChatMessage.role == "assistant",
-            ChatMessage.status == "complete",
+            ChatMessage.status == COMPLETE,
             ChatMessage.created_at < before,
         )
         .order_by(ChatMessage.created_at.desc(), ChatMessage.id.desc())
@@ -258,7 +258,7 @@ async def expire_lapsed_turns(session: AsyncSession, session_id: uuid.UUID, now:
         await end_turn(
             session,
             turn_id,
-            status="expired",
+            status=EXPIRED,
             finished_at=now,
             error="The reply was interrupted.",
             error_status=502,
@@ -277,7 +277,7 @@ async def finish_turn(session: AsyncSession, turn_id: uuid.UUID, **values: Any) 
 
 
 # How the user's message shows a turn that ended without an answer.
-UNANSWERED = {"failed": "failed", "expired": "failed", "cancelled": "cancelled"}
+UNANSWERED = {FAILED: FAILED, EXPIRED: FAILED, CANCELLED: CANCELLED}
 
 
 async def end_turn(
@@ -391,14 +391,37 @@ async def get_approval_status(session: AsyncSession, approval_id: uuid.UUID) -> 
     return result.scalar_one_or_none()
 
 
-async def get_pending_approval(session: AsyncSession, turn_id: uuid.UUID) -> ChatApproval | None:
-    result = await session.execute(
-        select(ChatApproval)
-        .where(ChatApproval.turn_id == turn_id, ChatApproval.status == PENDING)
-        .order_by(ChatApproval.created_at.desc())
-        .limit(1)
-    )
-    return result.scalar_one_or_none()
+async def get_approval_wait(
+    session: AsyncSession, approval_id: uuid.UUID
+) -> tuple[str, str] | None:
+    """The approval's status and its turn's, in one read: what a waiting turn looks at."""
+    row = (
+        await session.execute(
+            select(ChatApproval.status, ChatTurn.status)
+            .join(ChatTurn, ChatTurn.id == ChatApproval.turn_id)
+            .where(ChatApproval.id == approval_id)
+        )
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+async def get_turn_progress(
+    session: AsyncSession, turn_id: uuid.UUID
+) -> tuple[ChatTurn, ChatApproval | None] | None:
+    """The turn and the question it waits on (if any), in one read."""
+    row = (
+        await session.execute(
+            select(ChatTurn, ChatApproval)
+            .outerjoin(
+                ChatApproval,
+                (ChatApproval.turn_id == ChatTurn.id) & (ChatApproval.status == PENDING),
+            )
+            .where(ChatTurn.id == turn_id)
+            .order_by(ChatApproval.created_at.desc())
+            .limit(1)
+        )
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
 
 
 async def get_waiting_approval(session: AsyncSession, session_id: uuid.UUID) -> ChatApproval | None:

@@ -8,6 +8,7 @@ from pydantic import Field, StringConstraints, computed_field, field_validator
 
 from backend.schemas.common import NOT_BLANK, Id, InputModel, JsonSchemaExtra, PublicModel
 from backend.schemas.document import Citation, citations_from
+from backend.schemas.history import ChangePublic
 
 MESSAGE_MAX = 8_000
 ATTACHMENTS_MAX = 4
@@ -107,10 +108,9 @@ class ChatMessagePublic(PublicModel):
 
 class ApprovalPreview(PublicModel):
     summary: str = Field(description="What the call would change, in words")
-    changes: list[dict[str, Any]] = Field(
-        description="Each change as the history records it: `{entity, entity_id, action, "
-        "before, after}` "
-        "(the fields that would change, or the whole entity for a creation or deletion)"
+    changes: list[ChangePublic] = Field(
+        description="Each change as the history would record it (the fields that would "
+        "change, or the whole entity for a creation or deletion)"
     )
 
 

@@ -8,7 +8,6 @@ call counts as declined (`expired`); a turn stopped while it waits gives it up (
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,7 +19,7 @@ from backend.core.db import unit_of_work
 from backend.core.errors import ConflictError, NotFoundError
 from backend.models import ChatApproval, ChatTurn
 from backend.models.base import utc_now
-from backend.models.chat import PENDING, RUNNING
+from backend.models.chat import CANCELLED, EXPIRED, PENDING, RUNNING
 from backend.repositories import chat as chat_repository
 from backend.schemas.chat import (
     ApprovalPublic,
@@ -31,8 +30,6 @@ from backend.schemas.chat import (
 
 APPROVED = "approved"
 DECLINED = "declined"
-EXPIRED = "expired"
-CANCELLED = "cancelled"
 POLL_SECONDS = 0.25
 
 
@@ -79,7 +76,6 @@ class Approvals:
         name: str,
         preview: Preview,
         sink: TurnSink,
-        is_cancelled: Callable[[], Awaitable[bool]],
     ) -> str:
         """Store the question, tell the page (`approval_required`) and wait for the answer:
         `approved`, `declined` or `expired`. A turn stopped meanwhile (from any instance)
@@ -91,7 +87,10 @@ class Approvals:
                     turn_id=turn_id,
                     name=name,
                     arguments=preview.arguments,
-                    preview={"summary": preview.summary, "changes": preview.changes},
+                    preview={
+                        "summary": preview.summary,
+                        "changes": [change.model_dump(mode="json") for change in preview.changes],
+                    },
                 ),
             )
         answered = self._answered[approval.id] = asyncio.Event()
@@ -104,13 +103,14 @@ class Approvals:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(answered.wait(), min(POLL_SECONDS, left))
                 async with unit_of_work(self._sessions) as session:
-                    status = await chat_repository.get_approval_status(session, approval.id)
-                if status is None:  # its turn was deleted with the conversation
+                    found = await chat_repository.get_approval_wait(session, approval.id)
+                if found is None:  # its turn was deleted with the conversation
                     raise TurnCancelledError
+                status, turn_status = found
                 if status != PENDING:
                     settled = True
                     return status
-                if await is_cancelled():
+                if turn_status != RUNNING:  # stopped, from any instance
                     raise TurnCancelledError
             settled = True
             return await self._settle(approval.id, EXPIRED)

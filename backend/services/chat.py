@@ -23,13 +23,14 @@ from backend.core.db import unit_of_work
 from backend.core.errors import ConflictError, InvalidInputError, NotFoundError, ThrottledError
 from backend.models import ChatMessage, ChatSession, ChatTurn, Project
 from backend.models.base import utc_now
-from backend.models.chat import RUNNING
+from backend.models.chat import CANCELLED, COMPLETE, EXPIRED, FAILED, RUNNING
 from backend.repositories import chat as chat_repository
 from backend.repositories import files as file_repository
 from backend.repositories import history as history_repository
 from backend.repositories import users as user_repository
 from backend.schemas.chat import (
     ChatHistory,
+    ChatMessagePublic,
     ChatSendRequest,
     ConversationCreate,
     ConversationPublic,
@@ -47,6 +48,16 @@ PROGRESS_POLL_SECONDS = 0.25
 IN_PROGRESS = "A reply is already in progress for this conversation. Wait for it, or stop it."
 UNTITLED = "New conversation"
 TITLE_LENGTH = 60
+
+
+@dataclass(frozen=True, slots=True)
+class RunningTurn:
+    """A repeated client_message_id whose turn is still going (on any instance, perhaps waiting
+    for an approval): the client is answered by following it (`ChatService.follow`)."""
+
+    session_id: uuid.UUID
+    turn_id: uuid.UUID
+    user_message: ChatMessagePublic
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,9 +173,9 @@ async def _stored_result(
         messages=messages,
         reply=messages[-1].content if answered else "",
         tool_calls=list(turn.tool_calls or []),
-        cancelled=turn.status == "cancelled",
-        error=turn.error if turn.status in ("failed", "expired") else None,
-        error_status=turn.error_status or (502 if turn.status == "expired" else None),
+        cancelled=turn.status == CANCELLED,
+        error=turn.error if turn.status in (FAILED, EXPIRED) else None,
+        error_status=turn.error_status or (502 if turn.status == EXPIRED else None),
         change_set_id=messages[-1].change_set_id if answered else None,
     )
 
@@ -224,10 +235,10 @@ class ChatService:
         data: ChatSendRequest,
         *,
         messages_per_day: int,
-    ) -> PreparedTurn | TurnResult:
+    ) -> PreparedTurn | TurnResult | RunningTurn:
         """Commit the user's message and claim the running slot (409 if taken); a repeated
-        client_message_id returns the original turn instead. `messages_per_day`: the account's
-        quota (`services/limits.py`)."""
+        client_message_id returns the original turn instead (its end, or the turn to follow).
+        `messages_per_day`: the account's quota (`services/limits.py`)."""
         async with unit_of_work(self._sessions, write=True) as session:
             project, chat = await find_conversation(session, user_id, target)
             attachments = await own_pictures(session, user_id, data.attachments)
@@ -282,7 +293,7 @@ class ChatService:
                 session, chat.id, asked.created_at
             )
             replaced = [answer.id] if answer else []
-            if data.message is not None or asked.status != "complete":
+            if data.message is not None or asked.status != COMPLETE:
                 replaced.append(asked.id)
                 asked = ChatMessage(
                     session_id=chat.id,
@@ -433,12 +444,14 @@ class ChatService:
         original: ChatMessage,
         text: str,
         attachments: list[dict[str, str]],
-    ) -> TurnResult:
+    ) -> TurnResult | RunningTurn:
         if original.content != text or (original.attachments or []) != attachments:
             raise ConflictError("This client_message_id was already used for another message.")
         turn = await chat_repository.get_turn_for_message(session, original.id)
-        if turn is None or turn.status == RUNNING:
-            raise ConflictError("The reply to this message is still in progress.")
+        if turn is None:
+            raise ConflictError("The reply to this message is not available.")
+        if turn.status == RUNNING:
+            return RunningTurn(chat.id, turn.id, public_message(original))
         return await _stored_result(session, chat.id, turn)
 
     # --- approvals -------------------------------------------------------------------------------
@@ -459,25 +472,33 @@ class ChatService:
         self._approvals.wake(approval_id)
         return await self._rest_of_turn(chat.id, turn.id)
 
-    async def _rest_of_turn(
-        self, session_id: uuid.UUID, turn_id: uuid.UUID
+    async def follow(
+        self, running: RunningTurn, asked: uuid.UUID | None = None
     ) -> TurnResult | AwaitingApproval:
-        """Wait until the turn ends or asks again, reading a few times a second. A turn whose
-        instance died (its lease ran out) is expired here rather than waited for."""
+        """The turn's end, or the next question it waits on other than `asked` (one the
+        client was already shown)."""
+        return await self._rest_of_turn(running.session_id, running.turn_id, asked)
+
+    async def _rest_of_turn(
+        self, session_id: uuid.UUID, turn_id: uuid.UUID, asked: uuid.UUID | None = None
+    ) -> TurnResult | AwaitingApproval:
+        """Wait until the turn ends or asks a question other than `asked`, reading a few times
+        a second. A turn whose instance died (its lease ran out) is expired here rather than
+        waited for."""
         while True:
             async with unit_of_work(self._sessions) as session:
-                turn = await chat_repository.get_turn(session, turn_id)
-                if turn is None:
+                progress = await chat_repository.get_turn_progress(session, turn_id)
+                if progress is None:
                     raise NotFoundError("Conversation")
+                turn, pending = progress
                 if turn.status != RUNNING:
                     return await _stored_result(session, session_id, turn)
-                pending = await chat_repository.get_pending_approval(session, turn_id)
-                if pending is not None:
-                    [asked] = await chat_repository.get_messages(session, [turn.user_message_id])
+                if pending is not None and pending.id != asked:
+                    [message] = await chat_repository.get_messages(session, [turn.user_message_id])
                     return AwaitingApproval(
                         session_id,
                         approval_public(pending),
-                        public_message(asked),
+                        public_message(message),
                         list(turn.tool_calls or []),
                     )
                 lapsed = turn.lease_expires_at < utc_now()
@@ -508,7 +529,7 @@ class ChatService:
             if turn is None:
                 return False
             cancelled = await chat_repository.end_turn(
-                session, turn.id, status="cancelled", finished_at=utc_now()
+                session, turn.id, status=CANCELLED, finished_at=utc_now()
             )
         task = self._tasks.get(turn.id)
         if cancelled and task is not None:

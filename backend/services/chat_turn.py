@@ -16,7 +16,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -34,18 +34,18 @@ from backend.assistant.engines.base import (
 )
 from backend.assistant.engines.meter import TurnMeter, current_meter, metering
 from backend.assistant.tools import ToolContext, ToolResult, is_read_only, run_tool
-from backend.assistant.tools.registry import TOOLS, preview_tool
+from backend.assistant.tools.registry import TOOLS, preview_tool, refused_call
 from backend.core.config import Settings
 from backend.core.db import unit_of_work
 from backend.models import ChatMessage
 from backend.models.base import utc_now
-from backend.models.chat import RUNNING
+from backend.models.chat import CANCELLED, COMPLETED, EXPIRED, FAILED, RUNNING
 from backend.repositories import chat as chat_repository
 from backend.repositories import files as file_repository
 from backend.repositories import history as history_repository
 from backend.schemas.chat import ChatMessagePublic, ChatTurnPublic
 from backend.schemas.common import storable
-from backend.services.approvals import APPROVED, EXPIRED, Approvals
+from backend.services.approvals import APPROVED, Approvals
 
 logger = logging.getLogger("scenecraft.chat")
 
@@ -147,16 +147,6 @@ def public_message(message: ChatMessage) -> ChatMessagePublic:
     return ChatMessagePublic.model_validate(message)
 
 
-def _refused(name: str, arguments: str, reason: str) -> ToolResult:
-    """A call answered without running: the model reads why, nothing changed."""
-    try:
-        parsed = json.loads(arguments)
-    except ValueError:
-        parsed = {}
-    shown = parsed if isinstance(parsed, dict) else {}
-    return ToolResult(name, shown, json.dumps({"ok": False, "error": reason}), False)
-
-
 def _calls(recorded: list[ToolResult]) -> list[dict[str, object]]:
     """The calls as stored: their arguments and outputs hold the model's text."""
     return [storable(result.public()) for result in recorded]
@@ -208,25 +198,25 @@ class TurnRunner:
             ending.set()
             if self.shutting_down:
                 logger.warning("chat turn interrupted by shutdown", extra=log)
-                return await self._end(prepared, recorded, "failed", (502, SHUT_DOWN))
-            return await self._end(prepared, recorded, "cancelled")
+                return await self._end(prepared, recorded, FAILED, (502, SHUT_DOWN))
+            return await self._end(prepared, recorded, CANCELLED)
         except TimeoutError:
             ending.set()
             timeout = self._settings.CHAT_TURN_TIMEOUT_SECONDS
             logger.warning("chat turn timed out", extra=log)
             message = f"The assistant took longer than {timeout:g} seconds and was stopped."
-            return await self._end(prepared, recorded, "failed", (504, message))
+            return await self._end(prepared, recorded, FAILED, (504, message))
         except ProviderError as error:
             ending.set()
             logger.warning(
                 "chat turn failed: the model provider", extra={**log, "provider": error.cause}
             )
-            return await self._end(prepared, recorded, "failed", (error.status_code, error.message))
+            return await self._end(prepared, recorded, FAILED, (error.status_code, error.message))
         except Exception:
             ending.set()
             # A bug in a tool, in our code or the database: not the provider's fault.
             logger.exception("chat turn failed unexpectedly", extra=log)
-            return await self._end(prepared, recorded, "failed", (502, UNEXPECTED))
+            return await self._end(prepared, recorded, FAILED, (502, UNEXPECTED))
 
     async def _pictures(self, prepared: PreparedTurn) -> list[Picture]:
         """The message's pictures as the model gets them: their stored thumbnails (≤ 480 px,
@@ -270,7 +260,7 @@ class TurnRunner:
 
         async def record(name: str, arguments: str) -> ToolResult:
             held = await self._held_back(
-                prepared, context, sink, recorded, deadline, is_cancelled, name, arguments
+                prepared, context, sink, recorded, deadline, name, arguments
             )
             result = held or await run_tool(context, name, arguments)
             recorded.append(result)
@@ -322,7 +312,6 @@ class TurnRunner:
         sink: TurnSink,
         recorded: list[ToolResult],
         deadline: Deadline,
-        is_cancelled: Callable[[], Awaitable[bool]],
         name: str,
         arguments: str,
     ) -> ToolResult | None:
@@ -335,7 +324,7 @@ class TurnRunner:
             return None
         limit = self._settings.CHAT_MAX_WRITES_PER_TURN
         if sum(1 for done in recorded if done.ok and not is_read_only(done.name)) >= limit:
-            return _refused(name, arguments, TOO_MANY_WRITES.format(limit=limit))
+            return refused_call(name, arguments, TOO_MANY_WRITES.format(limit=limit))
         if not selected.needs_approval(prepared.assistant_approval):
             return None
         preview = await preview_tool(context, name, arguments)
@@ -345,12 +334,12 @@ class TurnRunner:
             # The calls before the pause, as the approval route's 202 shows them.
             await chat_repository.record_tool_calls(session, prepared.turn_id, _calls(recorded))
         with deadline.paused():
-            status = await self._approvals.ask(prepared.turn_id, name, preview, sink, is_cancelled)
+            status = await self._approvals.ask(prepared.turn_id, name, preview, sink)
         if status == APPROVED:
             return None
         timeout = self._settings.CHAT_APPROVAL_TIMEOUT_SECONDS
         reason = NOT_ANSWERED.format(seconds=timeout) if status == EXPIRED else DECLINED_BY_USER
-        return _refused(name, arguments, reason)
+        return refused_call(name, arguments, reason)
 
     async def _produce(
         self, turn: TurnInput, recorded: list[ToolResult], deadline: Deadline
@@ -442,7 +431,7 @@ class TurnRunner:
                 finished = await chat_repository.finish_turn(
                     session,
                     prepared.turn_id,
-                    status="completed",
+                    status=COMPLETED,
                     finished_at=now,
                     tool_calls=tool_calls,
                     assistant_message_id=reply.id,
@@ -460,7 +449,7 @@ class TurnRunner:
                     openai_response_id=output.response_id,
                 )
         except _CancelledMeanwhileError:
-            return await self._end(prepared, recorded, "cancelled")
+            return await self._end(prepared, recorded, CANCELLED)
         return TurnResult(
             session_id=prepared.session_id,
             messages=[prepared.user_message, public_message(reply)],
@@ -509,11 +498,11 @@ class TurnRunner:
                 "could not store the end of a chat turn; its lease will expire it",
                 extra={"turn_id": str(prepared.turn_id)},
             )
-        cancelled = status == "cancelled" or not ended
+        cancelled = status == CANCELLED or not ended
         user_message = ChatMessagePublic.model_validate(
             {
                 **prepared.user_message.model_dump(),
-                "status": "cancelled" if cancelled else "failed",
+                "status": CANCELLED if cancelled else FAILED,
                 "tool_calls": tool_calls,
             }
         )

@@ -30,7 +30,7 @@ from backend.repositories.dossier import Content
 from backend.repositories.history import RECORDING, RECORDING_DOSSIER
 from backend.schemas.common import SCENES_PER_PROJECT_MAX
 from backend.schemas.dossier import ITEMS_PER_KIND_MAX, KINDS
-from backend.schemas.history import ChangeSetPublic, HistoryPublic
+from backend.schemas.history import ChangePublic, ChangeSetPublic, HistoryPublic
 from backend.services import change_feed
 
 ActorKind = Literal["user", "assistant", "share_guest"]
@@ -508,16 +508,7 @@ def change_set_public(
             "summary": change_set.summary,
             "created_at": change_set.created_at,
             "undoes": change_set.undoes,
-            "changes": [
-                {
-                    "entity": c.entity,
-                    "entity_id": c.entity_id,
-                    "action": c.action,
-                    "before": c.before,
-                    "after": c.after,
-                }
-                for c in changes
-            ],
+            "changes": [ChangePublic.model_validate(change) for change in changes],
         }
     )
 

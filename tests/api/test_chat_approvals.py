@@ -301,3 +301,52 @@ async def test_a_model_taken_over_by_a_script_deletes_nothing_without_approval(
         await set_approval(client, user, "none")
         assert (await send(client, user, chat, "what's in scene 2?")).status_code == 200
         assert await titles(client, user, project) == []
+
+
+async def test_a_repeated_client_message_id_follows_the_turn_that_waits(
+    make_app: AppFactory, user: TestUser, project: Json
+) -> None:
+    """A client that lost the answer and sends the message again (the same client_message_id)
+    gets the turn as it stands: the question it waits on (202 from /send; the stream shows it,
+    then the turn's end once answered), never a second turn."""
+    app = make_app()
+    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
+        chat = await board(client, user, project, "Alpha", "Beta")
+        body = {"message": "delete scene 1", "client_message_id": "delete-once"}
+        paused = await client.post(f"{chat}/send", json=body, headers=user.headers)
+        assert paused.status_code == 202, paused.text
+        again = await client.post(f"{chat}/send", json=body, headers=user.headers)
+        assert again.status_code == 202, again.text
+        assert again.json()["approval"] == paused.json()["approval"]
+        assert again.json()["messages"] == paused.json()["messages"]
+
+        events: list[tuple[str, Json]] = []
+        declined: Json = {}
+        async with client.stream(
+            "POST", f"{chat}/stream", json=body, headers=user.headers
+        ) as response:
+            assert response.status_code == 200
+            name = ""
+            async for line in response.aiter_lines():
+                if line.startswith("event: "):
+                    name = line.removeprefix("event: ")
+                elif line.startswith("data: "):
+                    events.append((name, json.loads(line.removeprefix("data: "))))
+                    if name == "approval_required":
+                        answered = await answer(
+                            client, user, chat, events[-1][1]["approval_id"], approve=False
+                        )
+                        assert answered.status_code == 200, answered.text
+                        declined = answered.json()
+        assert [name for name, _ in events] == ["message", "approval_required", "done"]
+        assert events[0][1] == paused.json()["messages"][0]
+        assert events[1][1]["approval_id"] == paused.json()["approval"]["approval_id"]
+        assert events[2][1]["reply"] == declined["reply"]
+        assert await titles(client, user, project) == ["Alpha", "Beta"]
+
+        # Once it ended, the same id answers with the stored turn.
+        ended = await client.post(f"{chat}/send", json=body, headers=user.headers)
+        assert ended.status_code == 200, ended.text
+        assert ended.json()["reply"] == declined["reply"]
+        history = (await client.get(f"{chat}/messages", headers=user.headers)).json()
+        assert [m["content"] for m in history["messages"]].count("delete scene 1") == 1

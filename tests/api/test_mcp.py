@@ -228,6 +228,7 @@ async def test_every_tool_works_and_the_board_shows_it(
         assert len(answers.asked) == 1
         assert "delete_scene" in answers.asked[0]
         assert third["id"] in answers.asked[0]
+        assert "Deleted scene 3 “Gone”" in answers.asked[0]  # what it would change, in words
         theme = (await call("add_dossier_item", project_id=project_id, kind="themes", text="Tide"))[
             "item"
         ]
@@ -461,13 +462,16 @@ async def test_destructive_calls_follow_the_approval_setting(
     assert await titles() == ["One", "Two", "Three", "Four"]
 
     # A client that cannot ask is refused with how to allow it; arguments claiming approval
-    # are not approval (they are unknown arguments, and the question comes first anyway).
+    # are not approval (they are unknown arguments: the call fails, so it is not asked about).
     async with mcp(server, token, mode) as client:
-        for arguments in ({"scene_id": scenes[0]}, {"scene_id": scenes[0], "approve": True}):
-            result = await client.call_tool("delete_scene", arguments)
-            assert result.is_error
-            assert "assistant_approval" in text(result)
-            assert "none" in text(result)
+        result = await client.call_tool("delete_scene", {"scene_id": scenes[0]})
+        assert result.is_error
+        assert "assistant_approval" in text(result)
+        assert "none" in text(result)
+        claimed = await client.call_tool("delete_scene", {"scene_id": scenes[0], "approve": True})
+        assert claimed.is_error
+        assert "approve" in text(claimed)
+        assert "assistant_approval" not in text(claimed)
         assert not (
             await client.call_tool("update_scene_title", {"scene_id": scenes[1], "title": "2"})
         ).is_error
@@ -493,7 +497,13 @@ async def test_destructive_calls_follow_the_approval_setting(
         assert result.is_error
         reads = await client.call_tool("get_project_details", {"project_id": project["id"]})
         assert not reads.is_error
-    assert len(asked.asked) == 1  # the write was asked about, the read was not
+        missing = await client.call_tool(
+            "update_scene_title", {"scene_id": str(uuid.uuid4()), "title": "y"}
+        )
+        assert missing.is_error
+        assert "Scene" in text(missing)
+    # The write was asked about; the read and a write that would fail were not.
+    assert len(asked.asked) == 1
     async with mcp(server, token, mode) as client:
         result = await client.call_tool("update_scene_title", {"scene_id": scenes[2], "title": "x"})
     assert "destructive" in text(result)  # "writes" → allowing it: "destructive"

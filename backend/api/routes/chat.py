@@ -12,9 +12,10 @@ from fastapi import APIRouter, Body, HTTPException, Query, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from backend.api.deps import ChatServiceDep, CurrentUser, DetachedUser, SessionDep, SettingsDep
-from backend.assistant.engines.base import SilentSink
+from backend.assistant.engines.base import SilentSink, TurnSink
 from backend.assistant.tools import ToolResult
 from backend.core.config import Settings
+from backend.core.errors import NotFoundError
 from backend.schemas.chat import (
     ApprovalDecision,
     ApprovalPublic,
@@ -37,6 +38,7 @@ from backend.services.chat import (
     ChatTarget,
     ConversationById,
     CurrentConversation,
+    RunningTurn,
 )
 from backend.services.chat_turn import PreparedTurn, TurnResult
 from backend.services.limits import account_limits
@@ -99,8 +101,25 @@ def _final_event(result: TurnResult) -> bytes:
     return _event("done", result.public().model_dump(mode="json", exclude={"session_id"}))
 
 
+async def _follow(chat: ChatService, running: RunningTurn, sink: TurnSink) -> TurnResult:
+    """A turn already running (a repeated client_message_id), as its stream: each question it
+    waits on, then its end."""
+    asked = None
+    while True:
+        try:
+            progress = await chat.follow(running, asked)
+        except NotFoundError as error:  # deleted with its conversation meanwhile
+            return TurnResult(
+                running.session_id, [running.user_message], error=error.message, error_status=404
+            )
+        if isinstance(progress, TurnResult):
+            return progress
+        asked = progress.approval.approval_id
+        await sink.approval_required(progress.approval)
+
+
 async def _turn_events(
-    chat: ChatService, started: PreparedTurn | TurnResult
+    chat: ChatService, started: PreparedTurn | TurnResult | RunningTurn
 ) -> AsyncIterator[bytes]:
     if isinstance(started, TurnResult):
         yield _event("message", started.messages[0].model_dump(mode="json"))
@@ -108,19 +127,28 @@ async def _turn_events(
         return
     yield _event("message", started.user_message.model_dump(mode="json"))
     sink = _QueueSink()
-    task = chat.launch(started, sink)
+    # A launched turn outlives its stream (only Stop ends it); following one is just reading.
+    task = (
+        chat.launch(started, sink)
+        if isinstance(started, PreparedTurn)
+        else asyncio.ensure_future(_follow(chat, started, sink))
+    )
     task.add_done_callback(lambda _: sink.events.put_nowait(None))
-    while True:
-        try:
-            # A comment now and then while the turn waits (for an approval, a slow model), so
-            # proxies and clients do not take the quiet stream for a dead one.
-            event = await asyncio.wait_for(sink.events.get(), STREAM_PING_SECONDS)
-        except TimeoutError:
-            yield b": ping\n\n"
-            continue
-        if event is None:
-            break
-        yield event
+    try:
+        while True:
+            try:
+                # A comment now and then while the turn waits (for an approval, a slow model),
+                # so proxies and clients do not take the quiet stream for a dead one.
+                event = await asyncio.wait_for(sink.events.get(), STREAM_PING_SECONDS)
+            except TimeoutError:
+                yield b": ping\n\n"
+                continue
+            if event is None:
+                break
+            yield event
+    finally:
+        if isinstance(started, RunningTurn):
+            task.cancel()
     yield _final_event(task.result())
 
 
@@ -145,10 +173,12 @@ def _per_day(settings: Settings, user: Account) -> int:
 
 
 async def _answer(
-    chat: ChatService, started: PreparedTurn | TurnResult | AwaitingApproval
+    chat: ChatService, started: PreparedTurn | TurnResult | AwaitingApproval | RunningTurn
 ) -> ChatTurnPublic | JSONResponse:
     """Run a started turn until it ends (a client that goes away does not stop it), or until it
-    waits for an approval: then `202` with the question."""
+    waits for an approval: then `202` with the question. A turn already running is followed."""
+    if isinstance(started, RunningTurn):
+        started = await chat.follow(started)
     if isinstance(started, PreparedTurn):
         sink = _PauseSink()
         task = chat.launch(started, sink)
@@ -172,7 +202,9 @@ async def _answer(
     return started.public()
 
 
-def _events(chat: ChatService, started: PreparedTurn | TurnResult) -> StreamingResponse:
+def _events(
+    chat: ChatService, started: PreparedTurn | TurnResult | RunningTurn
+) -> StreamingResponse:
     return StreamingResponse(
         _turn_events(chat, started),
         media_type="text/event-stream",
@@ -182,7 +214,7 @@ def _events(chat: ChatService, started: PreparedTurn | TurnResult) -> StreamingR
 
 async def _send(
     chat: ChatService, settings: Settings, user: Account, target: ChatTarget, data: ChatSendRequest
-) -> PreparedTurn | TurnResult:
+) -> PreparedTurn | TurnResult | RunningTurn:
     return await chat.start(user.id, target, data, messages_per_day=_per_day(settings, user))
 
 

@@ -22,6 +22,7 @@ from backend.core.db import unit_of_work
 from backend.core.errors import DomainError, NotFoundError
 from backend.repositories import scenes as scene_repository
 from backend.schemas.common import StorableText
+from backend.schemas.history import ChangePublic
 from backend.schemas.user import AccountLimits
 from backend.services.history import Actor, act_as, collect_changes
 
@@ -81,7 +82,8 @@ class Tool:
     handler: Handler
     read_only: bool = False
     destructive: bool = False
-    """It deletes, or replaces a whole list: the person's approval setting may hold it back."""
+    """It deletes, or replaces a whole list: what the default approval setting (`destructive`)
+    holds back; under `writes` every tool that is not read-only is held back."""
     idempotent: bool = False
     """Repeating the call with the same arguments changes nothing more."""
 
@@ -257,6 +259,14 @@ async def run_tool(
     return ToolResult(name, arguments, _bounded(payload), True)
 
 
+def refused_call(name: str, raw_arguments: str | Json, reason: str) -> ToolResult:
+    """A call answered without running (held back, or past a limit): the model reads why,
+    nothing changed."""
+    parsed = _parse(name, raw_arguments, TOOLS)
+    arguments = parsed.arguments if isinstance(parsed, ToolResult) else parsed[2]
+    return ToolResult(name, arguments, _error(reason), False)
+
+
 class _PreviewRolledBackError(Exception):
     """Ends a preview's transaction: rolled back, nothing of it kept or announced."""
 
@@ -267,15 +277,36 @@ class Preview:
 
     arguments: Json
     summary: str
-    changes: list[Json]
+    changes: list[ChangePublic]
+
+    def in_words(self) -> str:
+        """The summary, then each changed field as before → after (for a text-only client)."""
+        lines = [self.summary]
+        for change in self.changes:
+            if change.action != "updated" or change.before is None or change.after is None:
+                continue
+            lines += [
+                f"• {field}: {_shown(change.before.get(field))} → {_shown(value)}"
+                for field, value in change.after.items()
+            ]
+        return "\n".join(lines)
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    text = "(none)" if value is None else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 async def preview_tool(
-    context: ToolContext, name: str, raw_arguments: str | Json
+    context: ToolContext,
+    name: str,
+    raw_arguments: str | Json,
+    tools: Mapping[str, Tool] = TOOLS,
 ) -> Preview | None:
     """The call's changes, before → after, through the one write path, none of them kept;
-    None when it would change nothing or fail (then running it changes nothing either)."""
-    parsed = _parse(name, raw_arguments, TOOLS)
+    None when it would change nothing or fail (then running it changes nothing either): what
+    an approval question shows, in the chat and over MCP."""
+    parsed = _parse(name, raw_arguments, tools)
     if isinstance(parsed, ToolResult):
         return None
     selected, valid, arguments = parsed
@@ -289,16 +320,7 @@ async def preview_tool(
                 found = Preview(
                     arguments,
                     "; ".join(words for _, words in collected),
-                    [
-                        {
-                            "entity": c.entity,
-                            "entity_id": str(c.entity_id),
-                            "action": c.action,
-                            "before": c.before,
-                            "after": c.after,
-                        }
-                        for c, _ in collected
-                    ],
+                    [ChangePublic.model_validate(change) for change, _ in collected],
                 )
             raise _PreviewRolledBackError
     except (_PreviewRolledBackError, ValidationError, DomainError):

@@ -296,10 +296,15 @@ export async function render(root, { params: [projectId] }) {
     showActions();
   }
 
-  function stopEditing() {
+  /** Out of edit mode; the box keeps what it holds (a turn sending it takes it from there). */
+  function leaveEditing() {
     editing = false;
     banner.hidden = true;
     attachments.button.hidden = false;
+  }
+
+  function stopEditing() {
+    leaveEditing();
     input.value = "";
     showActions();
   }
@@ -361,10 +366,13 @@ export async function render(root, { params: [projectId] }) {
     setRunning(true);
     stopRequested = false;
     const wasEditing = editing;
-    if (editing) { editing = false; banner.hidden = true; attachments.button.hidden = false; }
+    if (editing) leaveEditing();
     const pending = new Map();
     const results = [];
-    const asking = new Map(); // tool name → the approval cards waiting on its calls
+    // Tool name → its approval cards, oldest first. The turn runs writes one at a time in order
+    // and a held call's result comes before the next write is asked about, so the first card of
+    // a name is the one its next result answers.
+    const asking = new Map();
     let answer = null;
     let answerText = "";
     let ended = false;
