@@ -1,4 +1,5 @@
-"""Fixtures: every test that touches the database runs once on SQLite and once on PostgreSQL.
+"""Fixtures: every test that touches the database runs once on SQLite and once on PostgreSQL
+(browser tests on PostgreSQL only: see `_postgresql_only`).
 
 Each backend gets a throwaway database migrated once with the real `alembic upgrade head`; each
 test gets a fresh app on it, and its rows are deleted afterwards so tests never share data.
@@ -73,15 +74,27 @@ async def drop_postgres_database(name: str) -> None:
         await connection.close()
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+E2E = ROOT / "tests" / "e2e"
+
+
+def _postgresql_only(item: pytest.Item) -> bool:
     """A test marked `postgresql` needs what only PostgreSQL has (a second instance to exclude,
-    say): its SQLite run is left out at collection, not collected and skipped."""
+    say). A browser test checks the page, which cannot tell the databases apart (the API suite
+    runs on both): it runs on PostgreSQL, the production one, when that is in the run."""
+    if item.get_closest_marker("postgresql"):
+        return True
+    return "postgresql" in TEST_DATABASES and item.path.is_relative_to(E2E)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The SQLite run of a PostgreSQL-only test is left out at collection, not collected and
+    skipped."""
     dropped = [
         item
         for item in items
-        if item.get_closest_marker("postgresql")
-        and getattr(item, "callspec", None) is not None
+        if getattr(item, "callspec", None) is not None
         and item.callspec.params.get("database") == "sqlite"  # type: ignore[attr-defined]
+        and _postgresql_only(item)
     ]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
