@@ -18,7 +18,7 @@ from backend.api.middleware import EdgeMiddleware
 from backend.api.openapi import document_sign_in_errors
 from backend.api.router import api_router, not_found
 from backend.api.routes import docs, health, pages, shares
-from backend.api.routes.pages import FRONTEND_DIR
+from backend.api.shell import FRONTEND_DIR
 from backend.assistant.engines import create_engine as create_chat_engine
 from backend.assistant.engines import create_model_client
 from backend.core.config import Settings, get_settings

@@ -1,5 +1,8 @@
 """Pages: public ones are served to anyone, protected ones only to a signed-in browser."""
 
+import posixpath
+import re
+
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -114,6 +117,35 @@ async def test_the_shell_has_no_inline_script_or_style(client: httpx.AsyncClient
     assert "<style" not in shell
     assert " style=" not in shell
     assert "onclick" not in shell
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/canvas/{id}", ["pages/canvas.js", "components/board.js", "components/frame.js"]),
+        ("/chat/{id}", ["pages/chat.js", "components/approval-card.js", "markdown.js"]),
+        ("/projects", ["pages/projects.js", "ui.js"]),
+    ],
+)
+async def test_a_page_preloads_its_whole_module_graph_and_each_module_is_served(
+    client: httpx.AsyncClient, user: TestUser, path: str, expected: list[str]
+) -> None:
+    """The shell names every module the page imports, however deep (so the browser fetches
+    them at once rather than one import level at a time), and nothing that is not there."""
+    await client.post("/api/auth/login", json={"email": user.email, "password": user.password})
+    shell = (await client.get(path.format(id=PROJECT_ID))).text
+    preloaded = re.findall(r'<link rel="modulepreload" href="([^"]+)">', shell)
+    assert len(preloaded) == len(set(preloaded))
+    assert {f"/static/js/{module}" for module in expected} <= set(preloaded)
+    for url in preloaded:
+        served = await client.get(url)
+        assert served.status_code == 200, url
+        assert "javascript" in served.headers["content-type"], url
+        for imported in re.findall(r'^import [^;]*?"(\.{1,2}/[^"]+)"', served.text, re.M):
+            # Each relative import of a preloaded module is preloaded too.
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(url), imported))
+            assert resolved in preloaded, (url, imported)
+    assert shell.index("modulepreload") < shell.index('<script type="module"')
 
 
 async def test_static_assets_are_served(client: httpx.AsyncClient) -> None:

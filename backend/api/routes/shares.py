@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from backend.api.deps import CurrentUser, SessionDep, SettingsDep, client_address
 from backend.api.routes.files import READ_RESPONSES, file_response
-from backend.api.routes.pages import SHELL
+from backend.api.shell import page_shell
 from backend.core.errors import NotFoundError
 from backend.schemas.share import (
     CommentCreate,
@@ -183,7 +183,7 @@ async def create_comment(
 
 
 # The board's public page: the app's shell, marked for no index, served only for a live link.
-SHARED_SHELL = SHELL.replace(
+SHARED_SHELL = page_shell("shared").replace(
     b"<head>", b'<head>\n  <meta name="robots" content="noindex, nofollow">', 1
 )
 page_router = APIRouter(include_in_schema=False)
