@@ -86,9 +86,12 @@ class Approval(BaseModel):
 
 @dataclass(frozen=True)
 class Verdict:
-    """The resolver's answer when it did not ask: allowed as it is, or refused (why)."""
+    """The resolver's answer when it did not ask: allowed as it is, or refused (why).
+    `changes_allowed=False`: not asked because its dry run changed nothing, so it may still
+    change nothing."""
 
     refusal: str | None = None
+    changes_allowed: bool = True
 
 
 def _account(context: Context) -> Account:
@@ -228,7 +231,7 @@ class ScenecraftMcp:
                 self._context(account), selected.name, arguments, MCP_TOOLS
             )
             if preview is None:
-                return Verdict()
+                return Verdict(changes_allowed=False)
             if not _can_elicit(ctx):
                 allowing = (
                     "destructive" if setting == "writes" and not selected.destructive else "none"
@@ -256,7 +259,11 @@ class ScenecraftMcp:
             if isinstance(answer, Approval) and not answer.approve:
                 return _text(DECLINED.format(name=selected.name), is_error=True)
             result = await run_tool(
-                self._context(_account(ctx)), selected.name, arguments, MCP_TOOLS
+                self._context(_account(ctx)),
+                selected.name,
+                arguments,
+                MCP_TOOLS,
+                changes_allowed=not isinstance(answer, Verdict) or answer.changes_allowed,
             )
             return _text(result.output, is_error=not result.ok)
 

@@ -4,7 +4,8 @@ The app is ES modules with no build step, so a browser finds a page's modules on
 at a time (main.js imports the page, the page its components, they theirs): a round trip per
 level before the page can ask for its data. The shell names the page's whole static import graph
 as `<link rel="modulepreload">`, read from the modules themselves once, so the browser fetches
-them all at once, and a module added later is preloaded without anyone listing it.
+them all at once, and a module added later is preloaded without anyone listing it. The graph is
+read once per process: a module edited under a running server shows after a restart.
 """
 
 import functools
@@ -15,36 +16,44 @@ FRONTEND_DIR = Path(__file__).resolve().parents[2] / "frontend"
 STATIC_URL = "/static/"
 SHELL = (FRONTEND_DIR / "index.html").read_bytes()
 _ENTRY = b'<script type="module"'
-# Every static import in our modules is on one line: `import … from "x"`, `import "x"`,
-# `export … from "x"`.
-_IMPORT = re.compile(r'^\s*(?:import|export)\b[^;"]*?(?:from\s+)?"([^"]+)"', re.MULTILINE)
+MAIN_URL = "/static/js/main.js"
+"""The shell's own entry script: the browser asks for it anyway, its imports it does not know."""
+# A static import or re-export, possibly over several lines: `import "x"`, `import a, { b as c }
+# from "x"`, `import * as a from "x"`, `export { a } from "x"`, `export * from "x"`. Only an
+# import clause (names, braces, commas, `*`) may stand before `from`, so no other string counts.
+_IMPORT = re.compile(
+    r'^\s*(?:import|export)\b\s*(?:[\w$*{},\s]+?\s*from\s*)?"([^"]+)"', re.MULTILINE
+)
 
 
-def _static_path(url: str) -> Path:
-    return FRONTEND_DIR / url.removeprefix(STATIC_URL)
+def _static_path(url: str, root: Path = FRONTEND_DIR) -> Path:
+    return root / url.removeprefix(STATIC_URL)
 
 
-def _imports(module: Path) -> list[Path]:
+def _imports(module: Path, root: Path) -> list[Path]:
     found = []
     for target in _IMPORT.findall(module.read_text(encoding="utf-8")):
         if target.startswith(STATIC_URL):
-            found.append(_static_path(target))
+            found.append(_static_path(target, root))
         elif target.startswith("."):
-            found.append((module.parent / target).resolve())
+            found.append(module.parent / target)
     return found
 
 
-def module_graph(entry: Path) -> list[str]:
-    """`entry` and every module it imports statically, transitively, as /static URLs."""
+def module_graph(entries: list[Path], root: Path = FRONTEND_DIR) -> list[str]:
+    """Every module the `entries` import statically, transitively, with the entries, as /static
+    URLs. Only files under `root` count: an import that points elsewhere is the browser's
+    to refuse, not the shell's."""
+    root = root.resolve()
     seen: dict[Path, None] = {}
-    waiting = [entry.resolve()]
+    waiting = [entry.resolve() for entry in reversed(entries)]
     while waiting:
         module = waiting.pop()
-        if module in seen or not module.is_file():
+        if module in seen or not module.is_relative_to(root) or not module.is_file():
             continue
         seen[module] = None
-        waiting.extend(_imports(module))
-    return [STATIC_URL + module.relative_to(FRONTEND_DIR).as_posix() for module in seen]
+        waiting.extend(path.resolve() for path in _imports(module, root))
+    return [STATIC_URL + module.relative_to(root).as_posix() for module in seen]
 
 
 @functools.cache
@@ -52,9 +61,11 @@ def page_shell(page: str, *, signed_in: bool = False) -> bytes:
     """The shell for `frontend/js/pages/{page}.js`. `signed_in`: the page keeps the navigation
     for a signed-in browser (a public page says so, so a signed-out one asks nothing that can
     only answer 401)."""
+    entries = [_static_path(MAIN_URL), FRONTEND_DIR / "js" / "pages" / f"{page}.js"]
     links = "".join(
         f'<link rel="modulepreload" href="{url}">\n  '
-        for url in module_graph(FRONTEND_DIR / "js" / "pages" / f"{page}.js")
+        for url in module_graph(entries)
+        if url != MAIN_URL
     )
     shell = SHELL.replace(_ENTRY, links.encode() + _ENTRY, 1)
     if signed_in:

@@ -9,17 +9,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base, CreatedAtMixin, IdMixin, utc_now
 
-# Statuses. A message: COMPLETE, FAILED, CANCELLED or SUPERSEDED. A turn: RUNNING, then
-# COMPLETED, FAILED, CANCELLED or EXPIRED (its lease lapsed). An approval: PENDING, then an
-# answer (services/approvals.py), EXPIRED or CANCELLED.
-COMPLETE = "complete"
-COMPLETED = "completed"
+# Statuses. A message: MESSAGE_COMPLETE, FAILED, CANCELLED or SUPERSEDED. A turn: RUNNING, then
+# TURN_COMPLETED, FAILED, CANCELLED or EXPIRED (its lease lapsed). An approval: PENDING, then
+# APPROVED, DECLINED, EXPIRED (unanswered in time) or CANCELLED (its turn ended).
+MESSAGE_COMPLETE = "complete"
+TURN_COMPLETED = "completed"
 RUNNING = "running"
 FAILED = "failed"
 CANCELLED = "cancelled"
 EXPIRED = "expired"
 SUPERSEDED = "superseded"
 PENDING = "pending"
+APPROVED = "approved"
+DECLINED = "declined"
 
 
 class ChatSession(IdMixin, CreatedAtMixin, Base):
@@ -84,7 +86,7 @@ class ChatMessage(IdMixin, CreatedAtMixin, Base):
     attachments: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     # `complete`; a user message left unanswered is `failed` or `cancelled`; an answer replaced
     # by regenerating (or a message replaced by editing it, with its answer) is `superseded`.
-    status: Mapped[str] = mapped_column(String(16), default=COMPLETE)
+    status: Mapped[str] = mapped_column(String(16), default=MESSAGE_COMPLETE)
     # On an assistant message: the Responses API response that ended its turn (the chain a
     # regenerated or edited later message continues from).
     response_id: Mapped[str | None] = mapped_column(String(128))

@@ -9,7 +9,15 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.models import ChatApproval, ChatMessage, ChatSession, ChatTurn, DiscardedThread
-from backend.models.chat import CANCELLED, COMPLETE, EXPIRED, FAILED, PENDING, RUNNING, SUPERSEDED
+from backend.models.chat import (
+    CANCELLED,
+    EXPIRED,
+    FAILED,
+    MESSAGE_COMPLETE,
+    PENDING,
+    RUNNING,
+    SUPERSEDED,
+)
 
 
 async def get_current_session(
@@ -142,7 +150,7 @@ async def recent_history(
         select(ChatMessage.role, ChatMessage.content)
         .where(
             ChatMessage.session_id == session_id,
-            ChatMessage.status == COMPLETE,
+            ChatMessage.status == MESSAGE_COMPLETE,
             ChatMessage.created_at < before,
         )
         .order_by(ChatMessage.created_at.desc(), ChatMessage.id.desc())
@@ -200,7 +208,7 @@ async def get_response_before(
         .where(
             ChatMessage.session_id == session_id,
             ChatMessage.role == "assistant",
-            ChatMessage.status == COMPLETE,
+            ChatMessage.status == MESSAGE_COMPLETE,
             ChatMessage.created_at < before,
         )
         .order_by(ChatMessage.created_at.desc(), ChatMessage.id.desc())
@@ -438,10 +446,6 @@ async def get_waiting_approval(session: AsyncSession, session_id: uuid.UUID) -> 
         .limit(1)
     )
     return result.scalar_one_or_none()
-
-
-async def get_turn(session: AsyncSession, turn_id: uuid.UUID) -> ChatTurn | None:
-    return await session.get(ChatTurn, turn_id, populate_existing=True)
 
 
 async def list_turns(session: AsyncSession, session_id: uuid.UUID, limit: int) -> list[ChatTurn]:

@@ -27,7 +27,8 @@ class ChatSendRequest(InputModel):
         Field(
             default=None,
             description="Any unique id from the client: sending it again returns the original "
-            "turn instead of running a new one",
+            "turn instead of running a new one (one still running is followed: `/send` waits "
+            "for its end, or answers 202 while it waits for an approval)",
         )
     )
     attachments: list[Id] = Field(

@@ -19,7 +19,7 @@ from backend.core.db import unit_of_work
 from backend.core.errors import ConflictError, NotFoundError
 from backend.models import ChatApproval, ChatTurn
 from backend.models.base import utc_now
-from backend.models.chat import CANCELLED, EXPIRED, PENDING, RUNNING
+from backend.models.chat import APPROVED, CANCELLED, DECLINED, EXPIRED, PENDING, RUNNING
 from backend.repositories import chat as chat_repository
 from backend.schemas.chat import (
     ApprovalPublic,
@@ -28,8 +28,6 @@ from backend.schemas.chat import (
     ToolCallPublic,
 )
 
-APPROVED = "approved"
-DECLINED = "declined"
 POLL_SECONDS = 0.25
 
 

@@ -23,7 +23,7 @@ from backend.core.db import unit_of_work
 from backend.core.errors import ConflictError, InvalidInputError, NotFoundError, ThrottledError
 from backend.models import ChatMessage, ChatSession, ChatTurn, Project
 from backend.models.base import utc_now
-from backend.models.chat import CANCELLED, COMPLETE, EXPIRED, FAILED, RUNNING
+from backend.models.chat import CANCELLED, EXPIRED, FAILED, MESSAGE_COMPLETE, RUNNING
 from backend.repositories import chat as chat_repository
 from backend.repositories import files as file_repository
 from backend.repositories import history as history_repository
@@ -293,7 +293,7 @@ class ChatService:
                 session, chat.id, asked.created_at
             )
             replaced = [answer.id] if answer else []
-            if data.message is not None or asked.status != COMPLETE:
+            if data.message is not None or asked.status != MESSAGE_COMPLETE:
                 replaced.append(asked.id)
                 asked = ChatMessage(
                     session_id=chat.id,

@@ -39,13 +39,13 @@ from backend.core.config import Settings
 from backend.core.db import unit_of_work
 from backend.models import ChatMessage
 from backend.models.base import utc_now
-from backend.models.chat import CANCELLED, COMPLETED, EXPIRED, FAILED, RUNNING
+from backend.models.chat import APPROVED, CANCELLED, EXPIRED, FAILED, RUNNING, TURN_COMPLETED
 from backend.repositories import chat as chat_repository
 from backend.repositories import files as file_repository
 from backend.repositories import history as history_repository
 from backend.schemas.chat import ChatMessagePublic, ChatTurnPublic
 from backend.schemas.common import storable
-from backend.services.approvals import APPROVED, Approvals
+from backend.services.approvals import Approvals
 
 logger = logging.getLogger("scenecraft.chat")
 
@@ -108,6 +108,17 @@ class PreparedTurn:
     response_id: str | None
     assistant_approval: str = "destructive"
     """The person's setting when the turn started: which tool calls wait for their OK."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Cleared:
+    """A write the turn may make. `changes_allowed=False`: it was not asked about because its
+    dry run changed nothing, so it may still change nothing."""
+
+    changes_allowed: bool
+
+
+_CLEARED, _CLEARED_UNCHANGED = _Cleared(True), _Cleared(False)
 
 
 class _CancelledMeanwhileError(Exception):
@@ -262,7 +273,11 @@ class TurnRunner:
             held = await self._held_back(
                 prepared, context, sink, recorded, deadline, name, arguments
             )
-            result = held or await run_tool(context, name, arguments)
+            result = (
+                held
+                if isinstance(held, ToolResult)
+                else await run_tool(context, name, arguments, changes_allowed=held.changes_allowed)
+            )
             recorded.append(result)
             if result.ok and not is_read_only(name):
                 # Stored as they happen: if this process dies, the turn still lists its changes.
@@ -314,29 +329,30 @@ class TurnRunner:
         deadline: Deadline,
         name: str,
         arguments: str,
-    ) -> ToolResult | None:
+    ) -> ToolResult | _Cleared:
         """The answer to a write the turn may not make as it stands: past the turn's limit of
         changes, or held back by the person's setting and not approved (declined, or left
-        unanswered). None: run it. The question shows what the call would change (a dry run);
-        a call that would change nothing, or fail, is not asked about."""
+        unanswered); else how to run it. The question shows what the call would change (a dry
+        run); a call that would change nothing, or fail, is not asked about (and must still
+        change nothing when it runs)."""
         selected = TOOLS.get(name)
         if selected is None or selected.read_only:
-            return None
+            return _CLEARED
         limit = self._settings.CHAT_MAX_WRITES_PER_TURN
         if sum(1 for done in recorded if done.ok and not is_read_only(done.name)) >= limit:
             return refused_call(name, arguments, TOO_MANY_WRITES.format(limit=limit))
         if not selected.needs_approval(prepared.assistant_approval):
-            return None
+            return _CLEARED
         preview = await preview_tool(context, name, arguments)
         if preview is None:
-            return None
+            return _CLEARED_UNCHANGED
         async with unit_of_work(self._sessions, write=True) as session:
             # The calls before the pause, as the approval route's 202 shows them.
             await chat_repository.record_tool_calls(session, prepared.turn_id, _calls(recorded))
         with deadline.paused():
             status = await self._approvals.ask(prepared.turn_id, name, preview, sink)
         if status == APPROVED:
-            return None
+            return _CLEARED
         timeout = self._settings.CHAT_APPROVAL_TIMEOUT_SECONDS
         reason = NOT_ANSWERED.format(seconds=timeout) if status == EXPIRED else DECLINED_BY_USER
         return refused_call(name, arguments, reason)
@@ -431,7 +447,7 @@ class TurnRunner:
                 finished = await chat_repository.finish_turn(
                     session,
                     prepared.turn_id,
-                    status=COMPLETED,
+                    status=TURN_COMPLETED,
                     finished_at=now,
                     tool_calls=tool_calls,
                     assistant_message_id=reply.id,

@@ -354,3 +354,31 @@ async def test_redoc_makes_no_request_the_csp_blocks(session: BrowserSession) ->
     assert blocked == []
     assert [e for e in session.console_errors if "Content Security Policy" in e] == []
     assert session.unexpected_errors() == []
+
+
+async def test_every_module_a_page_asks_for_was_preloaded(session: BrowserSession) -> None:
+    """What the browser actually fetched, against the shell's preload list: a module the shell
+    missed would cost the page another round trip (checked here, not by reading imports)."""
+    page = session.page
+    requested: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            requested.append(request.url) if request.resource_type == "script" else None
+        ),
+    )
+    await register(session)
+    project_id = await create_project(session, "Preloads")
+    # Every load fetches every module, as a first visit does.
+    devtools = await session.context.new_cdp_session(page)
+    await devtools.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    for path in ("/projects", f"/canvas/{project_id}", f"/chat/{project_id}"):
+        requested.clear()
+        await session.goto(path)
+        await expect(page.locator("main[data-ready=true]")).to_be_attached()
+        preloaded = await page.eval_on_selector_all(
+            "link[rel=modulepreload]", "links => links.map((link) => link.href)"
+        )
+        fetched = {url for url in requested if not url.endswith("/static/js/main.js")}
+        assert len(fetched) > 5, (path, fetched)
+        assert fetched <= set(preloaded), (path, fetched - set(preloaded))

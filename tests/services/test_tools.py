@@ -319,3 +319,24 @@ async def test_garbage_arguments_never_raise(
     result = await run_tool(context, name, json.dumps(arguments))
     assert result.ok is False
     assert "error" in json.loads(result.output)
+
+
+async def test_a_call_that_may_change_nothing_is_refused_and_rolled_back_when_it_would(
+    app: FastAPI, client: httpx.AsyncClient, user: TestUser
+) -> None:
+    """The run after a dry run that changed nothing (so nobody was asked): if the project moved
+    meanwhile and the call would now change something, it changes nothing and says so."""
+    project = await new_project(client, user, "Harbour")
+    scene_id = project["scenes"][0]["id"]
+    context = context_for(app, user, project)
+    rename = {"scene_id": scene_id, "title": "Pier"}
+    refused = await run_tool(context, "update_scene_title", rename, changes_allowed=False)
+    assert not refused.ok
+    assert "changed since this call was checked" in refused.output
+    after = (await client.get(f"/api/projects/{project['id']}", headers=user.headers)).json()
+    assert after["scenes"][0]["title"] == "Harbour"
+    assert after["revision"] == project["revision"]
+    same = await run_tool(
+        context, "update_scene_title", {**rename, "title": "Harbour"}, changes_allowed=False
+    )
+    assert same.ok, same.output

@@ -4,6 +4,7 @@ current conversation) or by conversation id."""
 
 import asyncio
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -44,6 +45,7 @@ from backend.services.chat_turn import PreparedTurn, TurnResult
 from backend.services.limits import account_limits
 
 router = APIRouter(prefix="/chat", tags=["chat"])
+logger = logging.getLogger("scenecraft.chat")
 
 TURN_ERRORS: dict[int | str, dict[str, str]] = {
     404: {"description": "No such project, or not yours"},
@@ -57,9 +59,10 @@ STREAM_DESCRIPTION = """Server-sent events, in order: `message` (the stored user
 `approval_required` (`{approval_id, name, arguments, preview}`) when a call waits for your OK (the
 stream stays open until it is answered, declined or times out), `delta` (`{text}`) as the answer
 streams, and last `done` (`{reply, messages, tool_calls, cancelled, change_set_id}`) or
-`error` (`{detail,
-status}`). A `: ping` comment comes every 15 s of quiet. A client that disconnects does not stop
-the turn."""
+`error` (`{detail, status}`). A `: ping` comment comes every 15 s of quiet. A client that
+disconnects does not stop the turn. A `client_message_id` sent again answers from the turn it
+started: a finished one at once (`message`, then `done` or `error`), one still running (on any
+instance) by following it: `message`, each `approval_required` it waits on, then its end."""
 
 
 def _event(name: str, data: Any) -> bytes:
@@ -111,6 +114,14 @@ async def _follow(chat: ChatService, running: RunningTurn, sink: TurnSink) -> Tu
         except NotFoundError as error:  # deleted with its conversation meanwhile
             return TurnResult(
                 running.session_id, [running.user_message], error=error.message, error_status=404
+            )
+        except Exception:  # the stream is open: it ends with an error event, not a cut
+            logger.exception("following a running chat turn failed")
+            return TurnResult(
+                running.session_id,
+                [running.user_message],
+                error="Lost track of the reply in progress; reload the conversation to see it.",
+                error_status=503,
             )
         if isinstance(progress, TurnResult):
             return progress

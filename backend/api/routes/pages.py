@@ -21,12 +21,11 @@ def _shell(page: str, status_code: int = 200, *, signed_in: bool = False) -> HTM
     )
 
 
-def _page_for_signed_in(request: Request, user: object) -> Response:
+def _page_for_signed_in(request: Request, user: object, page: str) -> Response:
     if user is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
-    # The path's first segment names its page module (/canvas/{id} → pages/canvas.js).
-    return _shell(request.url.path.split("/")[1])
+    return _shell(page)
 
 
 @router.get("/")
@@ -46,13 +45,30 @@ async def read_register_page(user: OptionalUser) -> HTMLResponse:
 
 
 @router.get("/projects")
+async def read_projects_page(request: Request, user: OptionalUser) -> Response:
+    """Signed-out visitors go to the sign-in page, which brings them back here (`next`), as
+    on every signed-in page."""
+    return _page_for_signed_in(request, user, "projects")
+
+
 @router.get("/canvas/{project_id}")
+async def read_canvas_page(request: Request, user: OptionalUser) -> Response:
+    return _page_for_signed_in(request, user, "canvas")
+
+
 @router.get("/chat/{project_id}")
+async def read_chat_page(request: Request, user: OptionalUser) -> Response:
+    return _page_for_signed_in(request, user, "chat")
+
+
 @router.get("/profile")
+async def read_profile_page(request: Request, user: OptionalUser) -> Response:
+    return _page_for_signed_in(request, user, "profile")
+
+
 @router.get("/billing")
-async def read_protected_page(request: Request, user: OptionalUser) -> Response:
-    """Signed-out visitors go to the sign-in page, which brings them back here (`next`)."""
-    return _page_for_signed_in(request, user)
+async def read_billing_page(request: Request, user: OptionalUser) -> Response:
+    return _page_for_signed_in(request, user, "billing")
 
 
 async def not_found_page(request: Request) -> HTMLResponse:

@@ -27,6 +27,10 @@ from backend.schemas.user import AccountLimits
 from backend.services.history import Actor, act_as, collect_changes
 
 MAX_OUTPUT_CHARS = 8_000
+PROJECT_MOVED = (
+    "Not done: the project changed since this call was checked, and now it would change "
+    "something; call it again to be asked."
+)
 
 Json = dict[str, Any]
 
@@ -239,10 +243,14 @@ async def run_tool(
     name: str,
     raw_arguments: str | Json,
     tools: Mapping[str, Tool] = TOOLS,
+    *,
+    changes_allowed: bool = True,
 ) -> ToolResult:
     """Run one call of one of `tools` in its own short transaction (a writer only for tools
     that write); any failure the model can act on is an error output, anything else (a bug)
-    is raised."""
+    is raised. `changes_allowed=False`: the call was not asked about because its dry run
+    changed nothing; should it change something now (the project moved meanwhile), it is
+    rolled back and refused, so no held-back change slips through unasked."""
     parsed = _parse(name, raw_arguments, tools)
     if isinstance(parsed, ToolResult):
         return parsed
@@ -251,7 +259,12 @@ async def run_tool(
         # A read-only tool is not a writer: on SQLite it does not queue behind other writers.
         async with unit_of_work(context.session_factory, write=not selected.read_only) as session:
             act_as(session, Actor("assistant", context.turn_id, context.token_name))
+            collected = collect_changes(session)
             payload = await selected.handler(session, context, valid)
+            if collected and not changes_allowed:
+                raise _ProjectMovedError
+    except _ProjectMovedError:
+        return ToolResult(name, arguments, _error(PROJECT_MOVED), False)
     except ValidationError as error:
         return ToolResult(name, arguments, _error(_describe_validation(error)), False)
     except DomainError as error:
@@ -271,6 +284,10 @@ class _PreviewRolledBackError(Exception):
     """Ends a preview's transaction: rolled back, nothing of it kept or announced."""
 
 
+class _ProjectMovedError(Exception):
+    """Ends the transaction of a call that may change nothing but would: rolled back."""
+
+
 @dataclass(frozen=True)
 class Preview:
     """What a call would change, found by running it in a transaction that is rolled back."""
@@ -280,7 +297,8 @@ class Preview:
     changes: list[ChangePublic]
 
     def in_words(self) -> str:
-        """The summary, then each changed field as before → after (for a text-only client)."""
+        """The summary (every change in words), then each updated field as before → after, for
+        a text-only client; a move's position is in the words, as on the chat's card."""
         lines = [self.summary]
         for change in self.changes:
             if change.action != "updated" or change.before is None or change.after is None:
@@ -288,6 +306,7 @@ class Preview:
             lines += [
                 f"• {field}: {_shown(change.before.get(field))} → {_shown(value)}"
                 for field, value in change.after.items()
+                if field != "order"
             ]
         return "\n".join(lines)
 

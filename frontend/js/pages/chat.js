@@ -360,6 +360,16 @@ export async function render(root, { params: [projectId] }) {
     });
   }
 
+  /** A followed turn (a retry of one still running) sends no tool results: the calls it ended
+   * with settle the questions it asked, each by its call (same name and arguments). */
+  function settleQuestions(asking, calls) {
+    for (const call of calls) {
+      const questions = asking.get(call.name) || [];
+      const index = questions.findIndex((asked) => JSON.stringify(asked.arguments) === JSON.stringify(call.arguments));
+      if (index >= 0) questions.splice(index, 1)[0].card.close(call.ok);
+    }
+  }
+
   /** One turn's stream, from the request to its end. `onStored(message)` runs when the server
    * has stored the user message (the `message` event) and says which bubble is the turn's. */
   async function runTurn({ path, body, onStored, retry, failed }) {
@@ -369,9 +379,9 @@ export async function render(root, { params: [projectId] }) {
     if (editing) leaveEditing();
     const pending = new Map();
     const results = [];
-    // Tool name → its approval cards, oldest first. The turn runs writes one at a time in order
-    // and a held call's result comes before the next write is asked about, so the first card of
-    // a name is the one its next result answers.
+    // Tool name → its questions ({ card, arguments }), oldest first. The turn runs writes one at
+    // a time in order and a held call's result comes before the next write is asked about, so
+    // the first question of a name is the one its next result answers.
     const asking = new Map();
     let answer = null;
     let answerText = "";
@@ -406,14 +416,14 @@ export async function render(root, { params: [projectId] }) {
           const card = approvalCard(data, {
             onAnswer: (approve) => api(`${chatPath()}/approvals/${data.approval_id}`, { method: "POST", body: { approve } }),
           });
-          asking.set(data.name, [...(asking.get(data.name) || []), card]);
+          asking.set(data.name, [...(asking.get(data.name) || []), { card, arguments: data.arguments }]);
           const line = (pending.get(data.name) || [])[0];
           if (line) line.textContent = `Waiting for your OK to ${VERBS[data.name] || `run ${data.name}`}…`;
           log.append(card.node);
           scrollDown();
         } else if (name === "tool_result") {
-          const card = (asking.get(data.name) || []).shift();
-          if (card) card.close(data.ok);
+          const asked = (asking.get(data.name) || []).shift();
+          if (asked) asked.card.close(data.ok);
           const line = (pending.get(data.name) || []).shift() || addToolLine(data.name);
           finishToolLine(line, data.name, data.output);
           results.push(data);
@@ -428,6 +438,7 @@ export async function render(root, { params: [projectId] }) {
           if (!results.length && data.tool_calls.length) {
             showToolCalls(data.tool_calls);
             results.push(...data.tool_calls);
+            settleQuestions(asking, data.tool_calls);
           }
           if (data.cancelled) {
             addTurnMarker("cancelled", data.tool_calls);
@@ -463,7 +474,7 @@ export async function render(root, { params: [projectId] }) {
       }
     } finally {
       for (const lines of pending.values()) for (const line of lines) line.remove();
-      for (const cards of asking.values()) for (const card of cards) card.close(false);
+      for (const questions of asking.values()) for (const { card } of questions) card.close(false);
       setRunning(false);
       await refreshConversations();
       if (results.some((result) => result.ok && WRITE_TOOLS.has(result.name))) refreshScenesSoon();
