@@ -103,6 +103,7 @@ async def canvas_loads(base: str, headers: dict[str, str], project: str, runs: i
         page.on("request", lambda request: requests.append(request.url.removeprefix(base)))
         timings = []
         kinds: dict[str, int] = {}
+        api_paths: list[str] = []
         for run in range(runs + 1):
             requests.clear()
             await page.goto(f"{base}/canvas/{project}")
@@ -113,8 +114,13 @@ async def canvas_loads(base: str, headers: dict[str, str], project: str, runs: i
             await page.wait_for_load_state("networkidle")
             if run:  # the first load warms the module cache
                 timings.append(ready)
+                api_paths = sorted(
+                    url.split("?")[0].replace(project, "{id}")
+                    for url in requests
+                    if url.startswith("/api/") and not url.endswith("/thumbnail")
+                )
                 kinds = {
-                    "project JSON": sum(
+                    "the project's API (JSON, history, dossier, events…)": sum(
                         1 for url in requests if url.startswith(f"/api/projects/{project}")
                     ),
                     "thumbnails": sum(1 for url in requests if url.endswith("/thumbnail")),
@@ -136,6 +142,7 @@ async def canvas_loads(base: str, headers: dict[str, str], project: str, runs: i
         + ", ".join(f"{name} {count}" for name, count in kinds.items())
         + " (thumbnails load lazily, as frames come into view)"
     )
+    print("API calls of the last load: " + ", ".join(api_paths))
 
 
 def main() -> None:

@@ -54,6 +54,13 @@ export function formatDate(isoDate) {
   return new Date(isoDate).toLocaleDateString(undefined, { year: "numeric", month: "long", day: "numeric" });
 }
 
+const numbers = new Intl.NumberFormat();
+
+/** "1 scene", "12 scenes", "1,204 tokens": a count with its noun (a regular plural). */
+export function counted(count, noun) {
+  return `${numbers.format(count)} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 export function setTitle(...parts) {
   document.title = [...parts.filter(Boolean), "Scenecraft"].join(" · ");
 }

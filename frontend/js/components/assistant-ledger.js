@@ -3,7 +3,7 @@
 // daily limit (the profile's panel). Everything from /api/assistant, the turn ledger and
 // /api/users/me/usage; all text through textContent.
 import { api } from "../api.js";
-import { el } from "../ui.js";
+import { counted, el } from "../ui.js";
 
 const CAPABILITIES = [
   ["tools", "use tools"],
@@ -112,10 +112,6 @@ function checkList(checks) {
         check.detail))));
 }
 
-function plural(count, noun) {
-  return `${numbers.format(count)} ${noun}${count === 1 ? "" : "s"}`;
-}
-
 function usageRows(usage) {
   const limit = usage.limits.assistant_messages_per_day;
   const used = usage.limits.messages_used_today;
@@ -125,7 +121,7 @@ function usageRows(usage) {
       el("dt", {}, "Today"), el("dd", { dataset: { testid: "usage-today" } }, `${numbers.format(used)} of ${numbers.format(limit)} messages`),
       el("dt", {}, "Tokens today"), el("dd", { dataset: { testid: "usage-tokens-today" } }, `${numbers.format(usage.today.input_tokens)} in, ${numbers.format(usage.today.output_tokens)} out`),
       el("dt", {}, "Last 30 days"), el("dd", { dataset: { testid: "usage-month" } },
-        `${plural(usage.last_30_days.messages, "message")}, ${plural(usage.last_30_days.input_tokens + usage.last_30_days.output_tokens, "token")}`)),
+        `${counted(usage.last_30_days.messages, "message")}, ${counted(usage.last_30_days.input_tokens + usage.last_30_days.output_tokens, "token")}`)),
     meter,
     el("p", { class: "hint" }, "The daily limit starts again at midnight UTC."),
   ];

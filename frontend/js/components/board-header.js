@@ -68,7 +68,6 @@ export function createBoardHeader({ project, onProjectChange, onView, onAdd, onS
     el("div", { class: "board-title-row" },
       el("div", { class: "grow" }, title, description, state),
       el("div", { class: "board-actions" },
-        ...actions,
         el("button", { type: "button", class: "button secondary", dataset: { testid: "open-story" }, onclick: () => onStory() }, "Story"),
         ...actions,
         el("a", { class: "button secondary", href: `/chat/${project.id}`, dataset: { testid: "open-chat" } }, "Ask the assistant"),

@@ -12,7 +12,7 @@ export function createCommentsPanel({ projectId, scenes, onChange, onOpenScene }
   const list = el("ol", { class: "comment-list", "aria-label": "Review comments", dataset: { testid: "comment-list" } });
   const state = el("span", { class: "save-state", role: "status", dataset: { testid: "comments-state" } });
   const closeButton = el("button", { type: "button", class: "button ghost icon", "aria-label": "Close", dataset: { testid: "comments-close" } }, "✕");
-  const count = el("span", { class: "count-pill", dataset: { testid: "comments-count" } });
+  const count = el("span", { class: "count-pill", hidden: true, dataset: { testid: "comments-count" } });
   const button = el("button", { type: "button", class: "button secondary", dataset: { testid: "open-comments" }, onclick: () => show() }, "Comments ", count);
   const node = el("dialog", { class: "panel-dialog", "aria-labelledby": "comments-heading", dataset: { testid: "comments-panel" } },
     el("div", { class: "drawer-head" }, el("h2", { id: "comments-heading" }, "Review comments"), closeButton),

@@ -1,6 +1,6 @@
 // A project's conversations beside the chat: each a link (title, message count, last activity),
 // the open one marked, with New, Rename and Delete. It reports intents; the page does requests.
-import { clear, el } from "../ui.js";
+import { clear, counted, el } from "../ui.js";
 
 function activity(iso) {
   const when = new Date(iso);
@@ -25,7 +25,7 @@ export function createConversationList({ projectId, onNew, onRename, onDelete })
   function render(conversations, openId) {
     clear(list).append(...conversations.map((conversation) => {
       const open = conversation.id === openId;
-      const count = `${conversation.message_count} message${conversation.message_count === 1 ? "" : "s"}`;
+      const count = counted(conversation.message_count, "message");
       return el("li", { class: open ? "open" : "", dataset: { testid: "conversation" } },
         el("a", { href: `/chat/${projectId}?conversation=${conversation.id}`, "aria-current": open ? "page" : false },
           el("span", { class: "conversation-title", dataset: { testid: "conversation-title" } }, conversation.title),

@@ -3,7 +3,7 @@
 // Documents are this panel's own data, so it does their requests; the page hears only that
 // scenes were imported (`onScenesImported(scenes)`).
 import { api } from "../api.js";
-import { el, toast } from "../ui.js";
+import { counted, el, toast } from "../ui.js";
 import { carriesFiles } from "./picture.js";
 import { openDocumentReader } from "./document-reader.js";
 import { snippetNode } from "./snippet.js";
@@ -95,8 +95,8 @@ export function createDocumentsPanel({ projectId, onScenesImported }) {
     showState("saving", `Making scenes from ${doc.filename}…`);
     try {
       const scenes = await api(`/api/documents/${doc.id}/scenes`, { method: "POST" });
-      showState("saved", `Added ${scenes.length} scene${scenes.length === 1 ? "" : "s"} from ${doc.filename}.`);
-      toast(`Added ${scenes.length} scenes from ${doc.filename}.`);
+      showState("saved", `Added ${counted(scenes.length, "scene")} from ${doc.filename}.`);
+      toast(`Added ${counted(scenes.length, "scene")} from ${doc.filename}.`);
       await onScenesImported(scenes);
     } catch (error) {
       showState("failed", `Couldn't make scenes: ${error.message}`);

@@ -2,7 +2,7 @@
 // the story dossier at the end) with a live preview of the page they make, and the CSV shot
 // list and JSON project file.
 // It reports each download to the page (`onDownload(path)`), which makes the request.
-import { el } from "../ui.js";
+import { counted, el } from "../ui.js";
 
 const PER_PAGE = [1, 2, 3, 4, 6, 9];
 // (columns, rows) per orientation: the same grids as the server's (services/export_pdf.py).
@@ -147,7 +147,7 @@ export function createExportMenu({ current, onDownload }) {
     Object.assign(header.style, { left: px(PAGE.margin), top: px(PAGE.margin * 0.6), width: px(pageWidth - 2 * PAGE.margin) });
     preview.replaceChildren(header, ...cells);
     const count = Math.max(1, Math.ceil(scenes.length / options.perPage));
-    pages.textContent = `${scenes.length} scene${scenes.length === 1 ? "" : "s"} → ${count} page${count === 1 ? "" : "s"}` +
+    pages.textContent = `${counted(scenes.length, "scene")} → ${counted(count, "page")}` +
       (options.dossier ? " + the story dossier" : "") +
       (textFields.length ? "" : " · pictures and titles only");
   }

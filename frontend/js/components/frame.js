@@ -1,7 +1,7 @@
 // One frame of the board: the picture at the project's ratio, its number and duration, the title,
 // shot size and camera, and the first lines of the script. The same element is a row in the list
 // view (the board's stylesheet lays it out).
-import { el } from "../ui.js";
+import { counted, el } from "../ui.js";
 import { cameraLabel, formatDuration, scriptPreview, shotLabel } from "../storyboard.js";
 import { picture } from "./picture.js";
 
@@ -21,7 +21,7 @@ export function frame(scene, { index, count, selected, failed, uploading, view, 
     class: `frame${selected ? " selected" : ""}${uploading ? " uploading" : ""}`,
     draggable: readOnly ? false : "true", tabindex: "0",
     "aria-current": selected ? "true" : false,
-    "aria-label": `Scene ${number}: ${scene.title}${comments ? ` (${comments} open comment${comments === 1 ? "" : "s"})` : ""}`,
+    "aria-label": `Scene ${number}: ${scene.title}${comments ? ` (${counted(comments, "open comment")})` : ""}`,
     "aria-keyshortcuts": readOnly ? false : "Alt+ArrowLeft Alt+ArrowRight",
     dataset: { testid: "scene-item", sceneId: scene.id },
   },

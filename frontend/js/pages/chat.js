@@ -6,7 +6,7 @@ import { api, ApiError, describeError, signInUrl } from "../api.js";
 import { assistantBadge, turnLedger } from "../components/assistant-ledger.js";
 import { createConversationList } from "../components/conversation-list.js";
 import { renderMarkdown } from "../markdown.js";
-import { clear, el, loadProject, setTitle, toast } from "../ui.js";
+import { clear, counted, el, loadProject, setTitle, toast } from "../ui.js";
 import { renderCitations } from "../components/citations.js";
 import { attachmentRow, createAttachmentTray } from "../components/chat-attachments.js";
 import { followProject } from "../components/live.js";
@@ -44,10 +44,10 @@ export function describeTool(name, output) {
     delete_scene: "Deleted a scene",
     update_scene: `Updated ${label}`,
     update_project: `Updated the project “${data.project && data.project.title}”`,
-    get_project_details: `Read the project (${data.project ? data.project.scenes.length : 0} scenes)`,
-    search_documents: `Searched the documents (${(data.results || []).length} passage${(data.results || []).length === 1 ? "" : "s"} found)`,
+    get_project_details: `Read the project (${counted(data.project ? data.project.scenes.length : 0, "scene")})`,
+    search_documents: `Searched the documents (${counted((data.results || []).length, "passage")} found)`,
     read_document: `Read “${data.document && data.document.filename}”`,
-    import_scenes_from_document: `Made ${data.scene_count} scenes from the document`,
+    import_scenes_from_document: `Made ${counted(data.scene_count, "scene")} from the document`,
   };
   return { ok: true, text: texts[name] || `Ran ${name}` };
 }

@@ -1,16 +1,12 @@
 import { api } from "../api.js";
-import { clear, el, errorBox, setTitle, timeAgo, toast } from "../ui.js";
+import { clear, counted, el, errorBox, setTitle, timeAgo, toast } from "../ui.js";
 import { formatRuntime } from "../storyboard.js";
 import { picture } from "../components/picture.js";
 import { createProjectImport } from "../components/project-import.js";
 
-function sceneCount(count) {
-  return `${count} scene${count === 1 ? "" : "s"}`;
-}
-
 function summary(project) {
   const runtime = project.total_duration_seconds ? ` · ${formatRuntime(project.total_duration_seconds)}` : "";
-  return `${sceneCount(project.scene_count)}${runtime} · updated ${timeAgo(project.updated_at)}`;
+  return `${counted(project.scene_count, "scene")}${runtime} · updated ${timeAgo(project.updated_at)}`;
 }
 
 /** The project's first frames, at its aspect ratio: one large, up to three beside it. */
@@ -86,7 +82,7 @@ export async function render(root) {
       el("button", {
         type: "button", class: "button small danger", dataset: { testid: "delete-project" },
         onclick: async () => {
-          if (!window.confirm(`Delete “${project.title}” and its ${sceneCount(project.scene_count)}? This cannot be undone.`)) return;
+          if (!window.confirm(`Delete “${project.title}” and its ${counted(project.scene_count, "scene")}? This cannot be undone.`)) return;
           try {
             await api(`/api/projects/${project.id}`, { method: "DELETE" });
             item.remove();
