@@ -17,6 +17,11 @@ RECORDING = "scenecraft_recording"
 """session.info key: the ids of the projects whose changes are being recorded."""
 RECORDING_DOSSIER = "scenecraft_recording_dossier"
 """session.info key: those of them whose recording compares the dossier as well."""
+UNSYNCED_WRITES = "scenecraft_unsynced_writes"
+"""session.info key: how many statements wrote projects or scenes without the loaded objects
+following (a recording compares the count before and after its block)."""
+SYNCED = "scenecraft_synced"
+"""Execution option of a statement whose caller sets the loaded objects to what it wrote."""
 
 _GUARDED_TABLES: tuple[Table, ...] = (Project.__table__, Scene.__table__)  # type: ignore[assignment]
 _DOSSIER_TABLE: Table = StoryDossier.__table__  # type: ignore[assignment]
@@ -55,8 +60,15 @@ def _refuse_unrecorded_statement(state: ORMExecuteState) -> None:
     table = getattr(state.statement, "table", None)
     if table in _GUARDED_TABLES and not _recorded(state.session):
         raise UnrecordedWriteError(f"{table} written outside a recording")
+    if table in _GUARDED_TABLES and not state.execution_options.get(SYNCED):
+        state.session.info[UNSYNCED_WRITES] = unsynced_writes(state.session) + 1
     if table == _DOSSIER_TABLE and not _recorded(state.session, RECORDING_DOSSIER):
         raise UnrecordedWriteError(f"{table} written outside a recording of the dossier")
+
+
+def unsynced_writes(session: Session | AsyncSession) -> int:
+    count: int = session.info.get(UNSYNCED_WRITES, 0)
+    return count
 
 
 async def get_turn_change_set(

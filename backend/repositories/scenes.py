@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from backend.models import Project, Scene
+from backend.repositories.history import SYNCED
 
 
 async def list_scenes(session: AsyncSession, project_id: uuid.UUID) -> list[Scene]:
@@ -67,11 +68,17 @@ async def apply_order(session: AsyncSession, scenes_in_order: Sequence[Scene]) -
     ]
     if not moves:
         return
+    # The loaded scenes follow (below), so a recording may compare them as they are.
+    synced = {SYNCED: True}
     await session.execute(
-        update(Scene), [{"id": scene.id, "position": -1 - index} for scene, index in moves]
+        update(Scene),
+        [{"id": scene.id, "position": -1 - index} for scene, index in moves],
+        execution_options=synced,
     )
     await session.execute(
-        update(Scene), [{"id": scene.id, "position": index} for scene, index in moves]
+        update(Scene),
+        [{"id": scene.id, "position": index} for scene, index in moves],
+        execution_options=synced,
     )
     for scene, index in moves:
         set_committed_value(scene, "position", index)

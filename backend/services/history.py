@@ -9,6 +9,7 @@ forget it. Who writes (`Actor`) and which revision they saw ride on the unit of 
 (`session.info`), set by the API's dependencies and the tool runner.
 """
 
+import functools
 import uuid
 from bisect import bisect_left
 from collections.abc import AsyncIterator, Callable, Hashable, Mapping, Sequence
@@ -16,6 +17,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.core.errors import ConflictError, NotFoundError, PreconditionFailedError
@@ -162,6 +164,26 @@ def _snapshot_of(project: Project, scenes: Sequence[Scene]) -> _Snapshot:
         _project_fields(row(project)),
         {s.id: _scene_fields(row(s)) for s in scenes},
     )
+
+
+def _live_snapshot(session: AsyncSession, project: Project, unsynced: int) -> _Snapshot | None:
+    """The project and its scenes as the session's loaded objects say them after a flush, for
+    a block that started with all of them loaded; None when they may be wrong: a statement
+    wrote past them since (`unsynced` counted them before), or some field is not loaded (a
+    new scene's, say)."""
+    if history_repository.unsynced_writes(session) != unsynced:
+        return None
+    state = inspect(project)
+    if state.deleted or state.detached or state.unloaded:
+        return None
+    scenes = [
+        loaded
+        for loaded in session.identity_map.values()
+        if isinstance(loaded, Scene) and loaded.project_id == project.id
+    ]
+    if any(inspect(scene).unloaded for scene in scenes):
+        return None
+    return _snapshot_of(project, scenes)
 
 
 def _stayed(before: dict[uuid.UUID, Fields], after: dict[uuid.UUID, Fields]) -> set[uuid.UUID]:
@@ -374,15 +396,21 @@ async def recording(
 ) -> AsyncIterator[Recording]:
     """Record what the block changes in `project` (locked by the caller) as one change set,
     after checking the caller's If-Match. `scenes`: all the project's scenes, as the caller
-    loaded them after locking it, which saves reading them again. `dossier`: the block may
+    loaded them after locking it, which saves reading them before, and after too when the
+    block wrote only through them (the loaded objects are then the project as it is: no read
+    of the whole project per scene edit). `dossier`: the block may
     write the project's dossier, so its items are compared too (a read before and after; the
     write guard refuses a dossier write in a recording without it, so a scene write never pays
     for them). A project deleted by the block takes its history with it, so nothing is recorded
     then."""
     check_revision(session, project.revision)
     before = None if scenes is None else _snapshot_of(project, scenes)
+    live = None
+    if scenes is not None:
+        unsynced = history_repository.unsynced_writes(session)
+        live = functools.partial(_live_snapshot, session, project, unsynced)
     async with _recording(
-        session, project.id, project.user_id, project, undoes, before, dossier
+        session, project.id, project.user_id, project, undoes, before, dossier, live
     ) as recorded:
         yield recorded
 
@@ -393,7 +421,7 @@ async def recording_new_project(
 ) -> AsyncIterator[Recording]:
     """Record the block's creation of the project `project_id` (its first change set)."""
     async with _recording(
-        session, project_id, user_id, None, None, _Snapshot(0, None, {}), False
+        session, project_id, user_id, None, None, _Snapshot(0, None, {}), False, None
     ) as recorded:
         yield recorded
 
@@ -407,7 +435,10 @@ async def _recording(
     undoes: uuid.UUID | None,
     before: "_Snapshot | None",
     dossier: bool,
+    live: Callable[[], "_Snapshot | None"] | None,
 ) -> AsyncIterator[Recording]:
+    """`live`: the project after the block as the loaded objects say it, when they can (else
+    None: it is read)."""
     actor = _actor(session)
     if before is None:
         before = await _snapshot(session, project_id, user_id)
@@ -422,7 +453,7 @@ async def _recording(
     try:
         yield result
         await session.flush()
-        after = await _snapshot(session, project_id, user_id)
+        after = (live() if live else None) or await _snapshot(session, project_id, user_id)
         if dossier and after.project is not None:
             after.dossier = await _dossier_snapshot(session, project_id)
         changes = _differences(project_id, before, after)

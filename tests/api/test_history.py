@@ -9,11 +9,13 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.assistant.tools import TOOLS, ToolContext, run_tool
 from backend.core.db import unit_of_work
 from backend.models import Scene, StoryDossier
+from backend.repositories import scenes as scene_repository
 from backend.repositories.history import UnrecordedWriteError
 from backend.schemas.dossier import ITEMS_PER_KIND_MAX
 from backend.services import history as history_service
@@ -616,6 +618,60 @@ async def test_a_dossier_write_outside_a_dossier_recording_is_refused(
             await session.execute(update(StoryDossier).values(content=sneaked))
         await session.rollback()
     assert await state(client, user, project["id"]) == project
+
+
+async def _record_scene_edit(
+    app: FastAPI, user: TestUser, project: Json, write_past: bool
+) -> list[str]:
+    """Rename the first scene through its loaded object inside a recording given every scene
+    (and, with `write_past`, the second by a bare statement): the SQL sent from the block on."""
+    sent: list[str] = []
+    async with unit_of_work(app.state.session_factory, write=True) as session:
+        history_service.act_as(session, history_service.Actor("user"))
+        locked = await require_project(
+            session, uuid.UUID(project["id"]), uuid.UUID(user.id), lock=True
+        )
+        scenes = await scene_repository.list_scenes(session, locked.id)
+        engine = session.bind.sync_engine if isinstance(session.bind, AsyncEngine) else None
+        assert engine is not None
+
+        def note(_c: object, _k: object, statement: str, *_rest: object) -> None:
+            sent.append(statement)
+
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            async with history_service.recording(session, locked, scenes=scenes):
+                scenes[0].title = "Dawn, later"
+                if write_past:
+                    await session.execute(
+                        update(Scene).where(Scene.id == scenes[1].id).values(title="Pier, later")
+                    )
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+    return sent
+
+
+def _scene_reads(sent: list[str]) -> list[str]:
+    return [sql for sql in sent if sql.lstrip().upper().startswith("SELECT") and "scene" in sql]
+
+
+async def test_a_recording_compares_the_loaded_scenes_unless_a_statement_wrote_past_them(
+    app: FastAPI, client: httpx.AsyncClient, user: TestUser
+) -> None:
+    """A scene edit through the loaded objects is compared with them: no read of the project
+    after the write. A statement that wrote past them makes the recording read the project
+    again, so its change is recorded too."""
+    project = await board(client, user, "Dawn", "Pier")
+    sent = await _record_scene_edit(app, user, project, write_past=False)
+    assert not _scene_reads(sent), sent
+    change = only_change((await history(client, user, project["id"]))[0])
+    assert (change["before"], change["after"]) == ({"title": "Dawn"}, {"title": "Dawn, later"})
+
+    sent = await _record_scene_edit(app, user, await detail(client, user, project["id"]), True)
+    assert _scene_reads(sent), sent
+    change = only_change((await history(client, user, project["id"]))[0])
+    assert change["entity_id"] == project["scenes"][1]["id"]
+    assert (change["before"], change["after"]) == ({"title": "Pier"}, {"title": "Pier, later"})
 
 
 # --- If-Match ----------------------------------------------------------------------------------

@@ -139,7 +139,9 @@ export async function render(root, { params: [projectId] }) {
   const emptyLog = el("div", { class: "empty", dataset: { testid: "chat-empty" } },
     el("strong", {}, "Plan this video with the assistant"),
     "Try “add scenes Intro, Beach and Sunset”, “set the script of scene 2 to …” or “show the project”.");
-  const input = el("textarea", { id: "chat-input", rows: 2, maxlength: 8000, placeholder: "Ask the assistant… (Enter sends, Shift+Enter for a new line)", "aria-label": "Message to the assistant", dataset: { testid: "chat-input" } });
+  // The keys' hint only where it fits (a phone's box is two short lines).
+  const placeholder = window.matchMedia("(max-width: 640px)").matches ? "Ask the assistant…" : "Ask the assistant… (Enter sends, Shift+Enter for a new line)";
+  const input = el("textarea", { id: "chat-input", rows: 2, maxlength: 8000, placeholder, "aria-label": "Message to the assistant", dataset: { testid: "chat-input" } });
   const sendButton = el("button", { type: "submit", class: "button", dataset: { testid: "chat-send" } }, "Send");
   const stopButton = el("button", { type: "button", class: "button danger", hidden: true, dataset: { testid: "chat-stop" }, onclick: stop }, "Stop");
   const card = el("section", { class: "card chat-card" });
