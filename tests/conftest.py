@@ -6,11 +6,13 @@ test gets a fresh app on it, and its rows are deleted afterwards so tests never 
 """
 
 import asyncio
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -198,6 +200,16 @@ async def make_app(settings: Settings, app: FastAPI) -> AsyncIterator[AppFactory
     for instance, owns_client in made:
         await stop_app(instance, owns_model_client=owns_client)
         await instance.state.engine.dispose()
+
+
+async def sse_events(response: httpx.Response) -> AsyncIterator[tuple[str, Any]]:
+    """A server-sent event stream's events as (name, parsed data), as they arrive."""
+    name = ""
+    async for line in response.aiter_lines():
+        if line.startswith("event: "):
+            name = line.removeprefix("event: ")
+        elif line.startswith("data: "):
+            yield name, json.loads(line.removeprefix("data: "))
 
 
 def asgi_client(app: FastAPI, **kwargs: object) -> httpx.AsyncClient:

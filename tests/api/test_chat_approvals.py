@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.api.test_chat import ENGINES, scenes_of
-from tests.conftest import AppFactory, TestUser, UserFactory, asgi_client
+from tests.conftest import AppFactory, TestUser, UserFactory, asgi_client, sse_events
 from tests.servers import eventually, serve
 
 Json = dict[str, Any]
@@ -326,18 +326,12 @@ async def test_a_repeated_client_message_id_follows_the_turn_that_waits(
             "POST", f"{chat}/stream", json=body, headers=user.headers
         ) as response:
             assert response.status_code == 200
-            name = ""
-            async for line in response.aiter_lines():
-                if line.startswith("event: "):
-                    name = line.removeprefix("event: ")
-                elif line.startswith("data: "):
-                    events.append((name, json.loads(line.removeprefix("data: "))))
-                    if name == "approval_required":
-                        answered = await answer(
-                            client, user, chat, events[-1][1]["approval_id"], approve=False
-                        )
-                        assert answered.status_code == 200, answered.text
-                        declined = answered.json()
+            async for name, data in sse_events(response):
+                events.append((name, data))
+                if name == "approval_required":
+                    answered = await answer(client, user, chat, data["approval_id"], approve=False)
+                    assert answered.status_code == 200, answered.text
+                    declined = answered.json()
         assert [name for name, _ in events] == ["message", "approval_required", "done"]
         assert events[0][1] == paused.json()["messages"][0]
         assert events[1][1]["approval_id"] == paused.json()["approval"]["approval_id"]

@@ -24,7 +24,7 @@ from backend.models import ChatMessage, ChatTurn
 from backend.repositories import chat as chat_repository
 from tests.api.conftest import edited_offline_client
 from tests.api.test_chat import ENGINES, count, scenes_of, send
-from tests.conftest import AppFactory, TestUser, asgi_client
+from tests.conftest import AppFactory, TestUser, asgi_client, sse_events
 from tests.servers import serve
 
 Json = dict[str, Any]
@@ -70,20 +70,13 @@ async def history(client: httpx.AsyncClient, user: TestUser, project: Json) -> l
 async def stream_events(
     client: httpx.AsyncClient, user: TestUser, project: Json, message: str
 ) -> list[tuple[str, Json]]:
-    events: list[tuple[str, Json]] = []
     async with client.stream(
         "POST",
         f"/api/chat/{project['id']}/stream",
         json={"message": message},
         headers=user.headers,
     ) as response:
-        name = ""
-        async for line in response.aiter_lines():
-            if line.startswith("event: "):
-                name = line.removeprefix("event: ")
-            elif line.startswith("data: "):
-                events.append((name, json.loads(line.removeprefix("data: "))))
-    return events
+        return [event async for event in sse_events(response)]
 
 
 async def turn_ids(app: FastAPI) -> list[str]:
