@@ -87,8 +87,8 @@ class Approval(BaseModel):
 @dataclass(frozen=True)
 class Verdict:
     """The resolver's answer when it did not ask: allowed as it is, or refused (why).
-    `changes_allowed=False`: not asked because its dry run changed nothing, so it may still
-    change nothing."""
+    `changes_allowed=False`: not asked because its dry run changed nothing or failed, so it may
+    still change nothing."""
 
     refusal: str | None = None
     changes_allowed: bool = True

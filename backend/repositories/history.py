@@ -5,6 +5,7 @@ path cannot forget to record its change set."""
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Table, event, func, select, update
@@ -17,14 +18,44 @@ RECORDING = "scenecraft_recording"
 """session.info key: the ids of the projects whose changes are being recorded."""
 RECORDING_DOSSIER = "scenecraft_recording_dossier"
 """session.info key: those of them whose recording compares the dossier as well."""
-UNSYNCED_WRITES = "scenecraft_unsynced_writes"
-"""session.info key: how many statements wrote projects or scenes without the loaded objects
-following (a recording compares the count before and after its block)."""
+WRITE_LOG = "scenecraft_write_log"
+"""session.info key: the session's `WriteLog`."""
 SYNCED = "scenecraft_synced"
 """Execution option of a statement whose caller sets the loaded objects to what it wrote."""
 
 _GUARDED_TABLES: tuple[Table, ...] = (Project.__table__, Scene.__table__)  # type: ignore[assignment]
 _DOSSIER_TABLE: Table = StoryDossier.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, slots=True)
+class LogMark:
+    added: int
+    deleted: int
+    unsynced: int
+
+
+@dataclass(slots=True)
+class WriteLog:
+    """What the session wrote to scenes, in order: the scenes its flushes inserted and deleted,
+    and how many ORM statements wrote projects or scenes past the loaded objects. A recording
+    that compares loaded objects reads it from a mark on, to know they are the project."""
+
+    added: list[Scene] = field(default_factory=list)
+    deleted: list[Scene] = field(default_factory=list)
+    unsynced: int = 0
+
+    def mark(self) -> LogMark:
+        return LogMark(len(self.added), len(self.deleted), self.unsynced)
+
+    def since(self, mark: LogMark) -> "WriteLog":
+        return WriteLog(
+            self.added[mark.added :], self.deleted[mark.deleted :], self.unsynced - mark.unsynced
+        )
+
+
+def write_log(session: Session | AsyncSession) -> WriteLog:
+    log: WriteLog = session.info.setdefault(WRITE_LOG, WriteLog())
+    return log
 
 
 class UnrecordedWriteError(RuntimeError):
@@ -60,15 +91,18 @@ def _refuse_unrecorded_statement(state: ORMExecuteState) -> None:
     table = getattr(state.statement, "table", None)
     if table in _GUARDED_TABLES and not _recorded(state.session):
         raise UnrecordedWriteError(f"{table} written outside a recording")
-    if table in _GUARDED_TABLES and not state.execution_options.get(SYNCED):
-        state.session.info[UNSYNCED_WRITES] = unsynced_writes(state.session) + 1
     if table == _DOSSIER_TABLE and not _recorded(state.session, RECORDING_DOSSIER):
         raise UnrecordedWriteError(f"{table} written outside a recording of the dossier")
+    if table in _GUARDED_TABLES and not state.execution_options.get(SYNCED):
+        write_log(state.session).unsynced += 1
 
 
-def unsynced_writes(session: Session | AsyncSession) -> int:
-    count: int = session.info.get(UNSYNCED_WRITES, 0)
-    return count
+@event.listens_for(Session, "after_flush")
+def _log_flushed_scenes(session: Session, _context: UOWTransaction) -> None:
+    """Still the flush's own lists here: what it inserted and deleted."""
+    log = write_log(session)
+    log.added += [instance for instance in session.new if isinstance(instance, Scene)]
+    log.deleted += [instance for instance in session.deleted if isinstance(instance, Scene)]
 
 
 async def get_turn_change_set(

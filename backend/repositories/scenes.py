@@ -68,7 +68,8 @@ async def apply_order(session: AsyncSession, scenes_in_order: Sequence[Scene]) -
     ]
     if not moves:
         return
-    # The loaded scenes follow (below), so a recording may compare them as they are.
+    # The loaded scenes are set to their new positions below (whatever the ORM's bulk update
+    # does itself), so a recording may compare them as they are: SYNCED says so.
     synced = {SYNCED: True}
     await session.execute(
         update(Scene),

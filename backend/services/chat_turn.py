@@ -112,13 +112,14 @@ class PreparedTurn:
 
 @dataclass(frozen=True, slots=True)
 class _Cleared:
-    """A write the turn may make. `changes_allowed=False`: it was not asked about because its
-    dry run changed nothing, so it may still change nothing."""
+    """How a call may run (any read, or a write the turn may make). `changes_allowed=False`: a
+    held-back write not asked about because its dry run changed nothing or failed, so it may
+    still change nothing."""
 
     changes_allowed: bool
 
 
-_CLEARED, _CLEARED_UNCHANGED = _Cleared(True), _Cleared(False)
+_CLEARED, _CLEARED_IF_UNCHANGED = _Cleared(True), _Cleared(False)
 
 
 class _CancelledMeanwhileError(Exception):
@@ -345,7 +346,7 @@ class TurnRunner:
             return _CLEARED
         preview = await preview_tool(context, name, arguments)
         if preview is None:
-            return _CLEARED_UNCHANGED
+            return _CLEARED_IF_UNCHANGED
         async with unit_of_work(self._sessions, write=True) as session:
             # The calls before the pause, as the approval route's 202 shows them.
             await chat_repository.record_tool_calls(session, prepared.turn_id, _calls(recorded))

@@ -29,7 +29,7 @@ from backend.repositories import history as history_repository
 from backend.repositories import projects as project_repository
 from backend.repositories import scenes as scene_repository
 from backend.repositories.dossier import Content
-from backend.repositories.history import RECORDING, RECORDING_DOSSIER
+from backend.repositories.history import RECORDING, RECORDING_DOSSIER, LogMark
 from backend.schemas.common import SCENES_PER_PROJECT_MAX
 from backend.schemas.dossier import ITEMS_PER_KIND_MAX, KINDS
 from backend.schemas.history import ChangePublic, ChangeSetPublic, HistoryPublic
@@ -166,24 +166,27 @@ def _snapshot_of(project: Project, scenes: Sequence[Scene]) -> _Snapshot:
     )
 
 
-def _live_snapshot(session: AsyncSession, project: Project, unsynced: int) -> _Snapshot | None:
-    """The project and its scenes as the session's loaded objects say them after a flush, for
-    a block that started with all of them loaded; None when they may be wrong: a statement
-    wrote past them since (`unsynced` counted them before), or some field is not loaded (a
-    new scene's, say)."""
-    if history_repository.unsynced_writes(session) != unsynced:
+def _live_snapshot(
+    session: AsyncSession, project: Project, scenes: Sequence[Scene], mark: LogMark
+) -> _Snapshot | None:
+    """The project after the block, from its loaded objects: `scenes` (all of them when the
+    block began, at `mark` in the session's write log) less those the block's flushes deleted,
+    with those they inserted. None when the objects may not be the project: a statement wrote
+    past them, or a field of one is not loaded (expired, say), which is then read."""
+    since = history_repository.write_log(session).since(mark)
+    if since.unsynced:
         return None
-    state = inspect(project)
-    if state.deleted or state.detached or state.unloaded:
-        return None
-    scenes = [
-        loaded
-        for loaded in session.identity_map.values()
-        if isinstance(loaded, Scene) and loaded.project_id == project.id
-    ]
-    if any(inspect(scene).unloaded for scene in scenes):
-        return None
-    return _snapshot_of(project, scenes)
+    gone = {id(scene) for scene in since.deleted}
+    current = []
+    for entity in (project, *scenes, *since.added):
+        if id(entity) in gone:
+            continue
+        state = inspect(entity)
+        if state.unloaded or not state.persistent:
+            return None
+        if isinstance(entity, Scene) and entity.project_id == project.id:
+            current.append(entity)
+    return _snapshot_of(project, current)
 
 
 def _stayed(before: dict[uuid.UUID, Fields], after: dict[uuid.UUID, Fields]) -> set[uuid.UUID]:
@@ -407,8 +410,8 @@ async def recording(
     before = None if scenes is None else _snapshot_of(project, scenes)
     live = None
     if scenes is not None:
-        unsynced = history_repository.unsynced_writes(session)
-        live = functools.partial(_live_snapshot, session, project, unsynced)
+        mark = history_repository.write_log(session).mark()
+        live = functools.partial(_live_snapshot, session, project, list(scenes), mark)
     async with _recording(
         session, project.id, project.user_id, project, undoes, before, dossier, live
     ) as recorded:

@@ -643,12 +643,49 @@ async def _record_scene_edit(
             async with history_service.recording(session, locked, scenes=scenes):
                 scenes[0].title = "Dawn, later"
                 if write_past:
+                    # Not synchronized: the loaded object still says "Pier".
                     await session.execute(
-                        update(Scene).where(Scene.id == scenes[1].id).values(title="Pier, later")
+                        update(Scene)
+                        .where(Scene.id == scenes[1].id)
+                        .values(title="Pier, later")
+                        .execution_options(synchronize_session=False)
                     )
         finally:
             event.remove(engine, "before_cursor_execute", note)
     return sent
+
+
+async def _move(c: httpx.AsyncClient, u: TestUser, p: Json, h: dict[str, str]) -> Any:
+    return await c.put(f"/api/scenes/{_scene(p, 2)}", json={"order": 0}, headers=h)
+
+
+@pytest.mark.parametrize(
+    "write",
+    [_update_scene, _move, _reorder, _duplicate, _delete_scene],
+    ids=lambda write: write.__name__.strip("_"),
+)
+async def test_a_scene_write_compares_its_loaded_scenes_instead_of_reading_the_project_again(
+    app: FastAPI, client: httpx.AsyncClient, user: TestUser, write: Write
+) -> None:
+    """The project-with-scenes snapshot (one UNION ALL statement) is never read by these
+    writes: their services have every scene loaded, and the recording compares those (what
+    it records is checked route by route above)."""
+    project = await _board_with_picture(client, user)
+    earlier = await history(client, user, project["id"])
+    sent: list[str] = []
+
+    def note(_c: object, _k: object, statement: str, *_rest: object) -> None:
+        sent.append(statement)
+
+    event.listen(app.state.engine.sync_engine, "before_cursor_execute", note)
+    try:
+        response = await write(client, user, project, user.headers)
+    finally:
+        event.remove(app.state.engine.sync_engine, "before_cursor_execute", note)
+    assert response.status_code < 300, response.text
+    assert len(await history(client, user, project["id"])) == len(earlier) + 1
+    assert sent
+    assert not [sql for sql in sent if "UNION ALL" in sql], sent
 
 
 def _scene_reads(sent: list[str]) -> list[str]:

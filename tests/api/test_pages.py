@@ -150,8 +150,9 @@ async def test_a_page_preloads_its_whole_module_graph_and_each_module_is_served(
 def test_the_module_graph_follows_imports_only(tmp_path: Path) -> None:
     """Imports over several lines, re-exports and /static paths are followed; a string that is
     no import, a module outside the static files and a missing one are not."""
-    (tmp_path / "js" / "parts").mkdir(parents=True)
-    (tmp_path.parent / "outside.js").write_text("export const secret = 1;\n")
+    root = tmp_path / "root"
+    (root / "js" / "parts").mkdir(parents=True)
+    (tmp_path / "outside.js").write_text("export const secret = 1;\n")
     modules = {
         "js/page.js": 'import {\n  a,\n  b as c,\n} from "./parts/a.js";\n'
         'import "/static/js/b.js";\nimport * as d from "../../outside.js";\n'
@@ -164,8 +165,8 @@ def test_the_module_graph_follows_imports_only(tmp_path: Path) -> None:
         "js/neither.js": "",
     }
     for name, text in modules.items():
-        (tmp_path / name).write_text(text)
-    graph = shell.module_graph([tmp_path / "js" / "page.js"], root=tmp_path)
+        (root / name).write_text(text)
+    graph = shell.module_graph([root / "js" / "page.js"], root=root)
     assert sorted(graph) == [
         "/static/js/b.js",
         "/static/js/page.js",

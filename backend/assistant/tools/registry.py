@@ -249,7 +249,7 @@ async def run_tool(
     """Run one call of one of `tools` in its own short transaction (a writer only for tools
     that write); any failure the model can act on is an error output, anything else (a bug)
     is raised. `changes_allowed=False`: the call was not asked about because its dry run
-    changed nothing; should it change something now (the project moved meanwhile), it is
+    changed nothing or failed; should it change something now (the project moved meanwhile), it is
     rolled back and refused, so no held-back change slips through unasked."""
     parsed = _parse(name, raw_arguments, tools)
     if isinstance(parsed, ToolResult):

@@ -75,7 +75,7 @@ export function approvalCard(approval, { onAnswer }) {
     close(ran) {
       if (settled) return;
       if (chosen !== null) settleAs(chosen);
-      else settle(ran ? "Approved" : "Not made: it was not approved", ran ? "approved" : "declined");
+      else settle(ran ? "Approved" : "Not made", ran ? "approved" : "declined");
     },
   };
 }
