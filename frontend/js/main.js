@@ -56,6 +56,7 @@ async function boot() {
 }
 
 boot().catch((error) => {
+  console.error(error); // the stack, for whoever looks
   const root = document.getElementById("main");
   root.textContent = `Scenecraft could not start: ${error.message}`;
 });

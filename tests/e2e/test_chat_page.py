@@ -46,6 +46,33 @@ async def open_chat(session: BrowserSession, title: str = "Chat trip") -> str:
     return project_id
 
 
+async def test_project_changes_read_in_words_live_and_after_a_reload(
+    chat_session: SessionFactory,
+) -> None:
+    """Tools whose output is a project without scenes (update_project) next to those with
+    them: each tool line in words, and the conversation still opens after a reload."""
+    async with chat_session() as session:
+        page = session.page
+        await open_chat(session)
+        for message in ("add scenes Dawn and Pier", "make it vertical", "how long is the film?"):
+            count = await page.get_by_test_id("assistant-message").count()
+            await page.get_by_test_id("chat-input").fill(message)
+            await page.get_by_test_id("chat-input").press("Enter")
+            await expect(page.get_by_test_id("assistant-message")).to_have_count(count + 1)
+            await expect(page.get_by_test_id("chat-input")).to_be_enabled()
+        lines = [
+            "✓ Created scene 1 “Dawn”",
+            "✓ Created scene 2 “Pier”",
+            "✓ Updated the project “Chat trip”",
+            "✓ Read the project (2 scenes)",
+        ]
+        await expect(page.get_by_test_id("tool-line")).to_have_text(lines)
+        await page.reload()
+        await expect(page.locator("main[data-ready=true]")).to_be_attached()
+        await expect(page.get_by_test_id("tool-line")).to_have_text(lines)
+        assert session.console_errors == []
+
+
 async def test_a_message_streams_an_answer_and_the_scene_appears(
     chat_session: SessionFactory,
 ) -> None:

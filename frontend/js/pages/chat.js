@@ -35,21 +35,28 @@ export function describeTool(name, output) {
   if (!data.ok) return { ok: false, text: `Couldn't ${VERBS[name] || `run ${name}`}: ${data.error}` };
   const scene = data.scene || {};
   const label = `scene ${Number(scene.order) + 1} “${scene.title}”`;
+  // Each tool's words read only its own output's fields (update_project's project has no scenes).
   const texts = {
-    create_scene: `Created ${label}`,
-    update_scene_script: `Updated the script of ${label}`,
-    update_scene_image_url: `Set the image of ${label}`,
-    update_scene_title: `Renamed scene ${Number(scene.order) + 1} to “${scene.title}”`,
-    move_scene: `Moved “${scene.title}” to position ${Number(scene.order) + 1}`,
-    delete_scene: "Deleted a scene",
-    update_scene: `Updated ${label}`,
-    update_project: `Updated the project “${data.project && data.project.title}”`,
-    get_project_details: `Read the project (${counted(data.project ? data.project.scenes.length : 0, "scene")})`,
-    search_documents: `Searched the documents (${counted((data.results || []).length, "passage")} found)`,
-    read_document: `Read “${data.document && data.document.filename}”`,
-    import_scenes_from_document: `Made ${counted(data.scene_count, "scene")} from the document`,
+    create_scene: () => `Created ${label}`,
+    update_scene_script: () => `Updated the script of ${label}`,
+    update_scene_image_url: () => `Set the image of ${label}`,
+    update_scene_title: () => `Renamed scene ${Number(scene.order) + 1} to “${scene.title}”`,
+    move_scene: () => `Moved “${scene.title}” to position ${Number(scene.order) + 1}`,
+    delete_scene: () => "Deleted a scene",
+    update_scene: () => `Updated ${label}`,
+    update_project: () => `Updated the project “${data.project.title}”`,
+    get_project_details: () => `Read the project (${counted(data.project.scenes.length, "scene")})`,
+    search_documents: () => `Searched the documents (${counted(data.results.length, "passage")} found)`,
+    read_document: () => `Read “${data.document.filename}”`,
+    import_scenes_from_document: () => `Made ${counted(data.scene_count, "scene")} from the document`,
   };
-  return { ok: true, text: texts[name] || `Ran ${name}` };
+  let text;
+  try {
+    text = texts[name] ? texts[name]() : `Ran ${name}`;
+  } catch {
+    text = `Ran ${name}`; // an output of another shape (bounded, or from an older version)
+  }
+  return { ok: true, text };
 }
 
 /** Reads server-sent events from a fetch response, calling onEvent(name, data) for each. */
