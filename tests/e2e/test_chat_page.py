@@ -49,12 +49,19 @@ async def open_chat(session: BrowserSession, title: str = "Chat trip") -> str:
 async def test_project_changes_read_in_words_live_and_after_a_reload(
     chat_session: SessionFactory,
 ) -> None:
-    """Tools whose output is a project without scenes (update_project) next to those with
-    them: each tool line in words, and the conversation still opens after a reload."""
+    """Tools whose output is a project without scenes (update_project), or a dossier item,
+    next to those with scenes: each tool line in words, and the conversation still opens
+    after a reload."""
     async with chat_session() as session:
         page = session.page
         await open_chat(session)
-        for message in ("add scenes Dawn and Pier", "make it vertical", "how long is the film?"):
+        messages = (
+            "add scenes Dawn and Pier",
+            "make it vertical",
+            "how long is the film?",
+            "add a character called Mara, an old fisherman",
+        )
+        for message in messages:
             count = await page.get_by_test_id("assistant-message").count()
             await page.get_by_test_id("chat-input").fill(message)
             await page.get_by_test_id("chat-input").press("Enter")
@@ -65,6 +72,7 @@ async def test_project_changes_read_in_words_live_and_after_a_reload(
             "✓ Created scene 2 “Pier”",
             "✓ Updated the project “Chat trip”",
             "✓ Read the project (2 scenes)",
+            "✓ Added the character “Mara” to the story dossier",
         ]
         await expect(page.get_by_test_id("tool-line")).to_have_text(lines)
         await page.reload()

@@ -21,7 +21,9 @@ const VERBS = {
   update_scene_title: "rename the scene", move_scene: "move the scene", delete_scene: "delete the scene",
   update_scene: "update the scene", update_project: "update the project", get_project_details: "read the project",
   search_documents: "search the documents", read_document: "read the document",
-  import_scenes_from_document: "make scenes from the document",
+  import_scenes_from_document: "make scenes from the document", list_documents: "list the documents",
+  get_dossier: "read the story dossier", add_dossier_item: "add to the story dossier",
+  update_dossier_item: "change the story dossier", remove_dossier_item: "remove from the story dossier",
 };
 
 /** One line saying what a finished tool call did, in the user's terms. */
@@ -35,6 +37,9 @@ export function describeTool(name, output) {
   if (!data.ok) return { ok: false, text: `Couldn't ${VERBS[name] || `run ${name}`}: ${data.error}` };
   const scene = data.scene || {};
   const label = `scene ${Number(scene.order) + 1} “${scene.title}”`;
+  // A dossier item: "characters" → "character", named by its name or its text.
+  const kind = String(data.kind || "").replace("_", " ").replace(/s$/, "");
+  const item = data.item ? `${kind} “${data.item.name || data.item.text}”` : kind;
   // Each tool's words read only its own output's fields (update_project's project has no scenes).
   const texts = {
     create_scene: () => `Created ${label}`,
@@ -49,6 +54,11 @@ export function describeTool(name, output) {
     search_documents: () => `Searched the documents (${counted(data.results.length, "passage")} found)`,
     read_document: () => `Read “${data.document.filename}”`,
     import_scenes_from_document: () => `Made ${counted(data.scene_count, "scene")} from the document`,
+    list_documents: () => `Listed the documents (${counted(data.documents.length, "document")})`,
+    get_dossier: () => "Read the story dossier",
+    add_dossier_item: () => `Added the ${item} to the story dossier`,
+    update_dossier_item: () => `Changed the ${item} in the story dossier`,
+    remove_dossier_item: () => `Removed a ${item} from the story dossier`,
   };
   let text;
   try {
