@@ -35,11 +35,15 @@ export function describeTool(name, output) {
     return { ok: false, text: `Couldn't ${VERBS[name] || `run ${name}`}` };
   }
   if (!data.ok) return { ok: false, text: `Couldn't ${VERBS[name] || `run ${name}`}: ${data.error}` };
+  const done = `Done: ${VERBS[name] || name}`;
+  // An output cut at the registry's bound keeps only a prefix, and none of its fields.
+  if (data.truncated) return { ok: true, text: done };
   const scene = data.scene || {};
   const label = `scene ${Number(scene.order) + 1} “${scene.title}”`;
-  // A dossier item: "characters" → "character", named by its name or its text.
+  // A dossier item: "characters" → "character", named by its name or (shortened) its text.
   const kind = String(data.kind || "").replace("_", " ").replace(/s$/, "");
-  const item = data.item ? `${kind} “${data.item.name || data.item.text}”` : kind;
+  const named = data.item ? String(data.item.name || data.item.text) : "";
+  const item = `${kind} “${named.length > 60 ? `${named.slice(0, 59)}…` : named}”`;
   // Each tool's words read only its own output's fields (update_project's project has no scenes).
   const texts = {
     create_scene: () => `Created ${label}`,
@@ -58,13 +62,13 @@ export function describeTool(name, output) {
     get_dossier: () => "Read the story dossier",
     add_dossier_item: () => `Added the ${item} to the story dossier`,
     update_dossier_item: () => `Changed the ${item} in the story dossier`,
-    remove_dossier_item: () => `Removed a ${item} from the story dossier`,
+    remove_dossier_item: () => `Removed a ${kind} from the story dossier`,
   };
   let text;
   try {
-    text = texts[name] ? texts[name]() : `Ran ${name}`;
+    text = texts[name] ? texts[name]() : done;
   } catch {
-    text = `Ran ${name}`; // an output of another shape (bounded, or from an older version)
+    text = done; // an output of another shape (from an older version, say)
   }
   return { ok: true, text };
 }
