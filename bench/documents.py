@@ -24,14 +24,17 @@ from common import throwaway_database
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from backend.core.config import Settings
 from backend.core.db import create_engine, create_session_factory, unit_of_work
 from backend.models import Document, DocumentPassage, Project, StoredFile, User
 from backend.repositories import documents as document_repository
-from backend.repositories import projects as project_repository
+from backend.schemas.project import ProjectCreate
 from backend.services import history
+from backend.services import projects as project_service
 from backend.services.document_text import Bounds, extract_text, split_passages
 from backend.services.documents import DocumentService
 from backend.services.files import FileService
+from backend.services.limits import account_limits
 from tests.conftest import make_settings, migrate
 from tests.documents import pdf
 from tests.search_fixture import DOCUMENTS, QUESTIONS, recall_at
@@ -116,19 +119,21 @@ def big_pdf(pages: int) -> bytes:
     return pdf([[sentence(rng)[:95] for _ in range(45)] for _ in range(pages)])
 
 
-async def seed_owner(factory: async_sessionmaker[AsyncSession]) -> tuple[uuid.UUID, uuid.UUID]:
+async def seed_owner(
+    factory: async_sessionmaker[AsyncSession], settings: Settings
+) -> tuple[uuid.UUID, uuid.UUID]:
     async with unit_of_work(factory, write=True) as session:
         user = User(email=f"bench-{uuid.uuid4().hex[:8]}@example.com", hashed_password="x")
         session.add(user)
         await session.flush()
-        # Through the one write path: the session refuses a project written outside it.
         history.act_as(session, history.Actor("user"))
-        project_id = uuid.uuid4()
-        async with history.recording_new_project(session, project_id, user.id):
-            await project_repository.add_project(
-                session, user.id, {"id": project_id, "title": "Bench"}
-            )
-        return user.id, project_id
+        project = await project_service.create_project(
+            session,
+            user.id,
+            ProjectCreate(title="Bench"),
+            limits=account_limits(settings, is_guest=False),
+        )
+        return user.id, project.id
 
 
 async def add_passages(
@@ -238,7 +243,7 @@ async def run_database(name: str, url: str, data_dir: Path, pdf_bytes: bytes, qu
     engine = create_engine(settings)
     factory = create_session_factory(engine)
     try:
-        user_id, project_id = await seed_owner(factory)
+        user_id, project_id = await seed_owner(factory, settings)
         service = DocumentService(factory, FileService(settings, factory))
         started = time.perf_counter()
         added = await service.add(user_id, project_id, "bench.pdf", pdf_bytes)
@@ -247,11 +252,11 @@ async def run_database(name: str, url: str, data_dir: Path, pdf_bytes: bytes, qu
             f"{time.perf_counter() - started:.2f} s, {added.chunk_count} passages"
         )
         for total in (1_000, 10_000):
-            _, project = await seed_owner(factory)
+            _, project = await seed_owner(factory, settings)
             await add_passages(factory, user_id, project, total)
             p50, p95 = await search_latency(factory, project, queries)
             print(f"{name}: search over {total:,} passages: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
-        _, quality_project = await seed_owner(factory)
+        _, quality_project = await seed_owner(factory, settings)
         print(
             f"{name}: search quality fixture recall@5 = {await recall(factory, quality_project):.2f}"
         )

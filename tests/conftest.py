@@ -19,7 +19,7 @@ import httpx
 import pytest
 from alembic.config import Config
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from alembic import command
 from backend.core.config import Settings
@@ -200,6 +200,33 @@ async def make_app(settings: Settings, app: FastAPI) -> AsyncIterator[AppFactory
     for instance, owns_client in made:
         await stop_app(instance, owns_model_client=owns_client)
         await instance.state.engine.dispose()
+
+
+class StatementLog:
+    """What the app's connections send for a block of work, and with which options."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.engine = app.state.engine.sync_engine
+        self.entries: list[tuple[str, dict[str, Any]]] = []
+
+    def __enter__(self) -> "StatementLog":
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def _record(self, connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        self.entries.append((statement, dict(connection.get_execution_options())))
+
+    def statements(self) -> list[str]:
+        return [statement for statement, _ in self.entries]
+
+    def begins(self) -> list[str]:
+        return [statement for statement, _ in self.entries if statement.startswith("BEGIN")]
+
+    def isolation_levels(self) -> set[str | None]:
+        return {options.get("isolation_level") for _, options in self.entries}
 
 
 async def sse_events(response: httpx.Response) -> AsyncIterator[tuple[str, Any]]:

@@ -99,7 +99,10 @@ def _refuse_unrecorded_statement(state: ORMExecuteState) -> None:
 
 @event.listens_for(Session, "after_flush")
 def _log_flushed_scenes(session: Session, _context: UOWTransaction) -> None:
-    """Still the flush's own lists here: what it inserted and deleted."""
+    """Still the flush's own lists here: what it inserted and deleted. Only a recording reads
+    the log, so a flush outside one (a chat's, a file's) adds nothing."""
+    if not _recorded(session):
+        return
     log = write_log(session)
     log.added += [instance for instance in session.new if isinstance(instance, Scene)]
     log.deleted += [instance for instance in session.deleted if isinstance(instance, Scene)]

@@ -271,13 +271,15 @@ class TurnRunner:
             return await self._is_cancelled(prepared.turn_id)
 
         async def record(name: str, arguments: str) -> ToolResult:
-            held = await self._held_back(
+            cleared = await self._held_back(
                 prepared, context, sink, recorded, deadline, name, arguments
             )
             result = (
-                held
-                if isinstance(held, ToolResult)
-                else await run_tool(context, name, arguments, changes_allowed=held.changes_allowed)
+                cleared
+                if isinstance(cleared, ToolResult)
+                else await run_tool(
+                    context, name, arguments, changes_allowed=cleared.changes_allowed
+                )
             )
             recorded.append(result)
             if result.ok and not is_read_only(name):

@@ -1,5 +1,6 @@
 // The storyboard's vocabulary, shared by the board, the drawer and the projects page: shot sizes,
 // camera moves, aspect ratios (as the API spells them) and how durations read.
+import { shortened } from "./ui.js";
 
 export const SHOT_SIZES = [
   ["extreme_wide", "Extreme wide"], ["wide", "Wide"], ["full", "Full"], ["medium", "Medium"],
@@ -51,6 +52,5 @@ export function parseRuntime(text) {
 
 /** The first lines of a script, for a frame. */
 export function scriptPreview(script, limit = 160) {
-  const text = (script || "").replace(/\s+/g, " ").trim();
-  return text.length > limit ? `${text.slice(0, limit - 1).trimEnd()}…` : text;
+  return shortened((script || "").replace(/\s+/g, " ").trim(), limit);
 }

@@ -54,6 +54,11 @@ export function formatDate(isoDate) {
   return new Date(isoDate).toLocaleDateString(undefined, { year: "numeric", month: "long", day: "numeric" });
 }
 
+/** The text cut to `limit` characters, with "…" when it was longer. */
+export function shortened(text, limit) {
+  return text.length > limit ? `${text.slice(0, limit - 1).trimEnd()}…` : text;
+}
+
 const numbers = new Intl.NumberFormat();
 
 /** "1 scene", "12 scenes", "1,204 tokens": a count with its noun (a regular plural). */

@@ -6,12 +6,11 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event
 
 from backend.assistant.tools import ToolContext, run_tool
 from backend.core.db import SQLITE_WRITE_OPTION
 from tests.api.test_chat import ENGINES, scenes_of, send
-from tests.conftest import AppFactory, TestUser, ThrowawayDatabase, asgi_client
+from tests.conftest import AppFactory, StatementLog, TestUser, ThrowawayDatabase, asgi_client
 
 Json = dict[str, Any]
 
@@ -33,30 +32,6 @@ async def test_calls_beyond_the_per_round_limit_run_nothing(
         ] * 2
         assert all("only 3 tool calls run per round" in c["output"] for c in calls[3:])
         assert [s["title"] for s in await scenes_of(client, user, project)] == ["A", "B", "C"]
-
-
-class StatementLog:
-    """What the app's connections send for a block of work, and with which options."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.engine = app.state.engine.sync_engine
-        self.entries: list[tuple[str, dict[str, Any]]] = []
-
-    def __enter__(self) -> "StatementLog":
-        event.listen(self.engine, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._record)
-
-    def _record(self, connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        self.entries.append((statement, dict(connection.get_execution_options())))
-
-    def begins(self) -> list[str]:
-        return [statement for statement, _ in self.entries if statement.startswith("BEGIN")]
-
-    def isolation_levels(self) -> set[str | None]:
-        return {options.get("isolation_level") for _, options in self.entries}
 
 
 async def test_a_read_only_tool_does_not_open_a_write_transaction(

@@ -9,8 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import select, update
 
 from backend.assistant.tools import TOOLS, ToolContext, run_tool
 from backend.core.db import unit_of_work
@@ -21,7 +20,7 @@ from backend.schemas.dossier import ITEMS_PER_KIND_MAX
 from backend.services import history as history_service
 from backend.services.projects import require_project
 from tests.api.test_ownership import api_routes
-from tests.conftest import TestUser
+from tests.conftest import StatementLog, TestUser
 from tests.pictures import picture, upload
 
 Json = dict[str, Any]
@@ -625,21 +624,13 @@ async def _record_scene_edit(
 ) -> list[str]:
     """Rename the first scene through its loaded object inside a recording given every scene
     (and, with `write_past`, the second by a bare statement): the SQL sent from the block on."""
-    sent: list[str] = []
     async with unit_of_work(app.state.session_factory, write=True) as session:
         history_service.act_as(session, history_service.Actor("user"))
         locked = await require_project(
             session, uuid.UUID(project["id"]), uuid.UUID(user.id), lock=True
         )
         scenes = await scene_repository.list_scenes(session, locked.id)
-        engine = session.bind.sync_engine if isinstance(session.bind, AsyncEngine) else None
-        assert engine is not None
-
-        def note(_c: object, _k: object, statement: str, *_rest: object) -> None:
-            sent.append(statement)
-
-        event.listen(engine, "before_cursor_execute", note)
-        try:
+        with StatementLog(app) as sent:
             async with history_service.recording(session, locked, scenes=scenes):
                 scenes[0].title = "Dawn, later"
                 if write_past:
@@ -650,9 +641,7 @@ async def _record_scene_edit(
                         .values(title="Pier, later")
                         .execution_options(synchronize_session=False)
                     )
-        finally:
-            event.remove(engine, "before_cursor_execute", note)
-    return sent
+    return sent.statements()
 
 
 async def _move(c: httpx.AsyncClient, u: TestUser, p: Json, h: dict[str, str]) -> Any:
@@ -672,18 +661,11 @@ async def test_a_scene_write_compares_its_loaded_scenes_instead_of_reading_the_p
     it records is checked route by route above)."""
     project = await _board_with_picture(client, user)
     earlier = await history(client, user, project["id"])
-    sent: list[str] = []
-
-    def note(_c: object, _k: object, statement: str, *_rest: object) -> None:
-        sent.append(statement)
-
-    event.listen(app.state.engine.sync_engine, "before_cursor_execute", note)
-    try:
+    with StatementLog(app) as log:
         response = await write(client, user, project, user.headers)
-    finally:
-        event.remove(app.state.engine.sync_engine, "before_cursor_execute", note)
     assert response.status_code < 300, response.text
     assert len(await history(client, user, project["id"])) == len(earlier) + 1
+    sent = log.statements()
     assert sent
     assert not [sql for sql in sent if "UNION ALL" in sql], sent
 

@@ -1,6 +1,7 @@
 """The browser app's pages: one HTML shell (per page, its modules preloaded), with protected
 pages checked on the server."""
 
+from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -21,11 +22,25 @@ def _shell(page: str, status_code: int = 200, *, signed_in: bool = False) -> HTM
     )
 
 
-def _page_for_signed_in(request: Request, user: object, page: str) -> Response:
-    if user is None:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
-    return _shell(page)
+SIGNED_IN_PAGES = {
+    "/projects": "projects",
+    "/canvas/{project_id}": "canvas",
+    "/chat/{project_id}": "chat",
+    "/profile": "profile",
+    "/billing": "billing",
+}
+"""Path → its page module (`frontend/js/pages/{page}.js`)."""
+
+
+def _signed_in_page(page: str) -> Callable[[Request, OptionalUser], Awaitable[Response]]:
+    async def read_page(request: Request, user: OptionalUser) -> Response:
+        """Signed-out visitors go to the sign-in page, which brings them back here (`next`)."""
+        if user is None:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        return _shell(page)
+
+    return read_page
 
 
 @router.get("/")
@@ -34,7 +49,7 @@ async def read_home(user: OptionalUser) -> RedirectResponse:
 
 
 @router.get("/login")
-async def read_public_page() -> HTMLResponse:
+async def read_login_page() -> HTMLResponse:
     return _shell("login")
 
 
@@ -44,31 +59,8 @@ async def read_register_page(user: OptionalUser) -> HTMLResponse:
     return _shell("register", signed_in=user is not None)
 
 
-@router.get("/projects")
-async def read_projects_page(request: Request, user: OptionalUser) -> Response:
-    """Signed-out visitors go to the sign-in page, which brings them back here (`next`), as
-    on every signed-in page."""
-    return _page_for_signed_in(request, user, "projects")
-
-
-@router.get("/canvas/{project_id}")
-async def read_canvas_page(request: Request, user: OptionalUser) -> Response:
-    return _page_for_signed_in(request, user, "canvas")
-
-
-@router.get("/chat/{project_id}")
-async def read_chat_page(request: Request, user: OptionalUser) -> Response:
-    return _page_for_signed_in(request, user, "chat")
-
-
-@router.get("/profile")
-async def read_profile_page(request: Request, user: OptionalUser) -> Response:
-    return _page_for_signed_in(request, user, "profile")
-
-
-@router.get("/billing")
-async def read_billing_page(request: Request, user: OptionalUser) -> Response:
-    return _page_for_signed_in(request, user, "billing")
+for path, page in SIGNED_IN_PAGES.items():
+    router.add_api_route(path, _signed_in_page(page), methods=["GET"], name=f"read_{page}_page")
 
 
 async def not_found_page(request: Request) -> HTMLResponse:

@@ -259,9 +259,9 @@ async def run_tool(
         # A read-only tool is not a writer: on SQLite it does not queue behind other writers.
         async with unit_of_work(context.session_factory, write=not selected.read_only) as session:
             act_as(session, Actor("assistant", context.turn_id, context.token_name))
-            collected = collect_changes(session)
+            collected = None if changes_allowed else collect_changes(session)
             payload = await selected.handler(session, context, valid)
-            if collected and not changes_allowed:
+            if collected:
                 raise _ProjectMovedError
     except _ProjectMovedError:
         return ToolResult(name, arguments, _error(PROJECT_MOVED), False)
@@ -323,8 +323,8 @@ async def preview_tool(
     tools: Mapping[str, Tool] = TOOLS,
 ) -> Preview | None:
     """The call's changes, before → after, through the one write path, none of them kept;
-    None when it would change nothing or fail (then running it changes nothing either): what
-    an approval question shows, in the chat and over MCP."""
+    None when it would change nothing or fail (the call then runs with `changes_allowed=False`,
+    so it still changes nothing): what an approval question shows, in the chat and over MCP."""
     parsed = _parse(name, raw_arguments, tools)
     if isinstance(parsed, ToolResult):
         return None

@@ -1,13 +1,13 @@
 // A tool call that waits for the person's OK (their "Ask before…" setting): what it would
 // change, before → after, with Approve and Decline. It reports the choice; the page sends it.
-import { el } from "../ui.js";
+import { el, shortened } from "../ui.js";
 
 const SHOWN_CHARACTERS = 160;
 
 function shown(value) {
   if (value === null || value === undefined || value === "") return "—";
   const text = typeof value === "string" ? value : JSON.stringify(value);
-  return text.length > SHOWN_CHARACTERS ? `${text.slice(0, SHOWN_CHARACTERS - 1)}…` : text;
+  return shortened(text, SHOWN_CHARACTERS);
 }
 
 /** The fields an update would change, each before → after. */

@@ -1,7 +1,7 @@
 // What to do when a scene the person is editing was changed elsewhere (by the assistant, another
 // tab, a script): each field both changed, theirs beside yours, and the two ways on — keep
 // yours (saved over theirs) or take theirs. Nothing is decided for the person.
-import { el } from "../ui.js";
+import { el, shortened } from "../ui.js";
 import { cameraLabel, formatDuration, shotLabel } from "../storyboard.js";
 
 const LABELS = {
@@ -16,7 +16,7 @@ function shown(field, value) {
     : field === "camera_movement" ? cameraLabel(value)
       : field === "duration_seconds" ? formatDuration(value)
         : String(value);
-  return text.length > PREVIEW ? `${text.slice(0, PREVIEW - 1)}…` : text;
+  return shortened(text, PREVIEW);
 }
 
 /** `theirs`, `mine`: the field values (in the drawer's draft shape) for each of `fields`. */

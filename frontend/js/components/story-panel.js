@@ -2,25 +2,8 @@
 // and plot points, each edited in place (saved when a field is left), added and removed. It
 // reports intents (add, change one field, remove, close); the page talks to the server, and
 // shows here what changed elsewhere (the assistant, another tab) once the person stops editing.
+import { KINDS } from "../dossier.js";
 import { clear, el } from "../ui.js";
-
-const KINDS = [
-  {
-    name: "characters", title: "Characters", singular: "character", label: "name",
-    fields: [
-      ["name", "Name", "input", 120],
-      ["description", "Who they are", "textarea", 2000],
-      ["relationships", "Relationships (one per line)", "lines", 500],
-      ["arc", "Arc", "textarea", 2000],
-    ],
-  },
-  { name: "themes", title: "Themes", singular: "theme", label: "text", fields: [["text", "Theme", "input", 500]] },
-  {
-    name: "locations", title: "Locations", singular: "location", label: "name",
-    fields: [["name", "Name", "input", 120], ["description", "What it is like", "textarea", 2000]],
-  },
-  { name: "plot_points", title: "Plot points", singular: "plot point", label: "text", fields: [["text", "What happens", "textarea", 2000]] },
-];
 
 function fieldValue(kind, field, item) {
   return kind === "lines" ? (item[field] || []).join("\n") : item[field] || "";

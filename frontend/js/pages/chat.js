@@ -6,7 +6,8 @@ import { api, ApiError, describeError, signInUrl } from "../api.js";
 import { assistantBadge, turnLedger } from "../components/assistant-ledger.js";
 import { createConversationList } from "../components/conversation-list.js";
 import { renderMarkdown } from "../markdown.js";
-import { clear, counted, el, loadProject, setTitle, toast } from "../ui.js";
+import { clear, counted, el, loadProject, setTitle, shortened, toast } from "../ui.js";
+import { KINDS } from "../dossier.js";
 import { renderCitations } from "../components/citations.js";
 import { attachmentRow, createAttachmentTray } from "../components/chat-attachments.js";
 import { followProject } from "../components/live.js";
@@ -15,7 +16,9 @@ import { editBanner, foldReplaced, turnActions } from "../components/chat-revisi
 import { approvalCard } from "../components/approval-card.js";
 
 const NARROW = window.matchMedia("(max-width: 820px)");
-const WRITE_TOOLS = new Set(["create_scene", "update_scene_script", "update_scene_image_url", "update_scene_title", "move_scene", "delete_scene", "update_scene", "update_project", "import_scenes_from_document"]);
+// The tools that change the board (the scene panel reloads after them), then every writing tool.
+const BOARD_TOOLS = new Set(["create_scene", "update_scene_script", "update_scene_image_url", "update_scene_title", "move_scene", "delete_scene", "update_scene", "update_project", "import_scenes_from_document"]);
+const WRITE_TOOLS = new Set([...BOARD_TOOLS, "add_dossier_item", "update_dossier_item", "remove_dossier_item"]);
 const VERBS = {
   create_scene: "add the scene", update_scene_script: "update the script", update_scene_image_url: "set the image",
   update_scene_title: "rename the scene", move_scene: "move the scene", delete_scene: "delete the scene",
@@ -40,10 +43,9 @@ export function describeTool(name, output) {
   if (data.truncated) return { ok: true, text: done };
   const scene = data.scene || {};
   const label = `scene ${Number(scene.order) + 1} “${scene.title}”`;
-  // A dossier item: "characters" → "character", named by its name or (shortened) its text.
-  const kind = String(data.kind || "").replace("_", " ").replace(/s$/, "");
-  const named = data.item ? String(data.item.name || data.item.text) : "";
-  const item = `${kind} “${named.length > 60 ? `${named.slice(0, 59)}…` : named}”`;
+  // A dossier item by its kind's word and its naming field: character “Mara”.
+  const kind = KINDS.find((each) => each.name === data.kind);
+  const item = () => `${kind.singular} “${shortened(String(data.item[kind.label]), 60)}”`;
   // Each tool's words read only its own output's fields (update_project's project has no scenes).
   const texts = {
     create_scene: () => `Created ${label}`,
@@ -60,9 +62,9 @@ export function describeTool(name, output) {
     import_scenes_from_document: () => `Made ${counted(data.scene_count, "scene")} from the document`,
     list_documents: () => `Listed the documents (${counted(data.documents.length, "document")})`,
     get_dossier: () => "Read the story dossier",
-    add_dossier_item: () => `Added the ${item} to the story dossier`,
-    update_dossier_item: () => `Changed the ${item} in the story dossier`,
-    remove_dossier_item: () => `Removed a ${kind} from the story dossier`,
+    add_dossier_item: () => `Added the ${item()} to the story dossier`,
+    update_dossier_item: () => `Changed the ${item()} in the story dossier`,
+    remove_dossier_item: () => `Removed a ${kind.singular} from the story dossier`,
   };
   let text;
   try {
@@ -500,7 +502,7 @@ export async function render(root, { params: [projectId] }) {
       for (const questions of asking.values()) for (const { card } of questions) card.close(false);
       setRunning(false);
       await refreshConversations();
-      if (results.some((result) => result.ok && WRITE_TOOLS.has(result.name))) refreshScenesSoon();
+      if (results.some((result) => result.ok && BOARD_TOOLS.has(result.name))) refreshScenesSoon();
     }
   }
 
